@@ -1,0 +1,371 @@
+//! `counter`: the catalog, calendar and ID checks from a terminal. `--json` output is a
+//! contract other tools rely on; without it the output is for people.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use counter_core::ids::{self, IdCheck};
+use counter_core::view::EntryView;
+use counter_core::{bundled, Calendar, CatalogError, CatalogSet, SearchIndex};
+
+#[derive(Parser)]
+#[command(
+    name = "counter",
+    version,
+    about = "Counter 医保经办窗口：清单、工作日与证件号码校验"
+)]
+struct Cli {
+    /// Load catalogs from this folder (*.toml) instead of the ones built in.
+    #[arg(long, global = true, env = "COUNTER_CATALOGS")]
+    catalogs: Option<PathBuf>,
+    /// Load the holiday calendar from this file instead of the one built in.
+    #[arg(long, global = true, env = "COUNTER_CALENDAR")]
+    calendar: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Catalogs of service items (清单).
+    #[command(subcommand)]
+    Catalog(CatalogCmd),
+    /// The working-day calendar (工作日).
+    #[command(subcommand)]
+    Calendar(CalendarCmd),
+    /// Checks a 居民身份证号码 or 统一社会信用代码: exit 0 when valid, 1 with the reason.
+    CheckId { number: String },
+}
+
+#[derive(Subcommand)]
+enum CatalogCmd {
+    /// Lists the loaded catalog editions.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows one item or bundle by code.
+    Show {
+        code: String,
+        #[arg(long)]
+        catalog: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Searches by name, pinyin initials, full pinyin, code prefix or words in notes.
+    Search {
+        query: String,
+        #[arg(long)]
+        catalog: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validates catalog files (default: every catalog loaded); one line per problem.
+    Validate { files: Vec<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum CalendarCmd {
+    /// The due date of N working days counted from the first working day after acceptance.
+    Due {
+        #[arg(long, value_parser = parse_date)]
+        from: NaiveDate,
+        #[arg(long)]
+        working_days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("日期“{s}”无效，应为 YYYY-MM-DD，例如 2026-09-30"))
+}
+
+/// Why a command failed; printed on stderr, exit code 1.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Catalog(Vec<CatalogError>),
+    #[error("{0}")]
+    Calendar(#[from] counter_core::CalendarError),
+    #[error("未找到事项编码 {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    InvalidId(#[from] ids::IdCheckError),
+    #[error("cannot write JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn catalog_files(dir: &Path) -> Result<Vec<PathBuf>, CliError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| CliError::Read {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && !is_calendar(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn is_calendar(p: &Path) -> bool {
+    p.file_name().is_some_and(|n| n == "calendar.toml")
+}
+
+fn load_files(files: &[PathBuf]) -> Result<CatalogSet, CliError> {
+    let texts = files
+        .iter()
+        .map(|p| Ok((p.display().to_string(), read(p)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    CatalogSet::from_texts(&texts).map_err(CliError::Catalog)
+}
+
+fn load_catalogs(cli: &Cli) -> Result<CatalogSet, CliError> {
+    match &cli.catalogs {
+        Some(dir) => load_files(&catalog_files(dir)?),
+        None => bundled::catalogs().map_err(CliError::Catalog),
+    }
+}
+
+fn load_calendar(cli: &Cli) -> Result<Calendar, CliError> {
+    Ok(match &cli.calendar {
+        Some(p) => Calendar::from_toml(&read(p)?)?,
+        None => bundled::calendar()?,
+    })
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Pads to a display width, counting CJK characters as two columns.
+fn pad(s: &str, width: usize) -> String {
+    let w: usize = s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn run(cli: &Cli) -> Result<(), CliError> {
+    match &cli.command {
+        Command::Catalog(CatalogCmd::List { json }) => {
+            let set = load_catalogs(cli)?;
+            let list = set.summaries();
+            if *json {
+                return print_json(&list);
+            }
+            println!(
+                "{} {} {} 名称",
+                pad("清单", 16),
+                pad("版本", 12),
+                pad("事项", 6)
+            );
+            for c in list {
+                let count = if c.bundles > 0 {
+                    format!("{}+{}", c.items, c.bundles)
+                } else {
+                    c.items.to_string()
+                };
+                println!(
+                    "{} {} {} {}",
+                    pad(&c.id, 16),
+                    pad(&c.edition, 12),
+                    pad(&count, 6),
+                    c.title
+                );
+            }
+        }
+        Command::Catalog(CatalogCmd::Show {
+            code,
+            catalog,
+            json,
+        }) => {
+            let set = load_catalogs(cli)?;
+            let entry = set
+                .show(code, catalog.as_deref())
+                .ok_or_else(|| CliError::NotFound(code.clone()))?;
+            if *json {
+                return print_json(&entry);
+            }
+            print_entry(&entry);
+        }
+        Command::Catalog(CatalogCmd::Search {
+            query,
+            catalog,
+            json,
+        }) => {
+            let set = load_catalogs(cli)?;
+            let hits = SearchIndex::new(&set).search(query, catalog.as_deref());
+            if *json {
+                return print_json(&hits);
+            }
+            if hits.is_empty() {
+                println!("没有找到与“{query}”相符的事项");
+            }
+            for h in hits {
+                println!("{} {} {}", pad(&h.code, 14), pad(&h.name, 40), h.catalog);
+            }
+        }
+        Command::Catalog(CatalogCmd::Validate { files }) => {
+            let (calendars, catalogs): (Vec<PathBuf>, Vec<PathBuf>) = if files.is_empty() {
+                match &cli.catalogs {
+                    Some(dir) => (Vec::new(), catalog_files(dir)?),
+                    None => {
+                        bundled::catalogs().map_err(CliError::Catalog)?;
+                        bundled::calendar()?;
+                        println!("内置清单与日历校验通过");
+                        return Ok(());
+                    }
+                }
+            } else {
+                files.iter().cloned().partition(|p| is_calendar(p))
+            };
+            for c in &calendars {
+                Calendar::from_toml(&read(c)?)?;
+            }
+            let set = load_files(&catalogs)?;
+            let items: usize = set.catalogs.iter().map(|c| c.items.len()).sum();
+            println!(
+                "{} 个文件校验通过（{} 个清单，{items} 个事项）",
+                calendars.len() + catalogs.len(),
+                set.catalogs.len()
+            );
+        }
+        Command::Calendar(CalendarCmd::Due {
+            from,
+            working_days,
+            json,
+        }) => {
+            let due = load_calendar(cli)?.due(*from, *working_days)?;
+            if *json {
+                return print_json(&due);
+            }
+            if due.provisional {
+                println!("{}（预计：所跨年度的节假日安排尚未发布）", due.due);
+            } else {
+                println!("{}", due.due);
+            }
+        }
+        Command::CheckId { number } => {
+            let today = chrono::Local::now().date_naive();
+            match ids::check_any(number, today)? {
+                IdCheck::Resident(id) => println!(
+                    "有效的居民身份证号码 {}（出生日期 {}，{}{}）",
+                    ids::mask_id(&id.number),
+                    id.birth_date,
+                    if id.male { "男" } else { "女" },
+                    if id.legacy { "，15位旧号码" } else { "" }
+                ),
+                IdCheck::CreditCode(code) => println!("有效的统一社会信用代码 {code}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_entry(entry: &EntryView) {
+    let (code, name, catalog, steps, limit, materials) = match entry {
+        EntryView::Item(i) => (
+            &i.code,
+            &i.name,
+            &i.catalog,
+            &i.steps,
+            i.time_limit_text.clone(),
+            &i.materials,
+        ),
+        EntryView::Bundle(b) => (
+            &b.code,
+            &b.name,
+            &b.catalog,
+            &b.steps,
+            b.time_limit_text.clone().unwrap_or_default(),
+            &b.materials,
+        ),
+    };
+    println!("{name}  {code}  [{catalog}]");
+    if let EntryView::Item(i) = entry {
+        println!("主项      {} {}", i.main.name, i.main.code);
+        if !i.levels.is_empty() {
+            let levels: Vec<String> = i.levels.iter().map(|l| format!("{l:?}")).collect();
+            println!("办理层级  {}", levels.join("、"));
+        }
+        if !i.channels.is_empty() {
+            println!("办理渠道  {}", i.channels.join("、"));
+        }
+    }
+    if let EntryView::Bundle(b) = entry {
+        println!("包含事项  {}", b.items.join("、"));
+    }
+    println!("办理时限  {limit}");
+    if !steps.is_empty() {
+        println!("办理环节  {}", steps.join(" → "));
+    }
+    println!("申请材料");
+    for (n, m) in materials.iter().enumerate() {
+        let mut extra = Vec::new();
+        if m.any_of.is_some() {
+            extra.push("任选其一".to_string());
+        }
+        extra.extend(m.form.clone());
+        if let Some(c) = m.copies {
+            extra.push(format!("{c}份"));
+        }
+        if let Some(s) = &m.stamp {
+            extra.push(format!("加盖{s}"));
+        }
+        extra.extend(m.note.clone());
+        if m.optional {
+            extra.push("可要求提供".into());
+        }
+        let extra = if extra.is_empty() {
+            String::new()
+        } else {
+            format!("（{}）", extra.join("；"))
+        };
+        let when = m
+            .when
+            .as_ref()
+            .map(|w| format!("  [适用：{w}]"))
+            .unwrap_or_default();
+        println!("  {}. {}{extra}{when}", n + 1, m.name);
+    }
+    if let EntryView::Item(i) = entry {
+        if let Some(a) = &i.agreement {
+            println!("  {a}");
+        }
+        for (label, list) in [("备注", &i.notes), ("设定依据", &i.basis)] {
+            if !list.is_empty() {
+                println!("{label}");
+                for (n, t) in list.iter().enumerate() {
+                    println!("  {}. {t}", n + 1);
+                }
+            }
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}

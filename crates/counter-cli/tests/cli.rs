@@ -1,0 +1,259 @@
+//! The `counter` binary run as a user (or another tool) runs it.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn counter(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_counter"))
+        .args(args)
+        .env_remove("COUNTER_CATALOGS")
+        .env_remove("COUNTER_CALENDAR")
+        .output()
+        .expect("run counter")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(args: &[&str]) -> Value {
+    let o = counter(args);
+    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+fn repo_catalogs() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../catalogs")
+}
+
+#[test]
+fn show_inpatient_reimbursement_as_json() {
+    let v = json(&[
+        "catalog",
+        "show",
+        "002036006002",
+        "--catalog",
+        "national",
+        "--json",
+    ]);
+    assert_eq!(v["kind"], "item");
+    assert_eq!(v["code"], "002036006002");
+    assert_eq!(v["name"], "住院费用报销");
+    assert_eq!(v["catalog"], "national");
+    assert_eq!(v["main"]["code"], "00203600600Y");
+    let m = v["materials"].as_array().unwrap();
+    assert_eq!(m.len(), 4, "{m:#?}");
+    assert_eq!(
+        m[0]["any_of"],
+        serde_json::json!(["医保电子凭证", "有效身份证件", "社保卡"])
+    );
+    let names: Vec<&str> = m.iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(&names[1..], ["医院收费票据", "住院费用清单", "诊断证明"]);
+    assert!(m[1]["any_of"].is_null() && m[1]["when"].is_null() && m[1]["form"].is_null());
+    assert_eq!(
+        v["time_limit"],
+        serde_json::json!([{"when": null, "kind": "working_days", "days": 30}])
+    );
+    assert_eq!(
+        v["steps"],
+        serde_json::json!(["申请", "受理", "审核", "拨付", "办结"])
+    );
+}
+
+#[test]
+fn show_for_people_is_in_chinese_and_unknown_codes_fail_clearly() {
+    let o = counter(&["catalog", "show", "002036006002"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("住院费用报销")
+            && out.contains("申请材料")
+            && out.contains("不超过30个工作日"),
+        "{out}"
+    );
+    let o = counter(&["catalog", "show", "999999999999"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("未找到事项编码 999999999999"));
+}
+
+#[test]
+fn list_counts_the_national_items() {
+    let v = json(&["catalog", "list", "--json"]);
+    let national = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "national")
+        .expect("national catalog listed");
+    assert_eq!(national["items"], 28);
+    assert!(national["title"]
+        .as_str()
+        .unwrap()
+        .contains("全国医疗保障经办政务服务事项清单"));
+    assert!(national["edition"].is_string());
+}
+
+#[test]
+fn search_ranks_and_a_miss_is_an_empty_list() {
+    let v = json(&["catalog", "search", "zyfy", "--json"]);
+    assert_eq!(v[0]["name"], "住院费用报销");
+    assert!(v[0]["code"].is_string() && v[0]["catalog"].is_string());
+    assert_eq!(
+        json(&["catalog", "search", "xyzxyzq", "--json"]),
+        serde_json::json!([])
+    );
+    let o = counter(&["catalog", "search", "xyzxyzq"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).contains("没有找到"));
+}
+
+#[test]
+fn calendar_due_counts_working_days_across_national_day() {
+    let o = counter(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-09-30",
+        "--working-days",
+        "5",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).trim(), "2026-10-13");
+    let v = json(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-09-30",
+        "--working-days",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(
+        v,
+        serde_json::json!({"due": "2026-10-13", "provisional": false})
+    );
+    let v = json(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-12-28",
+        "--working-days",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(v["provisional"], true);
+    let o = counter(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-12-28",
+        "--working-days",
+        "5",
+    ]);
+    assert!(stdout(&o).contains("预计"), "{}", stdout(&o));
+    let o = counter(&[
+        "calendar",
+        "due",
+        "--from",
+        "2026-13-01",
+        "--working-days",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("YYYY-MM-DD"), "{}", stderr(&o));
+}
+
+#[test]
+fn check_id_accepts_valid_numbers_and_explains_invalid_ones() {
+    let o = counter(&["check-id", "11010519491231002X"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1101**********002X"));
+    assert!(
+        !stdout(&o).contains("11010519491231002X"),
+        "never print the number unmasked"
+    );
+    let o = counter(&["check-id", "110105194912310021"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("校验位不符"), "{}", stderr(&o));
+    let o = counter(&["check-id", "1101051949"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("18位"), "{}", stderr(&o));
+    let o = counter(&["check-id", "91320100MA1MI2222Y"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("统一社会信用代码"), "{}", stderr(&o));
+}
+
+#[test]
+fn validate_accepts_the_repository_catalogs() {
+    let o = counter(&["catalog", "validate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let dir = repo_catalogs();
+    let o = counter(&["--catalogs", dir.to_str().unwrap(), "catalog", "validate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = counter(&[
+        "catalog",
+        "validate",
+        dir.join("calendar.toml").to_str().unwrap(),
+        dir.join("national.toml").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn validate_refuses_garbled_files_naming_file_item_and_problem() {
+    let national = std::fs::read_to_string(repo_catalogs().join("national.toml")).unwrap();
+    let dir = std::env::temp_dir().join(format!("counter-cli-garbled-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "missing-code.toml",
+            national.replacen("code = \"002036006002\"\n", "", 1),
+            "住院费用报销",
+            "code",
+        ),
+        (
+            "duplicate-code.toml",
+            national.replacen("code = \"002036006002\"", "code = \"002036006001\"", 1),
+            "002036006001",
+            "duplicate code",
+        ),
+        (
+            "bad-limit.toml",
+            national.replacen("working_days = 30", "working_days = 0", 1),
+            "item 0020360",
+            "time limit",
+        ),
+        (
+            "unknown-condition.toml",
+            national.replacen("when = \"", "when = \"没有的情形 = 是 && ", 1),
+            "item 0020360",
+            "未声明的情形“没有的情形”",
+        ),
+        (
+            "not-toml.toml",
+            "[catalog\nid=".to_string(),
+            "",
+            "not valid TOML",
+        ),
+    ];
+    for (name, text, item, problem) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let o = counter(&["catalog", "validate", path.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        let line = err
+            .lines()
+            .find(|l| l.contains(problem))
+            .unwrap_or_else(|| panic!("{name}: no line with {problem:?} in {err}"));
+        assert!(line.contains(name), "{name}: {line}");
+        assert!(line.contains(item), "{name}: {line}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

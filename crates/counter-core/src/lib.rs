@@ -1,0 +1,14 @@
+//! Counter's domain core: catalogs of service items, search, the working-day calendar and
+//! identity-number validation. It does no IO of its own: callers hand it text and dates.
+
+pub mod bundled;
+pub mod calendar;
+pub mod catalog;
+pub mod condition;
+pub mod ids;
+pub mod search;
+pub mod view;
+
+pub use calendar::{Calendar, CalendarError, Due};
+pub use catalog::{Catalog, CatalogError, CatalogSet};
+pub use search::{SearchHit, SearchIndex};

@@ -1,0 +1,54 @@
+//! The TypeScript types the UI uses are generated from the Rust types. This test regenerates
+//! them and fails when `ui/src/bindings/` differs, so a drift between the two fails CI.
+//! `UPDATE_BINDINGS=1 cargo test -p counter-core --test bindings` rewrites the folder.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use counter_core::search::SearchHit;
+use counter_core::view::{ApiError, CatalogSummary, EntryView};
+use counter_core::Due;
+use ts_rs::{Config, TS};
+
+fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
+                .map(|e| {
+                    let text = std::fs::read_to_string(e.path()).unwrap();
+                    (e.file_name().to_string_lossy().into_owned(), text)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn ui_bindings_match_the_rust_types() {
+    let out = std::env::temp_dir().join(format!("counter-bindings-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let cfg = Config::new().with_out_dir(&out);
+    EntryView::export_all(&cfg).unwrap();
+    SearchHit::export_all(&cfg).unwrap();
+    CatalogSummary::export_all(&cfg).unwrap();
+    ApiError::export_all(&cfg).unwrap();
+    Due::export_all(&cfg).unwrap();
+    let generated = read_dir(&out);
+    let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        let _ = std::fs::remove_dir_all(&committed_dir);
+        std::fs::create_dir_all(&committed_dir).unwrap();
+        for (name, text) in &generated {
+            std::fs::write(committed_dir.join(name), text).unwrap();
+        }
+    }
+    let committed = read_dir(&committed_dir);
+    let _ = std::fs::remove_dir_all(&out);
+    assert!(generated.len() >= 5, "generated {:?}", generated.keys());
+    assert_eq!(
+        committed, generated,
+        "ui/src/bindings is out of date: run UPDATE_BINDINGS=1 cargo test -p counter-core --test bindings"
+    );
+}
