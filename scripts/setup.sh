@@ -43,10 +43,11 @@ else
   log "tauri-driver present"
 fi
 
-# The UI's npm packages, exactly as locked.
+# The UI's npm packages at the locked versions. `npm install`, not `npm ci`: npm 11 here writes
+# a lock without other platforms' optional packages (rollup, esbuild) and `npm ci` then refuses it.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  (cd ui && npm ci --no-audit --no-fund)
+  (cd ui && npm install --no-audit --no-fund)
 else
   log "npm packages present"
 fi

@@ -204,14 +204,14 @@ pub enum IdCheckError {
 /// reason given is that of the kind it most looks like: 15 characters, or 17 leading digits
 /// with a plausible birth date, are read as an ID number.
 pub fn check_any(input: &str, today: NaiveDate) -> Result<IdCheck, IdCheckError> {
-    let resident = validate_resident_id(input, today);
-    if let Ok(r) = resident {
-        return Ok(IdCheck::Resident(r));
-    }
-    let credit = validate_credit_code(input);
-    if let Ok(c) = credit {
-        return Ok(IdCheck::CreditCode(c));
-    }
+    let resident = match validate_resident_id(input, today) {
+        Ok(r) => return Ok(IdCheck::Resident(r)),
+        Err(e) => e,
+    };
+    let credit = match validate_credit_code(input) {
+        Ok(c) => return Ok(IdCheck::CreditCode(c)),
+        Err(e) => e,
+    };
     let s = input.trim();
     let looks_like_id = s.is_ascii()
         && match s.len() {
@@ -220,17 +220,13 @@ pub fn check_any(input: &str, today: NaiveDate) -> Result<IdCheck, IdCheckError>
                 s[..17].bytes().all(|b| b.is_ascii_digit())
                     && NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").is_ok()
             }
-            n => {
-                n != 18
-                    && s.bytes()
-                        .all(|b| b.is_ascii_digit() || b == b'x' || b == b'X')
-            }
+            n => n != 18 && s.bytes().all(|b| b.is_ascii_digit() || b == b'x' || b == b'X'),
         };
-    match (looks_like_id, resident, credit) {
-        (true, Err(e), _) => Err(e.into()),
-        (_, _, Err(e)) => Err(e.into()),
-        _ => unreachable!("both validators succeeded above"),
-    }
+    Err(if looks_like_id {
+        resident.into()
+    } else {
+        credit.into()
+    })
 }
 
 #[cfg(test)]
