@@ -220,7 +220,11 @@ pub fn check_any(input: &str, today: NaiveDate) -> Result<IdCheck, IdCheckError>
                 s[..17].bytes().all(|b| b.is_ascii_digit())
                     && NaiveDate::parse_from_str(&s[6..14], "%Y%m%d").is_ok()
             }
-            n => n != 18 && s.bytes().all(|b| b.is_ascii_digit() || b == b'x' || b == b'X'),
+            n => {
+                n != 18
+                    && s.bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'x' || b == b'X')
+            }
         };
     Err(if looks_like_id {
         resident.into()
