@@ -98,23 +98,24 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-fn national() -> counter_core::Catalog {
+fn catalog(id: &str) -> counter_core::Catalog {
     bundled::catalogs()
         .unwrap()
-        .get("national")
-        .expect("national catalog")
+        .get(id)
+        .unwrap_or_else(|| panic!("catalog {id}"))
         .clone()
 }
 
-#[test]
-fn every_code_in_the_seed_is_in_the_catalog_and_the_reverse() {
-    let text: String = seed("001_fe9af092f737fd31.txt")
-        .chars()
-        .filter(|c| *c != ' ')
-        .collect();
-    // Codes: 002036 + 3 digits + 3 digits or "00Y"; OCR spaces removed above.
-    let mut in_seed = BTreeSet::new();
+fn national() -> counter_core::Catalog {
+    catalog("national")
+}
+
+/// Every 002036… code printed in the seed (OCR spaces removed) is in the catalog, and the
+/// reverse; items are numbered 1..=n in order.
+fn codes_match(id: &str, seed_file: &str, mains: usize, items: usize) {
+    let text: String = seed(seed_file).chars().filter(|c| *c != ' ').collect();
     let bytes = text.as_bytes();
+    let mut in_seed = BTreeSet::new();
     for i in 0..bytes.len().saturating_sub(11) {
         let cand = &bytes[i..i + 12];
         if cand.starts_with(b"002036")
@@ -124,20 +125,22 @@ fn every_code_in_the_seed_is_in_the_catalog_and_the_reverse() {
             in_seed.insert(String::from_utf8(cand.to_vec()).unwrap());
         }
     }
-    let c = national();
+    let c = catalog(id);
     let mut in_catalog: BTreeSet<String> = c.items.iter().map(|i| i.code.clone()).collect();
     in_catalog.extend(c.mains.iter().map(|m| m.code.clone()));
-    assert_eq!(in_seed, in_catalog);
-    assert_eq!(c.mains.len(), 10);
-    assert_eq!(c.items.len(), 28);
+    assert_eq!(in_seed, in_catalog, "{id}");
+    assert_eq!(c.mains.len(), mains, "{id}");
+    assert_eq!(c.items.len(), items, "{id}");
     let seqs: Vec<u32> = c.items.iter().map(|i| i.seq).collect();
-    assert_eq!(seqs, (1..=28).collect::<Vec<_>>());
+    assert_eq!(seqs, (1..=items as u32).collect::<Vec<_>>(), "{id}");
 }
 
-#[test]
-fn names_materials_limits_steps_notes_and_basis_are_the_documents_words() {
-    let text = fold(&seed("001_fe9af092f737fd31.txt"));
-    let c = national();
+/// Names, materials, limits, steps, notes and basis are the document's own words: each is
+/// found in the seed once OCR spacing and punctuation variants are folded. A material the
+/// document does not support fails here.
+fn words_match(id: &str, seed_file: &str) {
+    let text = fold(&seed(seed_file));
+    let c = catalog(id);
     let mut missing = Vec::new();
     let mut check = |code: &str, what: &str, s: &str| {
         if !text.contains(&fold(s)) {
@@ -181,9 +184,52 @@ fn names_materials_limits_steps_notes_and_basis_are_the_documents_words() {
     }
     assert!(
         missing.is_empty(),
-        "not found in the seed:\n{}",
+        "{id}: not found in the seed:\n{}",
         missing.join("\n")
     );
+}
+
+#[test]
+fn national_codes_match_the_seed_both_ways() {
+    codes_match("national", "001_fe9af092f737fd31.txt", 10, 28);
+}
+
+#[test]
+fn national_text_is_the_documents_words() {
+    words_match("national", "001_fe9af092f737fd31.txt");
+}
+
+#[test]
+fn jiangxi_codes_match_the_seed_both_ways() {
+    codes_match("jiangxi-1.0", "002_b669cd41130aaabc.txt", 10, 30);
+}
+
+#[test]
+fn jiangxi_text_is_the_documents_words() {
+    words_match("jiangxi-1.0", "002_b669cd41130aaabc.txt");
+}
+
+#[test]
+fn jiangxi_items_link_to_the_national_list_except_its_two_extra_records() {
+    let jx = catalog("jiangxi-1.0");
+    let unlinked: Vec<&str> = jx
+        .items
+        .iter()
+        .filter(|i| i.national.is_none())
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(
+        unlinked,
+        [
+            "基本医疗保险参保人员使用特殊药品待遇备案",
+            "基本医疗保险参保人员意外伤害待遇备案"
+        ]
+    );
+    let nat = national();
+    for i in jx.items.iter().filter(|i| i.national.is_some()) {
+        let n = nat.item(i.national.as_deref().unwrap()).unwrap();
+        assert_eq!(n.code, i.code, "Jiangxi keeps the national codes");
+    }
 }
 
 #[test]

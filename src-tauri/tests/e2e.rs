@@ -155,7 +155,11 @@ async fn searching_zyfy_finds_inpatient_reimbursement_and_shows_its_materials() 
             "{catalogs:?}"
         );
         search.send_keys("zyfy").await.unwrap();
-        let hits = wait_for("search results", || async {
+        let hits = wait_for("search results for zyfy", || async {
+            client
+                .find(Locator::Css("#results[data-query='zyfy']"))
+                .await
+                .ok()?;
             let t = texts(&client, "#results .hit .name").await;
             (!t.is_empty()).then_some(t)
         })
@@ -184,6 +188,10 @@ async fn searching_zyfy_finds_inpatient_reimbursement_and_shows_its_materials() 
         search.clear().await.unwrap();
         search.send_keys("qqqqzzzz").await.unwrap();
         let empty = wait_for("the no-result message", || async {
+            client
+                .find(Locator::Css("#results[data-query='qqqqzzzz']"))
+                .await
+                .ok()?;
             let t = texts(&client, ".search .empty").await;
             t.into_iter().next()
         })

@@ -2,10 +2,16 @@
 //! works offline from the first start.
 
 /// `(file name, TOML text)` of every catalog edition shipped in `catalogs/`.
-pub const CATALOG_FILES: &[(&str, &str)] = &[(
-    "national.toml",
-    include_str!("../../../catalogs/national.toml"),
-)];
+pub const CATALOG_FILES: &[(&str, &str)] = &[
+    (
+        "national.toml",
+        include_str!("../../../catalogs/national.toml"),
+    ),
+    (
+        "jiangxi-1.0.toml",
+        include_str!("../../../catalogs/jiangxi-1.0.toml"),
+    ),
+];
 
 /// The holiday calendar shipped in `catalogs/calendar.toml`.
 pub const CALENDAR_FILE: (&str, &str) = (
