@@ -26,7 +26,7 @@ pub const FORMS: &[&str] = &["原件", "复印件", "原件及复印件", "原�
 /// Who a bundle may serve.
 pub const SERVES: &[&str] = &["参保人员", "用人单位", "医药企业", "定点医药机构"];
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CatalogHeader {
     pub id: String,
@@ -390,16 +390,8 @@ impl Catalog {
         }
         let catalog = Catalog {
             file: file.to_string(),
-            header: header.unwrap_or(CatalogHeader {
-                id: String::new(),
-                title: String::new(),
-                issuer: String::new(),
-                region: String::new(),
-                edition: String::new(),
-                source: String::new(),
-                date: None,
-                note: None,
-            }),
+            // A missing header is already an error; the default only lets the rest be checked.
+            header: header.unwrap_or_default(),
             mains: parse_array(file, &table, "mains", &mut errors),
             items: parse_array(file, &table, "items", &mut errors),
             rules: parse_array(file, &table, "rules", &mut errors),
