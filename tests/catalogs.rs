@@ -262,3 +262,281 @@ fn the_catalog_wide_rules_of_the_national_list_are_present() {
     assert!(names.iter().any(|n| n.contains("授权委托书")), "{names:?}");
     assert!(names.iter().any(|n| n.contains("代理人")), "{names:?}");
 }
+
+// --- Jiangsu 2024 and Zhenjiang 2025: reconstructed text must be explained ----------------
+
+/// The rows of a seed table, folded: each starts at a line holding an item code (`prefix` +
+/// six digits) and runs to the next such line. Keyed by code.
+fn seed_rows(text: &str, prefix: &str) -> std::collections::BTreeMap<String, String> {
+    let lines: Vec<&str> = text.lines().collect();
+    // The first item code on the line (main-item codes end in Y and are skipped).
+    let code_in = |l: &str| -> Option<String> {
+        let l: String = l.chars().filter(|c| *c != ' ').collect();
+        l.match_indices(prefix).find_map(|(i, _)| {
+            let code: String = l[i..].chars().take(12).collect();
+            (code.len() == 12 && code[6..].chars().all(|c| c.is_ascii_digit())).then_some(code)
+        })
+    };
+    let starts: Vec<(usize, String)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| code_in(l).map(|c| (i, c)))
+        .collect();
+    let mut rows = std::collections::BTreeMap::new();
+    for (k, (start, code)) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map_or(lines.len(), |s| s.0);
+        rows.insert(code.clone(), fold(&lines[*start..end].join("\n")));
+    }
+    rows
+}
+
+/// The document's words an item carries: name, limit, notes, basis, agreement, materials.
+/// (Steps and situation questions are the catalog's own structure, not quoted text.)
+fn item_words(item: &counter_core::catalog::Item) -> Vec<(&'static str, String)> {
+    let mut w = vec![
+        ("name", item.name.clone()),
+        ("time_limit_text", item.time_limit_text.clone()),
+    ];
+    w.extend(item.notes.iter().map(|n| ("note", n.clone())));
+    w.extend(item.basis.iter().map(|n| ("basis", n.clone())));
+    w.extend(item.agreement.iter().map(|a| ("agreement", a.clone())));
+    for m in &item.materials {
+        match &m.name {
+            Some(n) if m.any_of.is_empty() => w.push(("material", n.clone())),
+            _ => w.extend(m.any_of.iter().map(|o| ("material option", o.clone()))),
+        }
+    }
+    w
+}
+
+/// Each string must be found in one of `sources` or be quoted in the source_note; returns
+/// the ones that are neither.
+fn unexplained(
+    code: &str,
+    words: &[(&'static str, String)],
+    sources: &[&str],
+    source_note: Option<&str>,
+) -> Vec<String> {
+    let note = fold(source_note.unwrap_or(""));
+    words
+        .iter()
+        .filter(|(_, s)| {
+            let f = fold(s);
+            !sources.iter().any(|src| src.contains(&f)) && !note.contains(&f)
+        })
+        .map(|(what, s)| format!("{code} {what}: {s}"))
+        .collect()
+}
+
+/// For each Jiangsu item: its words are printed in its own rows (the rows of its main item,
+/// whose merged cells print beside any one of them), in the national row it links to, or
+/// quoted in its source_note with how they were reconstructed.
+fn jiangsu_unexplained(js: &counter_core::Catalog) -> Vec<String> {
+    let rows = seed_rows(&seed("000_b41f254667209e5a.txt"), "322036");
+    let national_rows = seed_rows(&seed("001_fe9af092f737fd31.txt"), "002036");
+    let mut missing = Vec::new();
+    for item in &js.items {
+        let mut sources: Vec<&str> = js
+            .items
+            .iter()
+            .filter(|i| i.main == item.main)
+            .filter_map(|i| rows.get(&i.code).map(String::as_str))
+            .collect();
+        if let Some(n) = item.national.as_ref().and_then(|n| national_rows.get(n)) {
+            sources.push(n);
+        }
+        missing.extend(unexplained(
+            &item.code,
+            &item_words(item),
+            &sources,
+            item.source_note.as_deref(),
+        ));
+    }
+    missing
+}
+
+#[test]
+fn jiangsu_codes_match_the_seed_both_ways() {
+    codes_match("jiangsu-2024", "000_b41f254667209e5a.txt", "322036", 12, 34);
+}
+
+#[test]
+fn jiangsu_text_is_printed_beside_its_row_or_its_reconstruction_is_explained() {
+    let js = catalog("jiangsu-2024");
+    let missing = jiangsu_unexplained(&js);
+    assert!(missing.is_empty(), "unexplained:\n{}", missing.join("\n"));
+    // Main items print no code; their names are the seed's or the national list's.
+    let text = fold(&seed("000_b41f254667209e5a.txt"));
+    let national_text = fold(&seed("001_fe9af092f737fd31.txt"));
+    for m in &js.mains {
+        let f = fold(&m.name);
+        assert!(
+            text.contains(&f) || national_text.contains(&f),
+            "main {}: {}",
+            m.code,
+            m.name
+        );
+    }
+}
+
+#[test]
+fn the_jiangsu_check_catches_an_invented_material_and_an_unexplained_limit() {
+    let mut js = catalog("jiangsu-2024");
+    let outpatient = js
+        .items
+        .iter_mut()
+        .find(|i| i.code == "322036066001")
+        .unwrap();
+    outpatient.materials[1].name = Some("单位介绍信原件".into());
+    outpatient.time_limit_text = "不超过7个工作日".into();
+    let missing = jiangsu_unexplained(&js);
+    assert_eq!(
+        missing,
+        [
+            "322036066001 time_limit_text: 不超过7个工作日",
+            "322036066001 material: 单位介绍信原件"
+        ]
+    );
+}
+
+#[test]
+fn jiangsu_items_link_to_the_national_list_where_it_has_the_item() {
+    let js = catalog("jiangsu-2024");
+    let nat = national();
+    let unlinked: Vec<&str> = js
+        .items
+        .iter()
+        .filter(|i| i.national.is_none())
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(
+        unlinked,
+        [
+            "家庭共济账户绑定",
+            "家庭共济账户解绑",
+            "其他临时外出就医人员备案",
+            "“双通道”管理及单独支付药品待遇认定",
+            "一次性营养补助",
+            "定点医药机构基本信息变更",
+            "人员失能等级评估"
+        ]
+    );
+    let mut linked = BTreeSet::new();
+    for i in js.items.iter().filter_map(|i| i.national.as_deref()) {
+        assert!(nat.item(i).is_some(), "{i}");
+        assert!(linked.insert(i), "{i} linked twice");
+    }
+}
+
+#[test]
+fn the_jiangsu_footnote_rules_say_who_may_accept_what() {
+    use counter_core::catalog::{Level, RuleKind};
+    let js = catalog("jiangsu-2024");
+    let assisted = |level: Level| -> Vec<String> {
+        js.rules
+            .iter()
+            .find_map(|r| match &r.kind {
+                RuleKind::AssistedAcceptance { level: l, items } if *l == level => Some(
+                    items
+                        .iter()
+                        .map(|c| js.item(c).unwrap().name.clone())
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(assisted(Level::D), ["门诊费用报销", "住院费用报销"]);
+    let e = assisted(Level::E);
+    assert_eq!(e.len(), 7, "{e:?}");
+    assert!(
+        e[..2].iter().all(|n| n.starts_with("家庭共济账户")),
+        "{e:?}"
+    );
+    assert!(e[2..].iter().all(|n| n.ends_with("备案")), "{e:?}");
+    let first = js.rules.iter().find_map(|r| match &r.kind {
+        RuleKind::FirstReimbursement { items, materials } => Some((items, materials)),
+        _ => None,
+    });
+    let (items, materials) = first.expect("first_reimbursement rule");
+    assert!(items.iter().any(|c| c == "322036066002"));
+    assert_eq!(materials[0].display_name(), "参保人银行账户信息");
+    let footnote = fold(&seed("000_b41f254667209e5a.txt"));
+    for r in &js.rules {
+        assert!(footnote.contains(&fold(&r.text)), "rule text: {}", r.text);
+    }
+}
+
+#[test]
+fn zhenjiang_bundles_use_the_documents_words_or_explain_them() {
+    let zj = catalog("zhenjiang-2025");
+    assert_eq!(zj.bundles.len(), 15);
+    assert_eq!(
+        zj.bundles.iter().map(|b| b.seq).collect::<Vec<_>>(),
+        (1..=15).collect::<Vec<_>>()
+    );
+    let text = fold(&seed("003_eaaaecf41bf176d2.txt"));
+    let mut missing = Vec::new();
+    for b in &zj.bundles {
+        let mut words = vec![("name", b.name.clone())];
+        words.extend(b.meaning.iter().map(|m| ("meaning", m.clone())));
+        words.extend(
+            b.time_limit_text
+                .iter()
+                .map(|t| ("time_limit_text", t.clone())),
+        );
+        words.extend(b.tips.iter().map(|t| ("tip", t.clone())));
+        for m in &b.materials {
+            match &m.name {
+                Some(n) if m.any_of.is_empty() => words.push(("material", n.clone())),
+                _ => words.extend(m.any_of.iter().map(|o| ("material option", o.clone()))),
+            }
+        }
+        missing.extend(unexplained(
+            &b.code,
+            &words,
+            &[text.as_str()],
+            b.source_note.as_deref(),
+        ));
+    }
+    assert!(missing.is_empty(), "unexplained:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn zhenjiang_bundles_combine_jiangsu_items_and_carry_the_time_promises() {
+    let zj = catalog("zhenjiang-2025");
+    let js = catalog("jiangsu-2024");
+    for b in &zj.bundles {
+        for code in &b.items {
+            assert!(
+                js.item(code).is_some(),
+                "{}: {code} is not a Jiangsu item",
+                b.code
+            );
+        }
+        let names: Vec<String> = b.materials.iter().map(|m| format!("{m:?}")).collect();
+        let unique: BTreeSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{}: duplicate material", b.code);
+    }
+    let by_name = |part: &str| zj.bundles.iter().find(|b| b.name.contains(part)).unwrap();
+    let allowance = by_name("生育津贴");
+    assert_eq!(allowance.time_limit[0].working_days, Some(10));
+    assert_eq!(allowance.items, ["322036064004"]);
+    let claims = by_name("零星报销");
+    let small = claims
+        .time_limit
+        .iter()
+        .find(|t| t.when.as_deref().is_some_and(|w| w.contains("1000元以下")))
+        .expect("单次门诊1000元以下");
+    assert_eq!(small.working_days, Some(5));
+    assert!(claims.items.contains(&"322036066001".to_string()));
+    let serves: BTreeSet<&str> = zj
+        .bundles
+        .iter()
+        .flat_map(|b| b.serves.iter().map(String::as_str))
+        .collect();
+    assert_eq!(
+        serves,
+        BTreeSet::from(["参保人员", "用人单位", "医药企业", "定点医药机构"])
+    );
+}

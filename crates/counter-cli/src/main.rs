@@ -64,6 +64,13 @@ enum CatalogCmd {
     },
     /// Validates catalog files (default: every catalog loaded); one line per problem.
     Validate { files: Vec<PathBuf> },
+    /// What CATALOG adds, drops or changes (materials, time limits) against BASE.
+    Diff {
+        catalog: String,
+        base: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -98,6 +105,8 @@ enum CliError {
     Calendar(#[from] counter_core::CalendarError),
     #[error("未找到事项编码 {0}")]
     NotFound(String),
+    #[error("未找到清单 {0}（counter catalog list 列出可用的清单）")]
+    UnknownCatalog(String),
     #[error("{0}")]
     InvalidId(#[from] ids::IdCheckError),
     #[error("cannot write JSON: {0}")]
@@ -220,6 +229,22 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             for h in hits {
                 println!("{} {} {}", pad(&h.code, 14), pad(&h.name, 40), h.catalog);
             }
+        }
+        Command::Catalog(CatalogCmd::Diff {
+            catalog,
+            base,
+            json,
+        }) => {
+            let set = load_catalogs(cli)?;
+            let get = |id: &String| {
+                set.get(id)
+                    .ok_or_else(|| CliError::UnknownCatalog(id.clone()))
+            };
+            let d = counter_core::diff::diff(get(catalog)?, get(base)?);
+            if *json {
+                return print_json(&d);
+            }
+            print_diff(&d);
         }
         Command::Catalog(CatalogCmd::Validate { files }) => {
             let (calendars, catalogs): (Vec<PathBuf>, Vec<PathBuf>) = if files.is_empty() {
@@ -366,6 +391,37 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("{e}");
             ExitCode::from(1)
+        }
+    }
+}
+
+fn print_diff(d: &counter_core::diff::CatalogDiff) {
+    println!("{} 对比 {}", d.catalog, d.base);
+    println!("新增事项（{}）：", d.added.len());
+    for i in &d.added {
+        println!("  + {} {}", i.code, i.name);
+    }
+    println!("删去事项（{}）：", d.dropped.len());
+    for i in &d.dropped {
+        println!("  - {} {}", i.code, i.name);
+    }
+    println!("变更事项（{}），未变 {}：", d.changed.len(), d.unchanged);
+    for c in &d.changed {
+        println!(
+            "  {} {} ↔ {} {}",
+            c.item.code, c.item.name, c.base.code, c.base.name
+        );
+        if let Some((b, a)) = &c.name {
+            println!("    名称：{b} → {a}");
+        }
+        if let Some((b, a)) = &c.time_limit {
+            println!("    时限：{b} → {a}");
+        }
+        for m in &c.materials_added {
+            println!("    材料 +：{m}");
+        }
+        for m in &c.materials_dropped {
+            println!("    材料 -：{m}");
         }
     }
 }

@@ -83,20 +83,129 @@ fn show_for_people_is_in_chinese_and_unknown_codes_fail_clearly() {
 }
 
 #[test]
-fn list_counts_the_national_items() {
+fn list_counts_every_edition_built_in() {
     let v = json(&["catalog", "list", "--json"]);
-    let national = v
+    let counts: Vec<(String, u64, u64)> = v
         .as_array()
         .unwrap()
         .iter()
-        .find(|c| c["id"] == "national")
-        .expect("national catalog listed");
-    assert_eq!(national["items"], 28);
-    assert!(national["title"]
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap().to_string(),
+                c["items"].as_u64().unwrap(),
+                c["bundles"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expect = |id: &str, items: u64, bundles: u64| {
+        assert!(
+            counts.contains(&(id.to_string(), items, bundles)),
+            "{id} {items}+{bundles} in {counts:?}"
+        )
+    };
+    expect("national", 28, 0);
+    expect("jiangsu-2024", 34, 0);
+    expect("jiangxi-1.0", 30, 0);
+    expect("zhenjiang-2025", 0, 15);
+    let national = v.as_array().unwrap().iter().find(|c| c["id"] == "national");
+    assert!(national.unwrap()["title"]
         .as_str()
         .unwrap()
         .contains("全国医疗保障经办政务服务事项清单"));
-    assert!(national["edition"].is_string());
+}
+
+#[test]
+fn show_jiangsu_outpatient_claims_with_conditional_limits_and_four_materials() {
+    let v = json(&[
+        "catalog",
+        "show",
+        "322036066001",
+        "--catalog",
+        "jiangsu-2024",
+        "--json",
+    ]);
+    assert_eq!(v["name"], "门诊费用报销");
+    let limits: Vec<(String, u64)> = v["time_limit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["when"].as_str().unwrap().to_string(),
+                t["days"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        limits,
+        [
+            ("报销情形 = 单次门诊小额费用".to_string(), 5),
+            ("报销情形 = 一般".to_string(), 10),
+            ("报销情形 = 特殊情况".to_string(), 20)
+        ]
+    );
+    let unconditional: Vec<String> = v["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["when"].is_null())
+        .map(|m| match m["name"].as_str() {
+            Some(n) => n.to_string(),
+            None => m["any_of"].to_string(),
+        })
+        .collect();
+    assert_eq!(
+        unconditional,
+        [
+            "医保电子凭证或有效身份证件或社保卡",
+            "医药机构收费票据",
+            "门急诊费用清单",
+            "处方底方或病历资料"
+        ]
+    );
+    assert_eq!(v["levels"], serde_json::json!(["B", "C"]));
+}
+
+#[test]
+fn show_and_search_reach_zhenjiang_bundles() {
+    let v = json(&["catalog", "show", "ZJ2025-05", "--json"]);
+    assert_eq!(v["kind"], "bundle");
+    assert_eq!(v["items"], serde_json::json!(["322036064004"]));
+    let hits = json(&["catalog", "search", "零星报销", "--json"]);
+    assert!(
+        hits.as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["code"] == "ZJ2025-11"),
+        "{hits:#}"
+    );
+}
+
+#[test]
+fn diff_names_what_jiangsu_adds_drops_and_changes_against_the_national_list() {
+    let v = json(&["catalog", "diff", "jiangsu-2024", "national", "--json"]);
+    assert_eq!(v["catalog"], "jiangsu-2024");
+    let dropped: Vec<&str> = v["dropped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(dropped, ["出具《参保凭证》"]);
+    let o = counter(&["catalog", "diff", "jiangsu-2024", "national"]);
+    let text = stdout(&o);
+    assert!(text.contains("+ 322036062002 家庭共济账户绑定"), "{text}");
+    assert!(
+        text.contains("时限：不超过30个工作日 → 10个工作日，特殊情况不超过20个工作日"),
+        "{text}"
+    );
+    let o = counter(&["catalog", "diff", "jiangsu-2025", "national"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("未找到清单 jiangsu-2025"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

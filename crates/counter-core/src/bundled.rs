@@ -8,8 +8,16 @@ pub const CATALOG_FILES: &[(&str, &str)] = &[
         include_str!("../../../catalogs/national.toml"),
     ),
     (
+        "jiangsu-2024.toml",
+        include_str!("../../../catalogs/jiangsu-2024.toml"),
+    ),
+    (
         "jiangxi-1.0.toml",
         include_str!("../../../catalogs/jiangxi-1.0.toml"),
+    ),
+    (
+        "zhenjiang-2025.toml",
+        include_str!("../../../catalogs/zhenjiang-2025.toml"),
     ),
 ];
 

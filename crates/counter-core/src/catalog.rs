@@ -48,6 +48,9 @@ pub struct MainItem {
     #[serde(default)]
     pub seq: Option<String>,
     pub name: String,
+    /// How a name garbled or missing in the source was reconstructed.
+    #[serde(default)]
+    pub source_note: Option<String>,
 }
 
 /// A question whose answer selects materials or a time limit (情形).

@@ -5,6 +5,7 @@ pub mod bundled;
 pub mod calendar;
 pub mod catalog;
 pub mod condition;
+pub mod diff;
 pub mod ids;
 pub mod search;
 pub mod view;
