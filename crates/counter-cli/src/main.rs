@@ -1,6 +1,8 @@
 //! `counter`: the catalog, calendar and ID checks from a terminal. `--json` output is a
 //! contract other tools rely on; without it the output is for people.
 
+mod case_cmd;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,6 +25,16 @@ struct Cli {
     /// Load the holiday calendar from this file instead of the one built in.
     #[arg(long, global = true, env = "COUNTER_CALENDAR")]
     calendar: Option<PathBuf>,
+    /// The case store (default: the app's data directory).
+    #[arg(long, global = true, env = "COUNTER_DB")]
+    db: Option<PathBuf>,
+    /// The store's key file, kept apart from the database (default: the app's config
+    /// directory).
+    #[arg(long, global = true, env = "COUNTER_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    /// The time to record instead of the clock (tests): YYYY-MM-DDTHH:MM:SS.
+    #[arg(long, global = true, env = "COUNTER_NOW", hide = true, value_parser = parse_now)]
+    now: Option<chrono::NaiveDateTime>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +49,27 @@ enum Command {
     Calendar(CalendarCmd),
     /// Checks a 居民身份证号码 or 统一社会信用代码: exit 0 when valid, 1 with the reason.
     CheckId { number: String },
+    /// Cases (办件): open, tick, decide, show, list.
+    Case(Box<CaseArgs>),
+    /// Copies the case store to a file while it is in use.
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct CaseArgs {
+    /// Machine output (a contract other tools rely on).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    cmd: case_cmd::CaseCmd,
+}
+
+fn parse_now(s: &str) -> Result<chrono::NaiveDateTime, String> {
+    chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
+        .map_err(|_| format!("时间“{s}”无效，应为 YYYY-MM-DDTHH:MM:SS"))
 }
 
 #[derive(Subcommand)]
@@ -108,6 +141,10 @@ enum CliError {
     #[error("未找到清单 {0}（counter catalog list 列出可用的清单）")]
     UnknownCatalog(String),
     #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Store(#[from] counter_store::StoreError),
+    #[error("{0}")]
     InvalidId(#[from] ids::IdCheckError),
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -170,8 +207,31 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
+fn open_store(cli: &Cli) -> Result<counter_store::Store, CliError> {
+    let (db, key) = counter_store::default_paths();
+    let db = cli.db.clone().unwrap_or(db);
+    let key = cli.key_file.clone().unwrap_or(key);
+    Ok(counter_store::Store::open(&db, &key)?)
+}
+
 fn run(cli: &Cli) -> Result<(), CliError> {
     match &cli.command {
+        Command::Case(args) => {
+            let catalogs = load_catalogs(cli)?;
+            let calendar = load_calendar(cli)?;
+            let ctx = case_cmd::Ctx {
+                store: open_store(cli)?,
+                catalogs: &catalogs,
+                calendar: &calendar,
+                // Whole seconds: what documents and the ledger show.
+                now: cli.now.unwrap_or_else(|| {
+                    chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
+                }),
+                json: args.json,
+            };
+            case_cmd::run(&args.cmd, ctx)?;
+        }
+        Command::Backup { to } => case_cmd::backup(&open_store(cli)?, to)?,
         Command::Catalog(CatalogCmd::List { json }) => {
             let set = load_catalogs(cli)?;
             let list = set.summaries();
@@ -384,11 +444,33 @@ fn print_entry(entry: &EntryView) {
     }
 }
 
+/// Logs go to `COUNTER_LOG_FILE` (appended) or stderr, at the level in `COUNTER_LOG`
+/// (default: none; errors are printed anyway). Nothing personal is logged: ID numbers only
+/// masked, no names.
+fn init_log() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COUNTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false);
+    match std::env::var_os("COUNTER_LOG_FILE").map(|p| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(p)
+    }) {
+        Some(Ok(file)) => builder.with_writer(std::sync::Mutex::new(file)).init(),
+        _ => builder.with_writer(std::io::stderr).init(),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_log();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            tracing::warn!(error = %e, "command failed");
             eprintln!("{e}");
             ExitCode::from(1)
         }

@@ -3,6 +3,7 @@
 
 pub mod bundled;
 pub mod calendar;
+pub mod case;
 pub mod catalog;
 pub mod condition;
 pub mod diff;
