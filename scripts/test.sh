@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
+bash scripts/cups.sh
 
 step() { printf '\n== %s\n' "$*"; }
 

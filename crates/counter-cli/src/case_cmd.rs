@@ -111,9 +111,9 @@ pub struct OpenArgs {
     agent_id_number: Option<String>,
     #[arg(long, default_value = "resident_id")]
     agent_id_type: String,
-    /// The point (网点) code that receives the case.
-    #[arg(long, env = "COUNTER_POINT", default_value = "0000")]
-    point: String,
+    /// The point (网点) code that receives the case (default: the office settings').
+    #[arg(long, env = "COUNTER_POINT")]
+    point: Option<String>,
     /// The clerk (经办人).
     #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
     clerk: String,
@@ -153,6 +153,7 @@ pub struct Ctx<'a> {
     pub store: Store,
     pub catalogs: &'a CatalogSet,
     pub calendar: &'a Calendar,
+    pub office: &'a counter_core::office::Office,
     pub now: NaiveDateTime,
     pub json: bool,
 }
@@ -293,7 +294,7 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
                     bundle: None,
                     applicant,
                     agent,
-                    point: a.point.clone(),
+                    point: a.point.clone().unwrap_or_else(|| ctx.office.point.clone()),
                     clerk: a.clerk.clone(),
                     answers: answers(&a.answers)?,
                 },

@@ -2,6 +2,7 @@
 //! contract other tools rely on; without it the output is for people.
 
 mod case_cmd;
+mod doc_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ struct Cli {
     /// directory).
     #[arg(long, global = true, env = "COUNTER_KEY_FILE")]
     key_file: Option<PathBuf>,
+    /// Office settings (office.toml: name, address, phone, complaint_phone, point, printer);
+    /// default: office.toml beside the key file, if present.
+    #[arg(long, global = true, env = "COUNTER_OFFICE")]
+    office: Option<PathBuf>,
     /// The time to record instead of the clock (tests): YYYY-MM-DDTHH:MM:SS.
     #[arg(long, global = true, env = "COUNTER_NOW", hide = true, value_parser = parse_now)]
     now: Option<chrono::NaiveDateTime>,
@@ -51,6 +56,9 @@ enum Command {
     CheckId { number: String },
     /// Cases (办件): open, tick, decide, show, list.
     Case(Box<CaseArgs>),
+    /// Printed documents of a case as PDF files; printing.
+    #[command(subcommand)]
+    Doc(doc_cmd::DocCmd),
     /// Copies the case store to a file while it is in use.
     Backup {
         #[arg(long)]
@@ -142,6 +150,15 @@ enum CliError {
     UnknownCatalog(String),
     #[error("{0}")]
     Input(String),
+    #[error("无法写入 {path}：{source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Doc(#[from] counter_docs::DocError),
+    #[error("{0}")]
+    Print(#[from] counter_docs::PrintError),
     #[error("{0}")]
     Store(#[from] counter_store::StoreError),
     #[error("{0}")]
@@ -207,11 +224,25 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
+fn key_file(cli: &Cli) -> PathBuf {
+    cli.key_file
+        .clone()
+        .unwrap_or_else(|| counter_store::default_paths().1)
+}
+
 fn open_store(cli: &Cli) -> Result<counter_store::Store, CliError> {
-    let (db, key) = counter_store::default_paths();
-    let db = cli.db.clone().unwrap_or(db);
-    let key = cli.key_file.clone().unwrap_or(key);
-    Ok(counter_store::Store::open(&db, &key)?)
+    let db = cli
+        .db
+        .clone()
+        .unwrap_or_else(|| counter_store::default_paths().0);
+    Ok(counter_store::Store::open(&db, &key_file(cli))?)
+}
+
+fn now(cli: &Cli) -> chrono::NaiveDateTime {
+    // Whole seconds: what documents and the ledger show.
+    cli.now.unwrap_or_else(|| {
+        chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
+    })
 }
 
 fn run(cli: &Cli) -> Result<(), CliError> {
@@ -219,19 +250,28 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Case(args) => {
             let catalogs = load_catalogs(cli)?;
             let calendar = load_calendar(cli)?;
+            let office = doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?;
             let ctx = case_cmd::Ctx {
                 store: open_store(cli)?,
                 catalogs: &catalogs,
                 calendar: &calendar,
-                // Whole seconds: what documents and the ledger show.
-                now: cli.now.unwrap_or_else(|| {
-                    chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
-                }),
+                office: &office,
+                now: now(cli),
                 json: args.json,
             };
             case_cmd::run(&args.cmd, ctx)?;
         }
         Command::Backup { to } => case_cmd::backup(&open_store(cli)?, to)?,
+        Command::Doc(cmd) => {
+            let office = doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?;
+            doc_cmd::run(
+                cmd,
+                || open_store(cli),
+                &load_catalogs(cli)?,
+                &office,
+                now(cli),
+            )?;
+        }
         Command::Catalog(CatalogCmd::List { json }) => {
             let set = load_catalogs(cli)?;
             let list = set.summaries();

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod condition;
 pub mod diff;
 pub mod ids;
+pub mod office;
 pub mod search;
 pub mod view;
 

@@ -1,0 +1,93 @@
+//! Office settings (经办机构 / 网点): what the documents print about the office, and which
+//! point and printer this workstation is.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Level;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    /// 经办机构名称, printed on every document.
+    pub name: String,
+    pub address: String,
+    /// 咨询电话 of the office.
+    pub phone: String,
+    /// 投诉（监督）电话.
+    pub complaint_phone: String,
+    /// 网点代码: the first part of every case number.
+    pub point: String,
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// CUPS queue to print on (default: the system's default printer).
+    #[serde(default)]
+    pub printer: Option<String>,
+}
+
+impl Default for Office {
+    /// Until the office is set up: the national 医保 service hotline (12393) and the
+    /// government service hotline (12345) are right everywhere.
+    fn default() -> Self {
+        Office {
+            name: "医疗保障经办服务窗口".into(),
+            address: "（地址未设置）".into(),
+            phone: "12393".into(),
+            complaint_phone: "12345".into(),
+            point: "0000".into(),
+            level: None,
+            printer: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfficeError {
+    #[error("网点设置格式错误：{0}")]
+    Syntax(String),
+    #[error("网点设置缺少{0}")]
+    Missing(&'static str),
+    #[error("网点代码“{0}”只能含字母和数字（1至12位）")]
+    BadPoint(String),
+}
+
+impl Office {
+    pub fn from_toml(text: &str) -> Result<Office, OfficeError> {
+        let o: Office = toml::from_str(text).map_err(|e| OfficeError::Syntax(e.to_string()))?;
+        for (v, what) in [
+            (&o.name, "经办机构名称（name）"),
+            (&o.address, "地址（address）"),
+            (&o.phone, "咨询电话（phone）"),
+            (&o.complaint_phone, "投诉电话（complaint_phone）"),
+        ] {
+            if v.trim().is_empty() {
+                return Err(OfficeError::Missing(what));
+            }
+        }
+        if o.point.is_empty()
+            || o.point.len() > 12
+            || !o.point.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(OfficeError::BadPoint(o.point));
+        }
+        Ok(o)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_parse_and_bad_ones_say_what_is_wrong() {
+        let o = Office::from_toml(
+            "name = \"镇江市医疗保险基金管理中心\"\naddress = \"镇江市长江路1号\"\nphone = \"0511-12345678\"\ncomplaint_phone = \"12345\"\npoint = \"3211\"\nlevel = \"C\"\n",
+        )
+        .unwrap();
+        assert_eq!(o.level, Some(Level::C));
+        let e = Office::from_toml("name = \"x\"\naddress = \"\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"1\"").unwrap_err();
+        assert_eq!(e.to_string(), "网点设置缺少地址（address）");
+        let e = Office::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"32-11\"").unwrap_err();
+        assert!(matches!(e, OfficeError::BadPoint(_)));
+        assert!(matches!(Office::from_toml("name = 1"), Err(OfficeError::Syntax(_))));
+    }
+}

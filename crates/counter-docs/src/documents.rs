@@ -1,0 +1,593 @@
+//! The documents' contents: what each must carry, laid out on A4.
+
+use chrono::NaiveDateTime;
+use counter_core::case::{Applicant, Case, CaseKind, CaseState, MaterialStatus, Person};
+use counter_core::ids::mask_id;
+use counter_core::office::Office;
+use counter_core::Catalog;
+
+use crate::layout::{Align, Column, Layout, MARGIN, PAGE_W};
+use crate::{font, DocError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocKind {
+    /// 受理回执, two copies.
+    Receipt,
+    /// 一次性告知书.
+    Notice,
+    /// 不予受理通知书.
+    Refusal,
+    /// 容缺受理通知书, two copies.
+    Deferral,
+    /// 即办件办结单.
+    Completion,
+}
+
+impl DocKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            DocKind::Receipt => "受理回执",
+            DocKind::Notice => "一次性告知书",
+            DocKind::Refusal => "不予受理通知书",
+            DocKind::Deferral => "容缺受理通知书",
+            DocKind::Completion => "即办件办结单",
+        }
+    }
+
+    /// Prefix of the document number (文书编号).
+    fn prefix(self) -> &'static str {
+        match self {
+            DocKind::Receipt => "SL",
+            DocKind::Notice => "GZ",
+            DocKind::Refusal => "BY",
+            DocKind::Deferral => "RQ",
+            DocKind::Completion => "BJ",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocKind> {
+        Some(match s {
+            "receipt" => DocKind::Receipt,
+            "notice" => DocKind::Notice,
+            "refusal" => DocKind::Refusal,
+            "deferral" => DocKind::Deferral,
+            "completion" => DocKind::Completion,
+            _ => return None,
+        })
+    }
+}
+
+fn time(t: NaiveDateTime) -> String {
+    t.format("%Y年%m月%d日 %H:%M").to_string()
+}
+
+fn date(t: NaiveDateTime) -> String {
+    t.format("%Y年%m月%d日").to_string()
+}
+
+fn person_line(p: &Person, masked: bool) -> String {
+    let n = if masked {
+        mask_id(&p.id_number)
+    } else {
+        p.id_number.clone()
+    };
+    format!("{}（{} {}）", p.name, p.id_type.label(), n)
+}
+
+fn applicant_fields(case: &Case, masked: bool) -> Vec<(&'static str, String)> {
+    let mut f = Vec::new();
+    match &case.applicant {
+        Applicant::Person(p) => {
+            f.push(("申请人", person_line(p, masked)));
+            if let Some(ph) = &p.phone {
+                f.push(("联系电话", ph.clone()));
+            }
+        }
+        Applicant::Unit {
+            name,
+            credit_code,
+            phone,
+        } => {
+            f.push(("申请单位", format!("{name}（统一社会信用代码 {credit_code}）")));
+            if let Some(ph) = phone {
+                f.push(("联系电话", ph.clone()));
+            }
+        }
+    }
+    if let Some(a) = &case.agent {
+        f.push(("代理人", person_line(a, masked)));
+    }
+    f
+}
+
+/// Title block: office, title, document and case numbers, the QR code of the case number.
+fn head(l: &mut Layout, office: &Office, title: &str, copy: Option<&str>, number: &str, qr: &str) {
+    l.qr(PAGE_W - MARGIN - 26.0, MARGIN - 4.0, 26.0, qr);
+    l.para(MARGIN, PAGE_W - 2.0 * MARGIN, &office.name, 11.0, Align::Center);
+    l.gap(1.0);
+    l.title(title);
+    if let Some(c) = copy {
+        l.para(MARGIN, PAGE_W - 2.0 * MARGIN, c, 10.0, Align::Center);
+    }
+    l.para(MARGIN, PAGE_W - 2.0 * MARGIN - 30.0, &format!("编号：{number}"), 10.0, Align::Left);
+    l.gap(3.0);
+    l.set_running_head(&format!("{title}（续）  {number}"));
+}
+
+fn materials_received(case: &Case) -> Vec<Vec<String>> {
+    case.checklist
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.status {
+            MaterialStatus::Received {
+                form,
+                copies,
+                option,
+            } => Some(vec![
+                (i + 1).to_string(),
+                match option {
+                    Some(o) => format!("{}（{o}）", e.material.name),
+                    None => e.material.name.clone(),
+                },
+                form.label().to_string(),
+                format!("{copies}份"),
+            ]),
+            MaterialStatus::Promised => Some(vec![
+                (i + 1).to_string(),
+                e.material.name.clone(),
+                "告知承诺".into(),
+                "—".into(),
+            ]),
+            MaterialStatus::Deferred { deadline } => Some(vec![
+                (i + 1).to_string(),
+                e.material.name.clone(),
+                format!("容缺，{}前补交", deadline.format("%Y年%m月%d日")),
+                "—".into(),
+            ]),
+            MaterialStatus::Missing => None,
+        })
+        .collect()
+}
+
+const RECEIVED_COLS: [Column; 4] = [
+    Column {
+        header: "序号",
+        width: 14.0,
+    },
+    Column {
+        header: "材料名称",
+        width: 110.0,
+    },
+    Column {
+        header: "形式",
+        width: 36.0,
+    },
+    Column {
+        header: "份数",
+        width: 14.0,
+    },
+];
+
+fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
+    let Some(a) = &case.acceptance else {
+        return Vec::new();
+    };
+    let kind = match a.kind {
+        CaseKind::Immediate => "即办件".to_string(),
+        CaseKind::WorkingDays => format!("承诺件（{}个工作日）", a.working_days.unwrap_or(0)),
+        CaseKind::Agreement => "按协议执行".to_string(),
+    };
+    let mut f = vec![("受理时间", time(a.at)), ("办件类型", kind)];
+    if let Some(d) = a.due {
+        let mut due = d.format("%Y年%m月%d日").to_string();
+        if a.provisional {
+            due.push_str("（预计：所跨年度节假日安排尚未公布，公布后以实际工作日为准）");
+        }
+        f.push(("承诺办结日期", due));
+        f.push(("工作日历", a.calendar_version.clone()));
+    }
+    f
+}
+
+fn office_fields(office: &Office, case: &Case) -> Vec<(&'static str, String)> {
+    vec![
+        ("受理机构", format!("{}（{}）", office.name, office.address)),
+        ("经办人", format!("{}    咨询电话：{}", case.clerk, office.phone)),
+        (
+            "查询方式",
+            format!("凭办件编号 {} 或扫描右上角二维码到窗口查询，或拨打咨询电话", case.case_no),
+        ),
+        ("投诉监督", format!("投诉监督电话 {}", office.complaint_phone)),
+    ]
+}
+
+/// Seal area on the right, applicant signature on the left.
+fn signatures(l: &mut Layout, left: &str) {
+    l.need(38.0);
+    l.gap(4.0);
+    let y = l.y;
+    let w = (PAGE_W - 2.0 * MARGIN - 8.0) / 2.0;
+    l.framed(MARGIN, y, w, 32.0, left);
+    l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
+    l.framed(MARGIN + w + 8.0, y, w, 32.0, "受理机构（盖章）");
+    l.text_at(MARGIN + w + 10.5, y + 28.0, "日期：      年    月    日", 10.0);
+    l.y = y + 34.0;
+}
+
+fn footer(office: &Office, case: &Case, catalog: &Catalog) -> String {
+    format!(
+        "{}  办件编号 {}  清单：{}（{}）",
+        office.name, case.case_no, catalog.header.title, catalog.header.edition
+    )
+}
+
+fn item_fields(case: &Case, catalog: &Catalog) -> Vec<(&'static str, String)> {
+    vec![
+        ("办件编号", case.case_no.clone()),
+        ("申请事项", format!("{}（事项编码 {}）", case.item_name, case.item)),
+        (
+            "清单版本",
+            format!("{}（{}）", catalog.header.title, catalog.header.edition),
+        ),
+    ]
+}
+
+fn wrong_state(case: &Case, kind: DocKind) -> DocError {
+    DocError::WrongState {
+        case_no: case.case_no.clone(),
+        state: case.state.label(),
+        document: kind.title(),
+    }
+}
+
+/// The document of `kind` for a decided case, as PDF bytes.
+pub fn render(
+    kind: DocKind,
+    case: &Case,
+    catalog: &Catalog,
+    office: &Office,
+    now: NaiveDateTime,
+) -> Result<Vec<u8>, DocError> {
+    let accepted = matches!(
+        case.state,
+        CaseState::Accepted | CaseState::InReview | CaseState::Returned | CaseState::Completed
+    ) && case.acceptance.is_some();
+    let ok = match kind {
+        DocKind::Receipt => accepted,
+        DocKind::Notice => case.notice.is_some(),
+        DocKind::Refusal => case.state == CaseState::Refused,
+        DocKind::Deferral => accepted,
+        DocKind::Completion => case.state == CaseState::Completed,
+    };
+    if !ok {
+        return Err(wrong_state(case, kind));
+    }
+    let number = format!("{}-{}", kind.prefix(), case.case_no);
+    let mut l = Layout::new(font(), kind.title());
+    match kind {
+        DocKind::Receipt => {
+            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"].iter().enumerate() {
+                if i > 0 {
+                    l.new_page();
+                }
+                head(&mut l, office, kind.title(), Some(copy), &number, &case.case_no);
+                let masked = i == 0;
+                let mut f = item_fields(case, catalog);
+                f.extend(applicant_fields(case, masked));
+                f.extend(promise_fields(case));
+                l.fields(&f, 10.5);
+                l.gap(2.0);
+                l.body("已收材料：", 10.5);
+                l.table(&RECEIVED_COLS, &materials_received(case), 10.0);
+                l.fields(&office_fields(office, case), 10.0);
+                signatures(&mut l, "申请人（代理人）签字");
+            }
+        }
+        DocKind::Notice => {
+            let notice = case.notice.as_ref().expect("checked above");
+            head(&mut l, office, kind.title(), None, &number, &case.case_no);
+            let mut f = applicant_fields(case, false);
+            f.extend(item_fields(case, catalog));
+            f.push(("收件日期", date(case.opened_at)));
+            f.push(("告知时间", time(notice.at)));
+            l.fields(&f, 10.5);
+            l.gap(2.0);
+            l.body(
+                &format!(
+                    "您申请办理的“{}”事项，经审查，申请材料尚不齐全。现一次性告知您需要补齐的全部材料如下：",
+                    case.item_name
+                ),
+                10.5,
+            );
+            l.gap(1.0);
+            let rows: Vec<Vec<String>> = notice
+                .missing
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let req = m.requirement();
+                    vec![
+                        (i + 1).to_string(),
+                        m.name.clone(),
+                        if req.is_empty() { "—".into() } else { req },
+                    ]
+                })
+                .collect();
+            l.table(
+                &[
+                    Column {
+                        header: "序号",
+                        width: 14.0,
+                    },
+                    Column {
+                        header: "需补齐的材料",
+                        width: 88.0,
+                    },
+                    Column {
+                        header: "要求",
+                        width: 72.0,
+                    },
+                ],
+                &rows,
+                10.0,
+            );
+            let online = catalog
+                .item(&case.item)
+                .is_some_and(|i| i.channels.iter().any(|c| c == "线上办"));
+            l.body(
+                &format!(
+                    "补齐方式：请携带上述材料到{}（{}）窗口补交{}；补交时请出示本告知书或告知办件编号 {}。",
+                    office.name,
+                    office.address,
+                    if online { "，也可通过线上渠道提交" } else { "" },
+                    case.case_no
+                ),
+                10.5,
+            );
+            l.body(
+                "上述材料补齐后，即予受理。本告知书所列为本事项需要补齐的全部材料，此后不再要求您补充本告知书未列明的材料。",
+                10.5,
+            );
+            l.gap(2.0);
+            l.fields(&office_fields(office, case), 10.0);
+            signatures(&mut l, "申请人（代理人）签收");
+        }
+        DocKind::Refusal => {
+            let r = case.refusal.as_ref().expect("refused");
+            head(&mut l, office, kind.title(), None, &number, &case.case_no);
+            let mut f = applicant_fields(case, false);
+            f.extend(item_fields(case, catalog));
+            f.push(("申请日期", date(case.opened_at)));
+            l.fields(&f, 10.5);
+            l.gap(2.0);
+            l.body(
+                &format!(
+                    "您于{}申请办理的“{}”事项，经审查，决定不予受理。",
+                    date(case.opened_at),
+                    case.item_name
+                ),
+                10.5,
+            );
+            l.body(&format!("理由：{}", r.reason), 10.5);
+            if let Some(item) = catalog.item(&case.item) {
+                if !item.basis.is_empty() {
+                    l.body(&format!("事项设定依据：{}", item.basis.join("；")), 10.0);
+                }
+            }
+            if let Some(to) = &r.apply_to {
+                l.body(&format!("请向{to}申请办理。"), 10.5);
+            }
+            l.body(
+                "如对本决定不服，可自收到本通知书之日起六十日内依法申请行政复议，或者在六个月内依法提起行政诉讼。",
+                10.5,
+            );
+            l.gap(2.0);
+            l.fields(
+                &[
+                    ("决定时间", time(r.at)),
+                    ("经办人", format!("{}    咨询电话：{}", case.clerk, office.phone)),
+                    ("投诉监督", format!("投诉监督电话 {}", office.complaint_phone)),
+                ],
+                10.0,
+            );
+            signatures(&mut l, "申请人（代理人）签收");
+        }
+        DocKind::Deferral => {
+            let deferred: Vec<Vec<String>> = case
+                .checklist
+                .iter()
+                .filter_map(|e| match e.status {
+                    MaterialStatus::Deferred { deadline } => Some(vec![
+                        e.material.name.clone(),
+                        {
+                            let r = e.material.requirement();
+                            if r.is_empty() {
+                                "原件".into()
+                            } else {
+                                r
+                            }
+                        },
+                        deadline.format("%Y年%m月%d日前").to_string(),
+                        "逾期未补交的，终止办理".into(),
+                    ]),
+                    _ => None,
+                })
+                .collect();
+            if deferred.is_empty() {
+                return Err(DocError::NothingDeferred(case.case_no.clone()));
+            }
+            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"].iter().enumerate() {
+                if i > 0 {
+                    l.new_page();
+                }
+                head(&mut l, office, kind.title(), Some(copy), &number, &case.case_no);
+                let mut f = item_fields(case, catalog);
+                f.extend(applicant_fields(case, i == 0));
+                f.extend(promise_fields(case));
+                l.fields(&f, 10.5);
+                l.body("容缺补交的材料：", 10.5);
+                l.table(
+                    &[
+                        Column {
+                            header: "材料名称",
+                            width: 64.0,
+                        },
+                        Column {
+                            header: "形式要求",
+                            width: 40.0,
+                        },
+                        Column {
+                            header: "补交期限",
+                            width: 36.0,
+                        },
+                        Column {
+                            header: "逾期后果",
+                            width: 34.0,
+                        },
+                    ],
+                    &deferred,
+                    10.0,
+                );
+                l.body("已收材料：", 10.5);
+                l.table(&RECEIVED_COLS, &materials_received(case), 10.0);
+                l.body(
+                    "容缺受理承诺：本人承诺在上述期限内补交所列材料，并对所提交材料的真实性负责；逾期未补交的，同意终止办理。",
+                    10.5,
+                );
+                l.fields(&office_fields(office, case), 10.0);
+                signatures(&mut l, "申请人（代理人）承诺签字");
+            }
+        }
+        DocKind::Completion => {
+            head(&mut l, office, kind.title(), None, &number, &case.case_no);
+            let mut f = item_fields(case, catalog);
+            f.extend(applicant_fields(case, false));
+            f.push(("受理时间", case.acceptance.as_ref().map(|a| time(a.at)).unwrap_or_default()));
+            f.push(("办结时间", case.completed_at.map(time).unwrap_or_default()));
+            l.fields(&f, 10.5);
+            l.body(
+                &format!("您申请办理的“{}”事项已当场办结。", case.item_name),
+                10.5,
+            );
+            l.body("已收材料：", 10.5);
+            l.table(&RECEIVED_COLS, &materials_received(case), 10.0);
+            l.fields(&office_fields(office, case), 10.0);
+            signatures(&mut l, "申请人（代理人）签收");
+        }
+    }
+    let _ = now;
+    Ok(l.finish(&footer(office, case, catalog)))
+}
+
+/// A 材料交接单: the paper of accepted cases handed from this point to the handling office.
+pub struct Handover<'a> {
+    pub number: String,
+    pub to_office: String,
+    pub cases: &'a [Case],
+    pub at: NaiveDateTime,
+    pub clerk: String,
+}
+
+pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
+    if h.cases.is_empty() {
+        return Err(DocError::NoCases);
+    }
+    for c in h.cases {
+        if c.acceptance.is_none() {
+            return Err(DocError::NotAccepted {
+                case_no: c.case_no.clone(),
+                state: c.state.label(),
+            });
+        }
+    }
+    let mut l = Layout::new(font(), "材料交接单");
+    head(&mut l, office, "材料交接单", None, &h.number, &h.number);
+    l.fields(
+        &[
+            ("移交单位", format!("{}（网点 {}）", office.name, office.point)),
+            ("接收单位", h.to_office.clone()),
+            ("移交时间", time(h.at)),
+            ("办件数", format!("{}件", h.cases.len())),
+        ],
+        10.5,
+    );
+    l.gap(2.0);
+    let mut total = 0u32;
+    let rows: Vec<Vec<String>> = h
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut pieces = 0;
+            let materials: Vec<String> = c
+                .checklist
+                .iter()
+                .filter_map(|e| match &e.status {
+                    MaterialStatus::Received {
+                        form,
+                        copies,
+                        ..
+                    } if *form != counter_core::case::Form::Electronic => {
+                        pieces += copies;
+                        Some(format!("{}（{}{}份）", e.material.name, form.label(), copies))
+                    }
+                    _ => None,
+                })
+                .collect();
+            total += pieces;
+            vec![
+                (i + 1).to_string(),
+                c.case_no.clone(),
+                format!("{} {}", c.applicant.name(), mask_id(c.applicant.id_number())),
+                c.item_name.clone(),
+                materials.join("；"),
+                pieces.to_string(),
+            ]
+        })
+        .collect();
+    l.table(
+        &[
+            Column {
+                header: "序号",
+                width: 11.0,
+            },
+            Column {
+                header: "办件编号",
+                width: 37.0,
+            },
+            Column {
+                header: "申请人",
+                width: 30.0,
+            },
+            Column {
+                header: "事项",
+                width: 28.0,
+            },
+            Column {
+                header: "纸质材料（形式、份数）",
+                width: 56.0,
+            },
+            Column {
+                header: "份数",
+                width: 12.0,
+            },
+        ],
+        &rows,
+        9.5,
+    );
+    l.body(&format!("合计：{}件办件，纸质材料{}份。", h.cases.len(), total), 10.5);
+    l.body(
+        "接收单位请逐件核对材料，如有缺失或破损，请在备注中注明并签字确认。结果材料随本单复印件一并退回移交网点。",
+        10.0,
+    );
+    l.gap(2.0);
+    l.need(38.0);
+    let y = l.y;
+    let w = (PAGE_W - 2.0 * MARGIN - 8.0) / 2.0;
+    l.framed(MARGIN, y, w, 32.0, &format!("移交人：{}", h.clerk));
+    l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
+    l.framed(MARGIN + w + 8.0, y, w, 32.0, "接收人（签字）及备注");
+    l.text_at(MARGIN + w + 10.5, y + 28.0, "日期：      年    月    日", 10.0);
+    l.y = y + 34.0;
+    Ok(l.finish(&format!("{}  材料交接单 {}", office.name, h.number)))
+}

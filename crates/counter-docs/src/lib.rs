@@ -1,0 +1,39 @@
+//! Counter's printed documents, made in Rust as PDF bytes: 受理回执, 一次性告知书, 不予受理通知书,
+//! 容缺受理通知书, 即办件办结单 and 材料交接单 — each with the office, clerk, time, case number, a
+//! QR code of the case number and the catalog edition (`../shared/reference/documents.md`) —
+//! and printing through the operating system (CUPS `lp`).
+
+mod documents;
+mod layout;
+mod print;
+
+use std::sync::OnceLock;
+
+pub use documents::{handover, render, DocKind, Handover};
+pub use layout::Font;
+pub use print::{print, PrintError};
+
+/// Noto Sans CJK SC (SIL OFL 1.1, `assets/fonts/`), built in so documents print offline.
+const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/NotoSansCJKsc-Regular.otf");
+
+/// The document font, parsed once per process.
+pub fn font() -> &'static Font {
+    static FONT: OnceLock<Font> = OnceLock::new();
+    FONT.get_or_init(|| Font::parse(FONT_BYTES).expect("the built-in font parses"))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocError {
+    #[error("办件{case_no}当前为“{state}”，不能出具{document}")]
+    WrongState {
+        case_no: String,
+        state: &'static str,
+        document: &'static str,
+    },
+    #[error("办件{0}没有容缺材料，无需容缺受理通知书")]
+    NothingDeferred(String),
+    #[error("材料交接单至少需要一个办件")]
+    NoCases,
+    #[error("办件{case_no}尚未受理（当前为“{state}”），不能移交")]
+    NotAccepted { case_no: String, state: &'static str },
+}
