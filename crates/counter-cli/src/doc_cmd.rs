@@ -55,7 +55,11 @@ fn write(out: &Path, pdf: &[u8]) -> Result<(), CliError> {
         path: out.to_path_buf(),
         source,
     })?;
-    println!("已生成 {}（{} KB）", out.display(), pdf.len().div_ceil(1024));
+    println!(
+        "已生成 {}（{} KB）",
+        out.display(),
+        pdf.len().div_ceil(1024)
+    );
     Ok(())
 }
 

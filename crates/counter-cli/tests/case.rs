@@ -390,13 +390,28 @@ fn the_notice_of_a_notified_case_is_a_small_one_page_pdf_and_prints() {
     c.json(&["case", "notify", &no]);
     let out = c.dir.path().join("notice.pdf");
     let db = c.db();
-    let o = c.run(&["doc", "notice", &no, "--out", out.to_str().unwrap(), "--db", db.to_str().unwrap()]);
+    let o = c.run(&[
+        "doc",
+        "notice",
+        &no,
+        "--out",
+        out.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let size = std::fs::metadata(&out).unwrap().len();
     assert!(size < 100_000, "{size} bytes");
     let info = Command::new("pdfinfo").arg(&out).output().unwrap();
-    assert!(stdout(&info).contains("Pages:           1"), "{}", stdout(&info));
-    let text = Command::new("pdftotext").args([out.to_str().unwrap(), "-"]).output().unwrap();
+    assert!(
+        stdout(&info).contains("Pages:           1"),
+        "{}",
+        stdout(&info)
+    );
+    let text = Command::new("pdftotext")
+        .args([out.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
     let text = stdout(&text);
     assert!(text.contains("诊断证明") && text.contains(&no), "{text}");
     // A receipt for a case that is not accepted is refused with the reason.
@@ -405,9 +420,27 @@ fn the_notice_of_a_notified_case_is_a_small_one_page_pdf_and_prints() {
     // Office settings come from --office; a broken file is named.
     let office = c.dir.path().join("office.toml");
     std::fs::write(&office, "name = \"测试中心\"\naddress = \"\"\nphone = \"1\"\ncomplaint_phone = \"2\"\npoint = \"3211\"\n").unwrap();
-    let err = c.fails(&["doc", "notice", &no, "--out", "/tmp/never.pdf", "--office", office.to_str().unwrap()]);
+    let err = c.fails(&[
+        "doc",
+        "notice",
+        &no,
+        "--out",
+        "/tmp/never.pdf",
+        "--office",
+        office.to_str().unwrap(),
+    ]);
     assert!(err.contains("缺少地址"), "{err}");
-    let o = c.run(&["doc", "print", out.to_str().unwrap(), "--printer", "CounterPDF"]);
+    let o = c.run(&[
+        "doc",
+        "print",
+        out.to_str().unwrap(),
+        "--printer",
+        "CounterPDF",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("已送打印：CounterPDF-"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("已送打印：CounterPDF-"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -84,10 +84,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o.level, Some(Level::C));
-        let e = Office::from_toml("name = \"x\"\naddress = \"\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"1\"").unwrap_err();
+        let e = Office::from_toml(
+            "name = \"x\"\naddress = \"\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"1\"",
+        )
+        .unwrap_err();
         assert_eq!(e.to_string(), "网点设置缺少地址（address）");
         let e = Office::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"32-11\"").unwrap_err();
         assert!(matches!(e, OfficeError::BadPoint(_)));
-        assert!(matches!(Office::from_toml("name = 1"), Err(OfficeError::Syntax(_))));
+        assert!(matches!(
+            Office::from_toml("name = 1"),
+            Err(OfficeError::Syntax(_))
+        ));
     }
 }

@@ -76,9 +76,13 @@ fn main() {
     }
     accepted.accept(nat, &cal, now()).unwrap();
     let mut refused = case(3, "002036001001");
-    refused.refuse("不属于本机构受理范围", Some("市医保中心"), now()).unwrap();
+    refused
+        .refuse("不属于本机构受理范围", Some("市医保中心"), now())
+        .unwrap();
     let mut completed = case(4, "002036002002");
-    completed.tick("m1", Form::Original, 1, None, now()).unwrap();
+    completed
+        .tick("m1", Form::Original, 1, None, now())
+        .unwrap();
     completed.complete(nat, &cal, now()).unwrap();
 
     // The first document parses the built-in font once per process; time it apart.
@@ -95,12 +99,24 @@ fn main() {
             size = f().len();
             times.push(t.elapsed());
         }
-        println!("{name:<22} median {:>8.2?}  {:>6.1} KB", median(times), size as f64 / 1024.0);
+        println!(
+            "{name:<22} median {:>8.2?}  {:>6.1} KB",
+            median(times),
+            size as f64 / 1024.0
+        );
     };
-    bench("受理回执 (2 pages)", &|| render(DocKind::Receipt, &accepted, nat, &office, now()).unwrap());
-    bench("一次性告知书", &|| render(DocKind::Notice, &notified, nat, &office, now()).unwrap());
-    bench("不予受理通知书", &|| render(DocKind::Refusal, &refused, nat, &office, now()).unwrap());
-    bench("即办件办结单", &|| render(DocKind::Completion, &completed, nat, &office, now()).unwrap());
+    bench("受理回执 (2 pages)", &|| {
+        render(DocKind::Receipt, &accepted, nat, &office, now()).unwrap()
+    });
+    bench("一次性告知书", &|| {
+        render(DocKind::Notice, &notified, nat, &office, now()).unwrap()
+    });
+    bench("不予受理通知书", &|| {
+        render(DocKind::Refusal, &refused, nat, &office, now()).unwrap()
+    });
+    bench("即办件办结单", &|| {
+        render(DocKind::Completion, &completed, nat, &office, now()).unwrap()
+    });
     let cases = vec![accepted.clone(); 10];
     bench("材料交接单 (10 cases)", &|| {
         handover(
@@ -150,7 +166,12 @@ td,th{{border:1px solid #000;padding:4px}}</style></head><body>
     for _ in 0..10 {
         let t = Instant::now();
         let o = Command::new(chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+            ])
             .arg(format!("--print-to-pdf={}", out.display()))
             .arg(&html)
             .output()

@@ -88,7 +88,10 @@ fn applicant_fields(case: &Case, masked: bool) -> Vec<(&'static str, String)> {
             credit_code,
             phone,
         } => {
-            f.push(("申请单位", format!("{name}（统一社会信用代码 {credit_code}）")));
+            f.push((
+                "申请单位",
+                format!("{name}（统一社会信用代码 {credit_code}）"),
+            ));
             if let Some(ph) = phone {
                 f.push(("联系电话", ph.clone()));
             }
@@ -103,13 +106,25 @@ fn applicant_fields(case: &Case, masked: bool) -> Vec<(&'static str, String)> {
 /// Title block: office, title, document and case numbers, the QR code of the case number.
 fn head(l: &mut Layout, office: &Office, title: &str, copy: Option<&str>, number: &str, qr: &str) {
     l.qr(PAGE_W - MARGIN - 26.0, MARGIN - 4.0, 26.0, qr);
-    l.para(MARGIN, PAGE_W - 2.0 * MARGIN, &office.name, 11.0, Align::Center);
+    l.para(
+        MARGIN,
+        PAGE_W - 2.0 * MARGIN,
+        &office.name,
+        11.0,
+        Align::Center,
+    );
     l.gap(1.0);
     l.title(title);
     if let Some(c) = copy {
         l.para(MARGIN, PAGE_W - 2.0 * MARGIN, c, 10.0, Align::Center);
     }
-    l.para(MARGIN, PAGE_W - 2.0 * MARGIN - 30.0, &format!("编号：{number}"), 10.0, Align::Left);
+    l.para(
+        MARGIN,
+        PAGE_W - 2.0 * MARGIN - 30.0,
+        &format!("编号：{number}"),
+        10.0,
+        Align::Left,
+    );
     l.gap(3.0);
     l.set_running_head(&format!("{title}（续）  {number}"));
 }
@@ -184,7 +199,10 @@ fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
             due.push_str("（预计：所跨年度节假日安排尚未公布，公布后以实际工作日为准）");
         }
         f.push(("承诺办结日期", due));
-        f.push(("工作日历", a.calendar_version.clone()));
+        f.push((
+            "节假日安排",
+            format!("按 {} 计算工作日", a.calendar_version),
+        ));
     }
     f
 }
@@ -192,12 +210,21 @@ fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
 fn office_fields(office: &Office, case: &Case) -> Vec<(&'static str, String)> {
     vec![
         ("受理机构", format!("{}（{}）", office.name, office.address)),
-        ("经办人", format!("{}    咨询电话：{}", case.clerk, office.phone)),
+        (
+            "经办人",
+            format!("{}    咨询电话：{}", case.clerk, office.phone),
+        ),
         (
             "查询方式",
-            format!("凭办件编号 {} 或扫描右上角二维码到窗口查询，或拨打咨询电话", case.case_no),
+            format!(
+                "凭办件编号 {} 或扫描右上角二维码到窗口查询，或拨打咨询电话",
+                case.case_no
+            ),
         ),
-        ("投诉监督", format!("投诉监督电话 {}", office.complaint_phone)),
+        (
+            "投诉监督",
+            format!("投诉监督电话 {}", office.complaint_phone),
+        ),
     ]
 }
 
@@ -210,7 +237,12 @@ fn signatures(l: &mut Layout, left: &str) {
     l.framed(MARGIN, y, w, 32.0, left);
     l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
     l.framed(MARGIN + w + 8.0, y, w, 32.0, "受理机构（盖章）");
-    l.text_at(MARGIN + w + 10.5, y + 28.0, "日期：      年    月    日", 10.0);
+    l.text_at(
+        MARGIN + w + 10.5,
+        y + 28.0,
+        "日期：      年    月    日",
+        10.0,
+    );
     l.y = y + 34.0;
 }
 
@@ -224,7 +256,10 @@ fn footer(office: &Office, case: &Case, catalog: &Catalog) -> String {
 fn item_fields(case: &Case, catalog: &Catalog) -> Vec<(&'static str, String)> {
     vec![
         ("办件编号", case.case_no.clone()),
-        ("申请事项", format!("{}（事项编码 {}）", case.item_name, case.item)),
+        (
+            "申请事项",
+            format!("{}（事项编码 {}）", case.item_name, case.item),
+        ),
         (
             "清单版本",
             format!("{}（{}）", catalog.header.title, catalog.header.edition),
@@ -266,11 +301,21 @@ pub fn render(
     let mut l = Layout::new(font(), kind.title());
     match kind {
         DocKind::Receipt => {
-            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"].iter().enumerate() {
+            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"]
+                .iter()
+                .enumerate()
+            {
                 if i > 0 {
-                    l.new_page();
+                    l.new_section();
                 }
-                head(&mut l, office, kind.title(), Some(copy), &number, &case.case_no);
+                head(
+                    &mut l,
+                    office,
+                    kind.title(),
+                    Some(copy),
+                    &number,
+                    &case.case_no,
+                );
                 let masked = i == 0;
                 let mut f = item_fields(case, catalog);
                 f.extend(applicant_fields(case, masked));
@@ -385,8 +430,14 @@ pub fn render(
             l.fields(
                 &[
                     ("决定时间", time(r.at)),
-                    ("经办人", format!("{}    咨询电话：{}", case.clerk, office.phone)),
-                    ("投诉监督", format!("投诉监督电话 {}", office.complaint_phone)),
+                    (
+                        "经办人",
+                        format!("{}    咨询电话：{}", case.clerk, office.phone),
+                    ),
+                    (
+                        "投诉监督",
+                        format!("投诉监督电话 {}", office.complaint_phone),
+                    ),
                 ],
                 10.0,
             );
@@ -416,11 +467,21 @@ pub fn render(
             if deferred.is_empty() {
                 return Err(DocError::NothingDeferred(case.case_no.clone()));
             }
-            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"].iter().enumerate() {
+            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"]
+                .iter()
+                .enumerate()
+            {
                 if i > 0 {
-                    l.new_page();
+                    l.new_section();
                 }
-                head(&mut l, office, kind.title(), Some(copy), &number, &case.case_no);
+                head(
+                    &mut l,
+                    office,
+                    kind.title(),
+                    Some(copy),
+                    &number,
+                    &case.case_no,
+                );
                 let mut f = item_fields(case, catalog);
                 f.extend(applicant_fields(case, i == 0));
                 f.extend(promise_fields(case));
@@ -462,7 +523,13 @@ pub fn render(
             head(&mut l, office, kind.title(), None, &number, &case.case_no);
             let mut f = item_fields(case, catalog);
             f.extend(applicant_fields(case, false));
-            f.push(("受理时间", case.acceptance.as_ref().map(|a| time(a.at)).unwrap_or_default()));
+            f.push((
+                "受理时间",
+                case.acceptance
+                    .as_ref()
+                    .map(|a| time(a.at))
+                    .unwrap_or_default(),
+            ));
             f.push(("办结时间", case.completed_at.map(time).unwrap_or_default()));
             l.fields(&f, 10.5);
             l.body(
@@ -504,7 +571,10 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
     head(&mut l, office, "材料交接单", None, &h.number, &h.number);
     l.fields(
         &[
-            ("移交单位", format!("{}（网点 {}）", office.name, office.point)),
+            (
+                "移交单位",
+                format!("{}（网点 {}）", office.name, office.point),
+            ),
             ("接收单位", h.to_office.clone()),
             ("移交时间", time(h.at)),
             ("办件数", format!("{}件", h.cases.len())),
@@ -523,13 +593,16 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
                 .checklist
                 .iter()
                 .filter_map(|e| match &e.status {
-                    MaterialStatus::Received {
-                        form,
-                        copies,
-                        ..
-                    } if *form != counter_core::case::Form::Electronic => {
+                    MaterialStatus::Received { form, copies, .. }
+                        if *form != counter_core::case::Form::Electronic =>
+                    {
                         pieces += copies;
-                        Some(format!("{}（{}{}份）", e.material.name, form.label(), copies))
+                        Some(format!(
+                            "{}（{}{}份）",
+                            e.material.name,
+                            form.label(),
+                            copies
+                        ))
                     }
                     _ => None,
                 })
@@ -538,7 +611,11 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
             vec![
                 (i + 1).to_string(),
                 c.case_no.clone(),
-                format!("{} {}", c.applicant.name(), mask_id(c.applicant.id_number())),
+                format!(
+                    "{} {}",
+                    c.applicant.name(),
+                    mask_id(c.applicant.id_number())
+                ),
                 c.item_name.clone(),
                 materials.join("；"),
                 pieces.to_string(),
@@ -575,7 +652,10 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
         &rows,
         9.5,
     );
-    l.body(&format!("合计：{}件办件，纸质材料{}份。", h.cases.len(), total), 10.5);
+    l.body(
+        &format!("合计：{}件办件，纸质材料{}份。", h.cases.len(), total),
+        10.5,
+    );
     l.body(
         "接收单位请逐件核对材料，如有缺失或破损，请在备注中注明并签字确认。结果材料随本单复印件一并退回移交网点。",
         10.0,
@@ -587,7 +667,12 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
     l.framed(MARGIN, y, w, 32.0, &format!("移交人：{}", h.clerk));
     l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
     l.framed(MARGIN + w + 8.0, y, w, 32.0, "接收人（签字）及备注");
-    l.text_at(MARGIN + w + 10.5, y + 28.0, "日期：      年    月    日", 10.0);
+    l.text_at(
+        MARGIN + w + 10.5,
+        y + 28.0,
+        "日期：      年    月    日",
+        10.0,
+    );
     l.y = y + 34.0;
     Ok(l.finish(&format!("{}  材料交接单 {}", office.name, h.number)))
 }

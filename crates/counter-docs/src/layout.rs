@@ -41,9 +41,11 @@ impl Font {
 
     /// Whether every character of `s` has a glyph.
     pub fn covers(&self, s: &str) -> bool {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .all(|c| self.parsed.lookup_glyph_index(c as u32).is_some_and(|g| g != 0))
+        s.chars().filter(|c| !c.is_whitespace()).all(|c| {
+            self.parsed
+                .lookup_glyph_index(c as u32)
+                .is_some_and(|g| g != 0)
+        })
     }
 
     /// Breaks `s` into lines no wider than `width` mm. Chinese breaks between any two
@@ -167,6 +169,13 @@ impl<'f> Layout<'f> {
 
     fn ops(&mut self) -> &mut Vec<Op> {
         self.pages.last_mut().expect("at least one page")
+    }
+
+    /// Starts a new document section (the second copy of a two-copy document) on a fresh
+    /// page without the running head.
+    pub fn new_section(&mut self) {
+        self.running_head.clear();
+        self.new_page();
     }
 
     /// Starts a new page (with the running head).
@@ -309,7 +318,7 @@ impl<'f> Layout<'f> {
     /// Label–value pairs in two columns per row, wrapping values.
     pub fn fields(&mut self, pairs: &[(&str, String)], size: f32) {
         let full = PAGE_W - 2.0 * MARGIN;
-        let label_w = 26.0;
+        let label_w = 29.0;
         let lh = Self::line_height(size);
         for (label, value) in pairs {
             let lines = self.font.wrap(value, size, full - label_w);

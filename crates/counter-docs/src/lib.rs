@@ -35,5 +35,8 @@ pub enum DocError {
     #[error("材料交接单至少需要一个办件")]
     NoCases,
     #[error("办件{case_no}尚未受理（当前为“{state}”），不能移交")]
-    NotAccepted { case_no: String, state: &'static str },
+    NotAccepted {
+        case_no: String,
+        state: &'static str,
+    },
 }

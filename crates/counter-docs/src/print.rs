@@ -22,7 +22,11 @@ pub fn print(pdf: &Path, printer: Option<&str>) -> Result<String, PrintError> {
     if let Some(p) = printer.filter(|p| !p.trim().is_empty()) {
         cmd.args(["-d", p.trim()]);
     }
-    let out = cmd.arg("--").arg(pdf).output().map_err(PrintError::NoPrintSystem)?;
+    let out = cmd
+        .arg("--")
+        .arg(pdf)
+        .output()
+        .map_err(PrintError::NoPrintSystem)?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();

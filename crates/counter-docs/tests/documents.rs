@@ -91,7 +91,11 @@ fn tool(cmd: &str, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("{cmd} (bash scripts/setup.sh installs it): {e}"));
-    assert!(o.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{cmd} {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -118,12 +122,34 @@ fn ink(pdf: &Path, page: usize) -> f64 {
     let p = page.to_string();
     tool(
         "pdftoppm",
-        &["-png", "-r", "80", "-f", &p, "-l", &p, "-singlefile", pdf.to_str().unwrap(), &format!("{}-p{p}", stem.display())],
+        &[
+            "-png",
+            "-r",
+            "80",
+            "-f",
+            &p,
+            "-l",
+            &p,
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            &format!("{}-p{p}", stem.display()),
+        ],
     );
     let pgm = stem.with_extension("pgm");
     tool(
         "pdftoppm",
-        &["-gray", "-r", "40", "-f", &p, "-l", &p, "-singlefile", pdf.to_str().unwrap(), stem.to_str().unwrap()],
+        &[
+            "-gray",
+            "-r",
+            "40",
+            "-f",
+            &p,
+            "-l",
+            &p,
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            stem.to_str().unwrap(),
+        ],
     );
     let bytes = std::fs::read(&pgm).unwrap();
     // P5 header: magic, width, height, maxval, each followed by whitespace.
@@ -146,7 +172,14 @@ fn ink(pdf: &Path, page: usize) -> f64 {
 fn the_notice_of_an_inpatient_claim_is_one_small_page_naming_the_missing_material() {
     let set = bundled::catalogs().unwrap();
     let case = notified(&set);
-    let pdf = render(DocKind::Notice, &case, set.get("national").unwrap(), &office(), now()).unwrap();
+    let pdf = render(
+        DocKind::Notice,
+        &case,
+        set.get("national").unwrap(),
+        &office(),
+        now(),
+    )
+    .unwrap();
     assert!(pdf.len() < 100_000, "{} bytes", pdf.len());
     let path = save("notice.pdf", &pdf);
     assert_eq!(pages(&path), 1);
@@ -170,12 +203,18 @@ fn the_notice_of_an_inpatient_claim_is_one_small_page_naming_the_missing_materia
         assert!(t.contains(must), "{must} missing from the notice:\n{t}");
     }
     // Only what is missing is asked for.
-    assert!(!t.contains("住院费用清单"), "a received material on the notice");
+    assert!(
+        !t.contains("住院费用清单"),
+        "a received material on the notice"
+    );
     // The glyphs are there (ink on the page) and the font is an embedded subset.
     let dark = ink(&path, 1);
     assert!(dark > 0.01 && dark < 0.5, "dark share {dark}");
     let fonts = tool("pdffonts", &[path.to_str().unwrap()]);
-    let line = fonts.lines().find(|l| l.contains("Noto")).unwrap_or_else(|| panic!("{fonts}"));
+    let line = fonts
+        .lines()
+        .find(|l| l.contains("Noto"))
+        .unwrap_or_else(|| panic!("{fonts}"));
     assert!(line.contains("yes yes"), "embedded subset: {line}");
     // The QR code scans back to the case number.
     let png = artifacts().join("notice-p1.png");
@@ -192,20 +231,36 @@ fn the_receipt_has_two_copies_the_applicants_with_the_id_number_masked() {
     c.resume(nat, now()).unwrap();
     tick(&mut c, &["m4"]);
     c.accept(nat, &cal, now()).unwrap();
-    let path = save("receipt.pdf", &render(DocKind::Receipt, &c, nat, &office(), now()).unwrap());
+    let path = save(
+        "receipt.pdf",
+        &render(DocKind::Receipt, &c, nat, &office(), now()).unwrap(),
+    );
     assert_eq!(pages(&path), 2);
-    let applicant_copy: String = tool("pdftotext", &["-f", "1", "-l", "1", path.to_str().unwrap(), "-"])
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    let file_copy: String = tool("pdftotext", &["-f", "2", "-l", "2", path.to_str().unwrap(), "-"])
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let applicant_copy: String = tool(
+        "pdftotext",
+        &["-f", "1", "-l", "1", path.to_str().unwrap(), "-"],
+    )
+    .chars()
+    .filter(|c| !c.is_whitespace())
+    .collect();
+    let file_copy: String = tool(
+        "pdftotext",
+        &["-f", "2", "-l", "2", path.to_str().unwrap(), "-"],
+    )
+    .chars()
+    .filter(|c| !c.is_whitespace())
+    .collect();
     assert!(applicant_copy.contains("申请人留存联"));
     assert!(applicant_copy.contains("1101**********002X") && !applicant_copy.contains(ID));
     assert!(file_copy.contains("受理机构存档联") && file_copy.contains(ID));
-    let due = c.acceptance.as_ref().unwrap().due.unwrap().format("%Y年%m月%d日").to_string();
+    let due = c
+        .acceptance
+        .as_ref()
+        .unwrap()
+        .due
+        .unwrap()
+        .format("%Y年%m月%d日")
+        .to_string();
     for must in [
         "受理回执",
         due.as_str(),
@@ -227,10 +282,20 @@ fn refusal_completion_and_wrong_states() {
     let nat = set.get("national").unwrap();
     let mut c = open(nat, "002036001001", 2);
     let err = render(DocKind::Receipt, &c, nat, &office(), now()).unwrap_err();
-    assert_eq!(err.to_string(), "办件3211-20250926-0002当前为“受理中”，不能出具受理回执");
-    c.refuse("不属于本机构受理范围", Some("镇江市医疗保险基金管理中心"), now())
-        .unwrap();
-    let path = save("refusal.pdf", &render(DocKind::Refusal, &c, nat, &office(), now()).unwrap());
+    assert_eq!(
+        err.to_string(),
+        "办件3211-20250926-0002当前为“受理中”，不能出具受理回执"
+    );
+    c.refuse(
+        "不属于本机构受理范围",
+        Some("镇江市医疗保险基金管理中心"),
+        now(),
+    )
+    .unwrap();
+    let path = save(
+        "refusal.pdf",
+        &render(DocKind::Refusal, &c, nat, &office(), now()).unwrap(),
+    );
     let t = flat(&path);
     for must in [
         "不予受理通知书",
@@ -244,7 +309,10 @@ fn refusal_completion_and_wrong_states() {
     let mut d = open(nat, "002036002002", 3);
     tick(&mut d, &["m1"]);
     d.complete(nat, &cal, now()).unwrap();
-    let path = save("completion.pdf", &render(DocKind::Completion, &d, nat, &office(), now()).unwrap());
+    let path = save(
+        "completion.pdf",
+        &render(DocKind::Completion, &d, nat, &office(), now()).unwrap(),
+    );
     assert!(flat(&path).contains("已当场办结"));
 }
 
@@ -288,7 +356,10 @@ fn the_deferral_notice_states_material_deadline_and_consequence() {
     let deadline = NaiveDate::from_ymd_opt(2025, 10, 10).unwrap();
     c.defer(cat, &cal, "m2", deadline, now()).unwrap();
     c.accept(cat, &cal, now()).unwrap();
-    let path = save("deferral.pdf", &render(DocKind::Deferral, &c, cat, &office(), now()).unwrap());
+    let path = save(
+        "deferral.pdf",
+        &render(DocKind::Deferral, &c, cat, &office(), now()).unwrap(),
+    );
     assert_eq!(pages(&path), 2);
     let t = flat(&path);
     for must in [
@@ -316,7 +387,10 @@ fn a_very_long_material_list_spans_pages_with_nothing_cut_off() {
     let mut c = open(cat, "L1", 5);
     tick(&mut c, &["m1"]);
     c.notify(cat, now()).unwrap();
-    let path = save("notice-long.pdf", &render(DocKind::Notice, &c, cat, &office(), now()).unwrap());
+    let path = save(
+        "notice-long.pdf",
+        &render(DocKind::Notice, &c, cat, &office(), now()).unwrap(),
+    );
     let n = pages(&path);
     assert!(n >= 3, "{n} pages");
     let t = flat(&path);
@@ -327,7 +401,10 @@ fn a_very_long_material_list_spans_pages_with_nothing_cut_off() {
         assert!(t.contains(&name), "material {i} cut off");
     }
     assert!(t.contains(&format!("第{n}页共{n}页")));
-    assert!(t.contains("一次性告知书（续）"), "continuation pages carry the title");
+    assert!(
+        t.contains("一次性告知书（续）"),
+        "continuation pages carry the title"
+    );
     for p in 1..=n {
         assert!(ink(&path, p) > 0.01, "page {p} blank");
     }
@@ -341,7 +418,8 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
     let mut cases = Vec::new();
     for no in [6, 7] {
         let mut c = open(nat, "002036006002", no);
-        c.tick("m1", Form::Electronic, 1, Some("医保电子凭证"), now()).unwrap();
+        c.tick("m1", Form::Electronic, 1, Some("医保电子凭证"), now())
+            .unwrap();
         tick(&mut c, &["m2", "m3"]);
         c.tick("m4", Form::Copy, 2, None, now()).unwrap();
         c.accept(nat, &cal, now()).unwrap();
@@ -368,10 +446,7 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
         assert!(t.contains(must), "{must}:\n{t}");
     }
     assert!(!t.contains(ID), "ID numbers masked on the sheet");
-    let empty = Handover {
-        cases: &[],
-        ..h
-    };
+    let empty = Handover { cases: &[], ..h };
     assert!(handover(&empty, &office()).is_err());
 }
 
@@ -386,7 +461,14 @@ fn printing_goes_through_the_cups_pdf_queue() {
     );
     let set = bundled::catalogs().unwrap();
     let case = notified(&set);
-    let pdf = render(DocKind::Notice, &case, set.get("national").unwrap(), &office(), now()).unwrap();
+    let pdf = render(
+        DocKind::Notice,
+        &case,
+        set.get("national").unwrap(),
+        &office(),
+        now(),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let name = format!("counter-print-{}.pdf", std::process::id());
     let path = dir.path().join(&name);
@@ -405,11 +487,19 @@ fn printing_goes_through_the_cups_pdf_queue() {
         });
         if let Some(p) = found {
             // cups-pdf writes the file in place: wait until it parses.
-            if Command::new("pdfinfo").arg(&p).output().is_ok_and(|o| o.status.success()) {
+            if Command::new("pdfinfo")
+                .arg(&p)
+                .output()
+                .is_ok_and(|o| o.status.success())
+            {
                 break p;
             }
         }
-        assert!(std::time::Instant::now() < deadline, "no {want} in {}", out_dir.display());
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no {want} in {}",
+            out_dir.display()
+        );
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     // cups-pdf re-renders the page (its text layer is not kept): check what the printer drew —
