@@ -1,74 +1,256 @@
-//! The desktop shell. Each command takes state, calls a crate and maps the error; logic
-//! belongs in `counter-core`, where the CLI and tests reach it too.
+//! The desktop shell. Each command takes the workstation, calls it and hands back its answer
+//! or its `{ code, message }` error; the logic is in `counter-desk` and the crates below it.
 
+use std::sync::Mutex;
+
+use counter_core::case::{CaseView, Form, IdType};
+use counter_core::office::Office;
 use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, ApiErrorCode, CatalogSummary, EntryView};
-use counter_core::{bundled, CatalogSet, SearchIndex};
+use counter_desk::{
+    CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Paths, Preview,
+    Workstation,
+};
+use counter_store::{Clerk, LedgerRow};
+use tauri::State;
 
-/// Catalogs loaded once at start, with their search index.
-pub struct Catalogs {
-    set: CatalogSet,
-    index: SearchIndex,
-}
+/// The workstation, or why it could not open (a wrong key, a damaged store): every command
+/// then answers with that reason, which the window shows.
+type Desk = Result<Mutex<Workstation>, ApiError>;
 
-impl Catalogs {
-    /// The built-in catalogs (validated by the test suite).
-    pub fn bundled() -> Result<Self, ApiError> {
-        let set = bundled::catalogs().map_err(|errors| ApiError {
-            code: ApiErrorCode::Catalog,
-            message: format!(
-                "内置清单无法加载，请联系管理员：{}",
-                errors.first().map(|e| e.to_string()).unwrap_or_default()
-            ),
-        })?;
-        let index = SearchIndex::new(&set);
-        Ok(Catalogs { set, index })
-    }
-}
-
-#[tauri::command]
-fn list_catalogs(state: tauri::State<'_, Catalogs>) -> Vec<CatalogSummary> {
-    state.set.summaries()
+fn with<T>(
+    desk: &State<'_, Desk>,
+    f: impl FnOnce(&mut Workstation) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let m = desk.as_ref().map_err(Clone::clone)?;
+    let mut w = m.lock().map_err(|_| ApiError {
+        code: ApiErrorCode::Storage,
+        message: "程序内部错误，请重启 Counter".into(),
+    })?;
+    f(&mut w)
 }
 
 #[tauri::command]
-fn search_items(
-    state: tauri::State<'_, Catalogs>,
-    query: String,
-    catalog: Option<String>,
-) -> Vec<SearchHit> {
-    state.index.search(&query, catalog.as_deref())
+fn status(desk: State<'_, Desk>) -> Result<DeskStatus, ApiError> {
+    with(&desk, |w| w.status())
+}
+
+#[tauri::command]
+fn setup(
+    desk: State<'_, Desk>,
+    office: Office,
+    name: String,
+    password: String,
+) -> Result<DeskStatus, ApiError> {
+    with(&desk, |w| w.setup(office, &name, &password))
+}
+
+#[tauri::command]
+fn save_office(desk: State<'_, Desk>, office: Office) -> Result<DeskStatus, ApiError> {
+    with(&desk, |w| w.save_office(office))
+}
+
+#[tauri::command]
+fn add_clerk(
+    desk: State<'_, Desk>,
+    name: String,
+    password: String,
+    supervisor: bool,
+) -> Result<Clerk, ApiError> {
+    with(&desk, |w| w.add_clerk(&name, &password, supervisor))
+}
+
+#[tauri::command]
+fn sign_in(desk: State<'_, Desk>, name: String, password: String) -> Result<DeskStatus, ApiError> {
+    with(&desk, |w| w.sign_in(&name, &password))
+}
+
+#[tauri::command]
+fn sign_out(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    with(&desk, |w| {
+        w.sign_out();
+        Ok(())
+    })
+}
+
+#[tauri::command]
+fn check_id(
+    desk: State<'_, Desk>,
+    id_type: IdType,
+    number: String,
+) -> Result<IdCheckResult, ApiError> {
+    with(&desk, |w| Ok(w.check_id(id_type, &number)))
+}
+
+#[tauri::command]
+fn list_catalogs(desk: State<'_, Desk>) -> Result<Vec<CatalogSummary>, ApiError> {
+    with(&desk, |w| Ok(w.catalogs().summaries()))
+}
+
+#[tauri::command]
+fn search_items(desk: State<'_, Desk>, query: String) -> Result<Vec<SearchHit>, ApiError> {
+    with(&desk, |w| Ok(w.search(&query)))
 }
 
 #[tauri::command]
 fn show_item(
-    state: tauri::State<'_, Catalogs>,
+    desk: State<'_, Desk>,
     code: String,
     catalog: Option<String>,
 ) -> Result<EntryView, ApiError> {
-    state
-        .set
-        .show(&code, catalog.as_deref())
-        .ok_or_else(|| ApiError {
-            code: ApiErrorCode::NotFound,
-            message: format!("未找到事项编码 {code}，请核对后重新输入"),
-        })
+    with(&desk, |w| {
+        w.show_entry(&code, catalog.as_deref())
+            .ok_or_else(|| ApiError {
+                code: ApiErrorCode::NotFound,
+                message: format!("未找到事项编码 {code}，请核对后重新输入"),
+            })
+    })
+}
+
+#[tauri::command]
+fn open_case(desk: State<'_, Desk>, request: OpenRequest) -> Result<Opened, ApiError> {
+    with(&desk, |w| w.open_case(request))
+}
+
+#[tauri::command]
+fn answer(
+    desk: State<'_, Desk>,
+    case_no: String,
+    situation: String,
+    answer: String,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.answer(&case_no, &situation, &answer))
+}
+
+#[tauri::command]
+fn tick(
+    desk: State<'_, Desk>,
+    case_no: String,
+    key: String,
+    form: Form,
+    copies: u32,
+    option: Option<String>,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.tick(&case_no, &key, form, copies, option))
+}
+
+#[tauri::command]
+fn untick(desk: State<'_, Desk>, case_no: String, key: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.untick(&case_no, &key))
+}
+
+#[tauri::command]
+fn defer(
+    desk: State<'_, Desk>,
+    case_no: String,
+    key: String,
+    until: String,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.defer(&case_no, &key, &until))
+}
+
+#[tauri::command]
+fn promise(desk: State<'_, Desk>, case_no: String, key: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.promise(&case_no, &key))
+}
+
+#[tauri::command]
+fn accept(desk: State<'_, Desk>, case_no: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.accept(&case_no))
+}
+
+#[tauri::command]
+fn notify(desk: State<'_, Desk>, case_no: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.notify(&case_no))
+}
+
+#[tauri::command]
+fn refuse(
+    desk: State<'_, Desk>,
+    case_no: String,
+    reason: String,
+    apply_to: Option<String>,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.refuse(&case_no, &reason, apply_to))
+}
+
+#[tauri::command]
+fn complete(desk: State<'_, Desk>, case_no: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.complete(&case_no))
+}
+
+#[tauri::command]
+fn withdraw(
+    desk: State<'_, Desk>,
+    case_no: String,
+    reason: Option<String>,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.withdraw(&case_no, reason))
+}
+
+#[tauri::command]
+fn resume(desk: State<'_, Desk>, scanned: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.resume(&scanned))
+}
+
+#[tauri::command]
+fn case_detail(desk: State<'_, Desk>, case_no: String) -> Result<CaseDetail, ApiError> {
+    with(&desk, |w| w.case_detail(&case_no))
+}
+
+#[tauri::command]
+fn ledger(desk: State<'_, Desk>, filter: LedgerFilter) -> Result<Vec<LedgerRow>, ApiError> {
+    with(&desk, |w| w.ledger(filter))
+}
+
+#[tauri::command]
+fn document(desk: State<'_, Desk>, case_no: String, kind: String) -> Result<Preview, ApiError> {
+    with(&desk, |w| w.document(&case_no, &kind))
+}
+
+#[tauri::command]
+fn print_document(
+    desk: State<'_, Desk>,
+    case_no: String,
+    kind: String,
+) -> Result<String, ApiError> {
+    with(&desk, |w| w.print(&case_no, &kind))
 }
 
 pub fn run() {
-    let catalogs = match Catalogs::bundled() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}", e.message);
-            std::process::exit(1);
-        }
-    };
+    let desk: Desk = Workstation::open(Paths::from_env()).map(Mutex::new);
+    if let Err(e) = &desk {
+        eprintln!("Counter: {}", e.message);
+    }
     tauri::Builder::default()
-        .manage(catalogs)
+        .manage(desk)
         .invoke_handler(tauri::generate_handler![
+            status,
+            setup,
+            save_office,
+            add_clerk,
+            sign_in,
+            sign_out,
+            check_id,
             list_catalogs,
             search_items,
-            show_item
+            show_item,
+            open_case,
+            answer,
+            tick,
+            untick,
+            defer,
+            promise,
+            accept,
+            notify,
+            refuse,
+            complete,
+            withdraw,
+            resume,
+            case_detail,
+            ledger,
+            document,
+            print_document
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -2,12 +2,17 @@
 //! WebKitWebDriver). Ignored by a plain `cargo test`; the README's test command runs it with
 //! `--include-ignored` inside `xvfb-run`, so it can never be skipped silently.
 //! Screenshots go to `target/e2e-artifacts/`.
+//!
+//! Each test runs the app on its own empty store (COUNTER_DB, COUNTER_KEY_FILE, COUNTER_OFFICE
+//! in a temporary folder), with the clock pinned (COUNTER_NOW) and the office's printer set to
+//! the CUPS PDF queue that scripts/cups.sh sets up.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 
 struct Driver {
@@ -60,7 +65,32 @@ fn artifacts() -> PathBuf {
     dir
 }
 
-async fn start() -> (Driver, Client) {
+/// A workstation folder: office settings printing to CounterPDF, and (unless `fresh`) a clerk
+/// account 王芳 / pass123 already made, as a supervisor would have.
+fn workstation(fresh: bool) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("office.toml"),
+        "name = \"镇江市京口区医疗保障服务中心\"\naddress = \"学府路88号政务服务中心二楼\"\nphone = \"0511-84401234\"\ncomplaint_phone = \"12345\"\npoint = \"3211\"\nlevel = \"C\"\nprinter = \"CounterPDF\"\n",
+    )
+    .unwrap();
+    if !fresh {
+        let mut s = counter_store::Store::open(
+            &dir.path().join("counter.db"),
+            &dir.path().join("store.key"),
+        )
+        .unwrap();
+        let now = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        s.add_clerk("王芳", "pass123", counter_store::Role::Clerk, now)
+            .unwrap();
+    }
+    dir
+}
+
+async fn start(dir: &std::path::Path) -> (Driver, Client) {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "e2e tests need a display: run them under xvfb-run (see README)"
@@ -74,6 +104,10 @@ async fn start() -> (Driver, Client) {
             "--native-port",
             &native.to_string(),
         ])
+        .env("COUNTER_DB", dir.join("counter.db"))
+        .env("COUNTER_KEY_FILE", dir.join("store.key"))
+        .env("COUNTER_OFFICE", dir.join("office.toml"))
+        .env("COUNTER_NOW", "2025-09-26T09:30:00")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -133,73 +167,369 @@ async fn screenshot(client: &Client, name: &str) {
     std::fs::write(artifacts().join(name), png).unwrap();
 }
 
+/// Counts what the clerk types: every key press, special keys included.
+struct Keys<'c> {
+    client: &'c Client,
+    pressed: usize,
+}
+
+impl<'c> Keys<'c> {
+    /// Key presses into whatever has the focus (special keys as WebDriver code points).
+    async fn press(&mut self, keys: &str) {
+        let mut actions = KeyActions::new("keyboard".into());
+        for c in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c });
+            self.pressed += 1;
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("key presses");
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+
+    /// Text typed into the field that has the focus (one press per character). WebDriver key
+    /// actions carry only what a keyboard has, so Chinese goes in as text, as an input method
+    /// or a scanner would deliver it.
+    async fn type_here(&mut self, text: &str) {
+        let e = self.client.active_element().await.expect("focused element");
+        self.type_into(&e, text).await;
+    }
+
+    /// Text typed into a field (one press per character).
+    async fn type_into(&mut self, e: &Element, text: &str) {
+        e.send_keys(text).await.expect("type");
+        self.pressed += text.chars().count();
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+}
+
+const ENTER: &str = "\u{E007}";
+const ESC: &str = "\u{E00C}";
+const TAB: &str = "\u{E004}";
+const DOWN: &str = "\u{E015}";
+const F8: &str = "\u{E038}";
+const F9: &str = "\u{E039}";
+const F10: &str = "\u{E03A}";
+const ID: &str = "11010519491231002X";
+
+/// Waits for an element; on a timeout the screen is saved as `failed.png` and the error
+/// messages on it are reported.
+async fn find(client: &Client, css: &str) -> Element {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(e) = client.find(Locator::Css(css)).await {
+            return e;
+        }
+        if Instant::now() > deadline {
+            screenshot(client, "failed.png").await;
+            let shown = texts(client, ".error, .warn, #message").await;
+            panic!("timed out waiting for {css}; the screen says {shown:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    find(client, css).await.text().await.unwrap_or_default()
+}
+
+/// Waits until the element's text contains `part`.
+async fn wait_text(client: &Client, css: &str, part: &str) -> String {
+    let (css, part) = (css.to_string(), part.to_string());
+    wait_for(&format!("{css} to show {part}"), || {
+        let (css, part) = (css.clone(), part.clone());
+        async move {
+            let t = client
+                .find(Locator::Css(&css))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            t.contains(&part).then_some(t)
+        }
+    })
+    .await
+}
+
+async fn sign_in(client: &Client, keys: &mut Keys<'_>) {
+    let name = find(client, "#signin-name").await;
+    keys.type_into(&name, "王芳").await;
+    keys.press(TAB).await;
+    keys.press("pass123").await;
+    keys.press(ENTER).await;
+    find(client, "#search").await;
+}
+
+/// Searches, picks the hit whose code is `code`, types the applicant and opens the case.
+async fn open_case(
+    client: &Client,
+    keys: &mut Keys<'_>,
+    query: &str,
+    code: &str,
+    shot: Option<&str>,
+) -> String {
+    keys.type_here(query).await;
+    let hits = wait_for("search results", || async {
+        client
+            .find(Locator::Css(&format!("#results[data-query='{query}']")))
+            .await
+            .ok()?;
+        let t = texts(client, "#results li .meta").await;
+        (!t.is_empty()).then_some(t)
+    })
+    .await;
+    let at = hits
+        .iter()
+        .position(|m| m.starts_with(code))
+        .unwrap_or_else(|| panic!("{code} in {hits:?}"));
+    for _ in 0..at {
+        keys.press(DOWN).await;
+    }
+    if let Some(s) = shot {
+        screenshot(client, s).await;
+    }
+    keys.press(ENTER).await;
+    find(client, "#applicant").await;
+    keys.press(ID).await;
+    wait_text(client, "#id-check", "有效").await;
+    keys.press(TAB).await;
+    keys.type_here("张三丰").await;
+    keys.press(ENTER).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let case = loop {
+        if let Ok(c) = client.find(Locator::Css("#case")).await {
+            break c;
+        }
+        if Instant::now() > deadline {
+            screenshot(client, "failed-open.png").await;
+            let err = texts(client, "#error, #id-check").await;
+            panic!("no case opened; the screen says {err:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    case.attr("data-case-no").await.unwrap().unwrap()
+}
+
+async fn statuses(client: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client
+        .find_all(Locator::Css("#checklist li"))
+        .await
+        .unwrap_or_default()
+    {
+        out.push(e.attr("class").await.ok().flatten().unwrap_or_default());
+    }
+    out
+}
+
+async fn run<F, Fut>(fresh: bool, f: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Client>,
+{
+    let dir = workstation(fresh);
+    let (_driver, client) = start(dir.path()).await;
+    let client = f(client).await;
+    client.close().await.ok();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a display and tauri-driver: run through the README's test command"]
-async fn searching_zyfy_finds_inpatient_reimbursement_and_shows_its_materials() {
-    let (_driver, client) = start().await;
-    let result = async {
-        let search: Element = wait_for("the search box", || async {
-            client.find(Locator::Css("#search")).await.ok()
-        })
-        .await;
-        // The catalogs list comes from the core through a command.
-        let catalogs = wait_for("the catalog list", || async {
-            let t = texts(&client, ".catalogs button[data-catalog]").await;
-            (!t.is_empty()).then_some(t)
-        })
-        .await;
-        assert!(
-            catalogs
-                .iter()
-                .any(|c| c.contains("全国医疗保障经办政务服务事项清单") && c.contains("28 项")),
-            "{catalogs:?}"
+async fn a_full_acceptance_prints_the_receipt_and_counts_the_keys() {
+    run(false, |client| async move {
+        let mut keys = Keys { client: &client, pressed: 0 };
+        sign_in(&client, &mut keys).await;
+        let started = Instant::now();
+        let before = keys.pressed;
+        let no = open_case(&client, &mut keys, "zyfy", "002036006002", Some("1-search.png")).await;
+        assert_eq!(no, "3211-20250926-0001");
+        // The checklist has the focus: number keys tick.
+        keys.press("123").await;
+        wait_text(&client, "#missing", "尚缺 1 项：诊断证明").await;
+        screenshot(&client, "1-checklist.png").await;
+        keys.press("4").await;
+        wait_text(&client, "#missing", "材料已齐").await;
+        keys.press(F8).await;
+        let preview = find(&client, "#preview[data-kind='receipt']").await;
+        assert!(preview.text().await.unwrap().contains("受理回执"));
+        assert_eq!(client.find_all(Locator::Css("#preview img")).await.unwrap().len(), 2);
+        screenshot(&client, "1-receipt-preview.png").await;
+        keys.press(ENTER).await;
+        let msg = wait_text(&client, "#message", "已送打印").await;
+        let elapsed = started.elapsed();
+        assert!(msg.contains("CounterPDF-"), "{msg}");
+        screenshot(&client, "1-printed.png").await;
+        println!(
+            "住院费用报销, search to printed receipt: {} key presses, {:.1?} wall time (typing through WebDriver)",
+            keys.pressed - before,
+            elapsed
         );
-        search.send_keys("zyfy").await.unwrap();
-        let hits = wait_for("search results for zyfy", || async {
-            client
-                .find(Locator::Css("#results[data-query='zyfy']"))
-                .await
-                .ok()?;
-            let t = texts(&client, "#results .hit .name").await;
-            (!t.is_empty()).then_some(t)
-        })
-        .await;
-        assert_eq!(hits[0], "住院费用报销", "{hits:?}");
-        screenshot(&client, "search-zyfy.png").await;
-        // Enter opens the first hit: its four materials and time limit are shown.
-        search.send_keys("\u{E007}").await.unwrap();
-        let materials = wait_for("the item detail", || async {
-            let t = texts(&client, ".item .materials .mname").await;
-            (!t.is_empty()).then_some(t)
-        })
-        .await;
-        assert_eq!(materials.len(), 4, "{materials:?}");
-        assert_eq!(materials[0], "医保电子凭证或有效身份证件或社保卡");
-        let detail = client
-            .find(Locator::Css(".item"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        assert!(detail.contains("不超过30个工作日"), "{detail}");
-        screenshot(&client, "detail-zyfy.png").await;
-        // A miss says so in Chinese instead of showing nothing.
-        search.clear().await.unwrap();
-        search.send_keys("qqqqzzzz").await.unwrap();
-        let empty = wait_for("the no-result message", || async {
-            client
-                .find(Locator::Css("#results[data-query='qqqqzzzz']"))
-                .await
-                .ok()?;
-            let t = texts(&client, ".search .empty").await;
-            t.into_iter().next()
-        })
-        .await;
-        assert!(empty.contains("没有找到"), "{empty}");
-        screenshot(&client, "search-miss.png").await;
-    }
+        // The ledger shows it, accepted, with its due date.
+        keys.press("\u{E033}").await; // F3
+        let row = wait_text(&client, "#ledger tbody", "3211-20250926-0001").await;
+        assert!(row.contains("已受理") && row.contains("1101**********002X"), "{row}");
+        screenshot(&client, "1-ledger.png").await;
+        client
+    })
     .await;
-    client.close().await.ok();
-    result
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn a_notice_then_the_applicant_returns_and_the_case_is_accepted() {
+    run(false, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        let no = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        keys.press("123").await;
+        wait_text(&client, "#missing", "尚缺 1 项").await;
+        keys.press(F9).await;
+        let preview = find(&client, "#preview[data-kind='notice']").await;
+        assert!(preview.text().await.unwrap().contains("一次性告知书"));
+        screenshot(&client, "2-notice-preview.png").await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#message", "已送打印").await;
+        // Back for the next applicant; later the same applicant returns with the notice.
+        find(&client, "#search:not([disabled])").await;
+        keys.press(&no).await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#message", "请补齐下列缺件").await;
+        assert_eq!(text_of(&client, "#case-state").await, "受理中");
+        let s = statuses(&client).await;
+        assert_eq!(
+            s.iter().filter(|c| c.contains("missing")).count(),
+            1,
+            "{s:?}"
+        );
+        assert!(s[3].contains("missing"), "only 诊断证明 left: {s:?}");
+        screenshot(&client, "2-resumed.png").await;
+        keys.press("4").await;
+        wait_text(&client, "#missing", "材料已齐").await;
+        keys.press(F8).await;
+        find(&client, "#preview[data-kind='receipt']").await;
+        screenshot(&client, "2-accepted.png").await;
+        keys.press(ESC).await;
+        find(&client, "#search:not([disabled])").await;
+        client
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn a_refusal_states_the_reason_and_where_to_go() {
+    run(false, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        open_case(&client, &mut keys, "dwcbdj", "002036001001", None).await;
+        keys.press(F10).await;
+        find(&client, "#refuse-reason").await;
+        keys.type_here("不属于本网点受理范围").await;
+        keys.press(TAB).await;
+        keys.type_here("市医保中心").await;
+        screenshot(&client, "3-refusal-form.png").await;
+        keys.press(ENTER).await;
+        let preview = find(&client, "#preview[data-kind='refusal']").await;
+        assert!(preview.text().await.unwrap().contains("不予受理通知书"));
+        screenshot(&client, "3-refusal-preview.png").await;
+        assert_eq!(text_of(&client, "#case-state").await, "不予受理");
+        keys.press(ESC).await;
+        find(&client, "#search:not([disabled])").await;
+        client
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn first_start_sets_up_and_an_invalid_id_number_is_refused_with_a_message() {
+    run(true, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        // First start: the supervisor's account (the office comes from office.toml).
+        let name = find(&client, "#setup-name").await;
+        keys.type_into(&name, "李主任").await;
+        keys.type_into(&find(&client, "#setup-password").await, "secret1")
+            .await;
+        keys.type_into(&find(&client, "#setup-again").await, "secret1")
+            .await;
+        screenshot(&client, "4-setup.png").await;
+        find(&client, "#setup-save").await.click().await.unwrap();
+        wait_text(&client, "#clerk-name", "李主任").await;
+        let search = find(&client, "#search").await;
+        keys.type_into(&search, "zyfy").await;
+        wait_for("results", || async {
+            client
+                .find(Locator::Css("#results[data-query='zyfy'] li"))
+                .await
+                .ok()
+        })
+        .await;
+        keys.press(ENTER).await;
+        find(&client, "#applicant").await;
+        keys.press("110105194912310021").await;
+        let msg = wait_text(&client, "#id-check", "校验位").await;
+        assert!(msg.contains("请核对"), "{msg}");
+        keys.press(TAB).await;
+        keys.type_here("张三丰").await;
+        keys.press(ENTER).await;
+        assert!(
+            client.find(Locator::Css("#case")).await.is_err(),
+            "no case with a bad ID number"
+        );
+        let open = find(&client, "#open").await;
+        assert!(open.attr("disabled").await.unwrap().is_some());
+        screenshot(&client, "4-invalid-id.png").await;
+        client
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn a_bundle_answers_once_ticks_one_merged_list_and_prints_one_notice() {
+    run(false, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        open_case(&client, &mut keys, "零星报销", "ZJ2025-11", None).await;
+        // The first open question has the focus: one key per answer.
+        find(&client, ".question[data-question='报销类型']:focus").await;
+        keys.press("1").await; // 门诊费用
+        find(&client, ".question[data-question='金额']:focus").await;
+        keys.press("1").await; // 1000元以下
+        find(&client, "#checklist:focus").await;
+        let names = texts(&client, "#checklist .mname").await;
+        assert!(
+            names.iter().any(|n| n.contains("门急诊费用清单")),
+            "{names:?}"
+        );
+        assert!(
+            !names.iter().any(|n| n.contains("住院费用清单")),
+            "{names:?}"
+        );
+        keys.press("12").await;
+        screenshot(&client, "5-bundle.png").await;
+        keys.press(F9).await;
+        let preview = find(&client, "#preview[data-kind='notice']").await;
+        assert!(preview.text().await.unwrap().contains("一次性告知书"));
+        screenshot(&client, "5-bundle-notice.png").await;
+        keys.press(ESC).await;
+        client
+    })
+    .await;
 }

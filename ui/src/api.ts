@@ -1,11 +1,44 @@
 // The only file that talks to the Rust side. Types come from ui/src/bindings (generated from Rust).
 import { invoke } from "@tauri-apps/api/core";
 import type { ApiError } from "./bindings/ApiError";
+import type { CaseDetail } from "./bindings/CaseDetail";
+import type { CaseView } from "./bindings/CaseView";
 import type { CatalogSummary } from "./bindings/CatalogSummary";
+import type { Clerk } from "./bindings/Clerk";
+import type { DeskStatus } from "./bindings/DeskStatus";
 import type { EntryView } from "./bindings/EntryView";
+import type { Form } from "./bindings/Form";
+import type { IdCheckResult } from "./bindings/IdCheckResult";
+import type { IdType } from "./bindings/IdType";
+import type { LedgerFilter } from "./bindings/LedgerFilter";
+import type { LedgerRow } from "./bindings/LedgerRow";
+import type { MaterialLine } from "./bindings/MaterialLine";
+import type { Office } from "./bindings/Office";
+import type { OpenRequest } from "./bindings/OpenRequest";
+import type { Opened } from "./bindings/Opened";
+import type { Preview } from "./bindings/Preview";
 import type { SearchHit } from "./bindings/SearchHit";
 
-export type { ApiError, CatalogSummary, EntryView, SearchHit };
+export type {
+  ApiError,
+  CaseDetail,
+  CaseView,
+  CatalogSummary,
+  Clerk,
+  DeskStatus,
+  EntryView,
+  Form,
+  IdCheckResult,
+  IdType,
+  LedgerFilter,
+  LedgerRow,
+  MaterialLine,
+  Office,
+  OpenRequest,
+  Opened,
+  Preview,
+  SearchHit,
+};
 
 /** Turns whatever a command threw into an ApiError with a Chinese message. */
 export function asApiError(e: unknown): ApiError {
@@ -13,10 +46,45 @@ export function asApiError(e: unknown): ApiError {
   return { code: "invalid_input", message: `操作未完成：${String(e)}` };
 }
 
+/** A case number as printed (and encoded in the QR code): point-yyyymmdd-seq. */
+export function isCaseNumber(s: string): boolean {
+  return /^[A-Za-z0-9]{1,12}-\d{8}-\d{4}$/.test(s.trim());
+}
+
 export const api = {
+  status: () => invoke<DeskStatus>("status"),
+  setup: (office: Office, name: string, password: string) =>
+    invoke<DeskStatus>("setup", { office, name, password }),
+  saveOffice: (office: Office) => invoke<DeskStatus>("save_office", { office }),
+  addClerk: (name: string, password: string, supervisor: boolean) =>
+    invoke<Clerk>("add_clerk", { name, password, supervisor }),
+  signIn: (name: string, password: string) => invoke<DeskStatus>("sign_in", { name, password }),
+  signOut: () => invoke<void>("sign_out"),
+  checkId: (idType: IdType, number: string) =>
+    invoke<IdCheckResult>("check_id", { idType, number }),
   listCatalogs: () => invoke<CatalogSummary[]>("list_catalogs"),
-  searchItems: (query: string, catalog: string | null) =>
-    invoke<SearchHit[]>("search_items", { query, catalog }),
+  searchItems: (query: string) => invoke<SearchHit[]>("search_items", { query }),
   showItem: (code: string, catalog: string | null) =>
     invoke<EntryView>("show_item", { code, catalog }),
+  openCase: (request: OpenRequest) => invoke<Opened>("open_case", { request }),
+  answer: (caseNo: string, situation: string, answer: string) =>
+    invoke<CaseView>("answer", { caseNo, situation, answer }),
+  tick: (caseNo: string, key: string, form: Form, copies: number, option: string | null) =>
+    invoke<CaseView>("tick", { caseNo, key, form, copies, option }),
+  untick: (caseNo: string, key: string) => invoke<CaseView>("untick", { caseNo, key }),
+  defer: (caseNo: string, key: string, until: string) =>
+    invoke<CaseView>("defer", { caseNo, key, until }),
+  promise: (caseNo: string, key: string) => invoke<CaseView>("promise", { caseNo, key }),
+  accept: (caseNo: string) => invoke<CaseView>("accept", { caseNo }),
+  notify: (caseNo: string) => invoke<CaseView>("notify", { caseNo }),
+  refuse: (caseNo: string, reason: string, applyTo: string | null) =>
+    invoke<CaseView>("refuse", { caseNo, reason, applyTo }),
+  complete: (caseNo: string) => invoke<CaseView>("complete", { caseNo }),
+  withdraw: (caseNo: string, reason: string | null) =>
+    invoke<CaseView>("withdraw", { caseNo, reason }),
+  resume: (scanned: string) => invoke<CaseView>("resume", { scanned }),
+  caseDetail: (caseNo: string) => invoke<CaseDetail>("case_detail", { caseNo }),
+  ledger: (filter: LedgerFilter) => invoke<LedgerRow[]>("ledger", { filter }),
+  document: (caseNo: string, kind: string) => invoke<Preview>("document", { caseNo, kind }),
+  print: (caseNo: string, kind: string) => invoke<string>("print_document", { caseNo, kind }),
 };

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::calendar::Calendar;
 use crate::catalog::{Catalog, Item, Material, RuleKind, Situation, TimeLimitKind};
@@ -15,7 +16,7 @@ use crate::condition::Condition;
 use crate::ids;
 
 /// The kinds of identity document a person may show (the footnotes' 有效身份证件).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {
     /// 居民身份证 — validated by GB 11643.
@@ -50,7 +51,7 @@ impl IdType {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Person {
     pub name: String,
     pub id_type: IdType,
@@ -60,7 +61,7 @@ pub struct Person {
 }
 
 /// Who applies: a person, or a unit (单位) with its 统一社会信用代码.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Applicant {
     Person(Person),
@@ -88,7 +89,7 @@ impl Applicant {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseState {
     Draft,
@@ -161,7 +162,7 @@ impl CaseState {
 }
 
 /// Where a material on the checklist comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MaterialSource {
     Item,
@@ -172,7 +173,7 @@ pub enum MaterialSource {
 }
 
 /// A material this case needs, with its requirements as the catalog states them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RequiredMaterial {
     /// Stable within the pinned catalog edition: `m<n>` for the item's n-th material,
     /// `agent<n>` and `bank<n>` for the rules' materials.
@@ -245,7 +246,7 @@ impl RequiredMaterial {
 }
 
 /// How a received material was handed over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Form {
     Original,
@@ -263,7 +264,7 @@ impl Form {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum MaterialStatus {
     Missing,
@@ -296,20 +297,20 @@ impl MaterialStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ChecklistEntry {
     pub material: RequiredMaterial,
     pub status: MaterialStatus,
 }
 
 /// The one-time notice as given: exactly the materials that were missing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Notice {
     pub at: NaiveDateTime,
     pub missing: Vec<RequiredMaterial>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Refusal {
     pub at: NaiveDateTime,
     pub reason: String,
@@ -317,7 +318,7 @@ pub struct Refusal {
     pub apply_to: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseKind {
     /// 即办件
@@ -326,9 +327,11 @@ pub enum CaseKind {
     WorkingDays,
     /// 按协议执行: no date is promised.
     Agreement,
+    /// A bundle without a time promise of its own: each item's limit applies.
+    NoPromise,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Acceptance {
     pub at: NaiveDateTime,
     pub kind: CaseKind,
@@ -343,14 +346,14 @@ pub struct Acceptance {
 }
 
 /// 告知遗漏: a material asked for after a notice that did not list it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Omission {
     pub at: NaiveDateTime,
     pub key: String,
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Case {
     pub case_no: String,
     pub catalog: String,
@@ -384,7 +387,7 @@ pub struct Case {
 }
 
 /// One change to a case: the audit trail and, later, the unit of sync.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct CaseEvent {
     pub at: NaiveDateTime,
     pub clerk: String,
@@ -392,7 +395,7 @@ pub struct CaseEvent {
     pub change: Change,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Change {
     Opened {
@@ -669,14 +672,25 @@ fn time_limit(
     item: &Item,
     answers: &BTreeMap<String, String>,
 ) -> Option<(CaseKind, Option<u32>)> {
-    if item.time_limit.is_empty() && item.agreement.is_some() {
-        return Some((CaseKind::Agreement, None));
+    if item.time_limit.is_empty() {
+        return Some(match item.agreement {
+            Some(_) => (CaseKind::Agreement, None),
+            // A bundle that promises no time of its own.
+            None => (CaseKind::NoPromise, None),
+        });
     }
     let a = effective_answers(&questions(catalog, item), answers);
-    let t = item
+    let Some(t) = item
         .time_limit
         .iter()
-        .find(|t| condition_holds(&t.when, &a))?;
+        .find(|t| condition_holds(&t.when, &a))
+    else {
+        // A bundle promises a time only for the situations it names (单次门诊1000元以下);
+        // otherwise each item's own limit applies.
+        return catalog
+            .bundle(&item.code)
+            .map(|_| (CaseKind::NoPromise, None));
+    };
     Some(match t.kind() {
         (TimeLimitKind::WorkingDays, d) => (CaseKind::WorkingDays, d),
         (TimeLimitKind::Agreement, _) => (CaseKind::Agreement, None),
@@ -808,11 +822,12 @@ impl Case {
         now: NaiveDateTime,
     ) -> Result<(Case, CaseEvent), CaseError> {
         let item = catalog
-            .item(&req.item)
+            .case_item(&req.item)
             .ok_or_else(|| CaseError::UnknownItem {
                 catalog: catalog.header.id.clone(),
                 item: req.item.clone(),
             })?;
+        let item = &*item;
         let today = now.date();
         let applicant = match &req.applicant {
             Applicant::Person(p) => Applicant::Person(check_person(p, today)?),
@@ -880,9 +895,9 @@ impl Case {
         Ok((case, ev))
     }
 
-    fn item<'a>(&self, catalog: &'a Catalog) -> Result<&'a Item, CaseError> {
+    fn item<'a>(&self, catalog: &'a Catalog) -> Result<std::borrow::Cow<'a, Item>, CaseError> {
         catalog
-            .item(&self.item)
+            .case_item(&self.item)
             .ok_or_else(|| CaseError::UnknownItem {
                 catalog: catalog.header.id.clone(),
                 item: self.item.clone(),
@@ -897,6 +912,7 @@ impl Case {
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
         let item = self.item(catalog)?;
+        let item = &*item;
         let required = required_materials(catalog, item, &self.answers, self.agent.is_some());
         let old = std::mem::take(&mut self.checklist);
         self.checklist = required
@@ -947,6 +963,7 @@ impl Case {
     ) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Draft], "修改情形")?;
         let item = self.item(catalog)?;
+        let item = &*item;
         check_answer(&questions(catalog, item), situation, answer)?;
         self.answers
             .insert(situation.to_string(), answer.to_string());
@@ -1065,6 +1082,7 @@ impl Case {
     ) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Draft], "容缺")?;
         let item = self.item(catalog)?;
+        let item = &*item;
         let limit = time_limit(catalog, item, &self.answers);
         let entry = self.entry_mut(key)?;
         if !entry.material.deferrable {
@@ -1123,6 +1141,7 @@ impl Case {
 
     fn check_answered(&self, catalog: &Catalog) -> Result<(), CaseError> {
         let item = self.item(catalog)?;
+        let item = &*item;
         let open = unanswered(catalog, item, &self.answers);
         if open.is_empty() {
             Ok(())
@@ -1158,6 +1177,7 @@ impl Case {
         self.check_answered(catalog)?;
         self.check_complete()?;
         let item = self.item(catalog)?;
+        let item = &*item;
         let (kind, days) = time_limit(catalog, item, &self.answers)
             .ok_or_else(|| CaseError::Unanswered("办理时限所依据的情形".into()))?;
         let (due, provisional) = match (kind, days) {
@@ -1277,6 +1297,7 @@ impl Case {
         match self.state {
             CaseState::Draft => {
                 let item = self.item(catalog)?;
+                let item = &*item;
                 let limit = time_limit(catalog, item, &self.answers);
                 if !matches!(limit, Some((CaseKind::Immediate, _))) {
                     return Err(CaseError::NotImmediate(item.time_limit_text.clone()));
@@ -1386,18 +1407,18 @@ pub fn case_number(point: &str, day: NaiveDate, seq: u32) -> String {
 }
 
 /// One line of the checklist as the counter and the CLI show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct MaterialLine {
     pub key: String,
     pub name: String,
     /// 任选其一 / 原件 / 2份 / 加盖… as one phrase.
     pub requirement: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub any_of: Vec<String>,
     pub optional: bool,
     pub deferrable: bool,
     pub promise: bool,
     pub source: MaterialSource,
+    #[ts(type = "string")]
     pub status_label: &'static str,
     #[serde(flatten)]
     pub status: MaterialStatus,
@@ -1405,10 +1426,11 @@ pub struct MaterialLine {
 
 /// A case as the counter, the CLI and the documents see it: the stored case plus what the
 /// rules derive from it (the questions still open, what is missing).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CaseView {
     #[serde(flatten)]
     pub case: Case,
+    #[ts(type = "string")]
     pub state_label: &'static str,
     pub materials: Vec<MaterialLine>,
     /// Keys of required materials not yet received, deferred or promised.
@@ -1416,13 +1438,17 @@ pub struct CaseView {
     pub questions: Vec<Situation>,
     /// Questions to answer before a decision.
     pub unanswered: Vec<String>,
+    /// The answers the rules work with: the clerk's, plus the ordinary answer (否/无/一般) of
+    /// a question not yet answered — so the screen can show what is assumed.
+    pub answers_in_effect: BTreeMap<String, String>,
     pub due: Option<NaiveDate>,
     pub time_limit_text: String,
 }
 
 impl CaseView {
     pub fn new(case: &Case, catalog: &Catalog) -> CaseView {
-        let item = catalog.item(&case.item);
+        let item = catalog.case_item(&case.item);
+        let item = item.as_deref();
         let materials = case
             .checklist
             .iter()
@@ -1446,6 +1472,9 @@ impl CaseView {
             questions: item.map(|i| questions(catalog, i)).unwrap_or_default(),
             unanswered: item
                 .map(|i| unanswered(catalog, i, &case.answers))
+                .unwrap_or_default(),
+            answers_in_effect: item
+                .map(|i| effective_answers(&questions(catalog, i), &case.answers))
                 .unwrap_or_default(),
             due: case.due(),
             time_limit_text: item.map(|i| i.time_limit_text.clone()).unwrap_or_default(),

@@ -586,6 +586,44 @@ impl Catalog {
     pub fn bundle(&self, code: &str) -> Option<&Bundle> {
         self.bundles.iter().find(|b| b.code == code)
     }
+
+    /// What a case can be opened for: an item, or a bundle seen as one item with its merged
+    /// material list.
+    pub fn case_item(&self, code: &str) -> Option<std::borrow::Cow<'_, Item>> {
+        self.item(code).map(std::borrow::Cow::Borrowed).or_else(|| {
+            self.bundle(code)
+                .map(|b| std::borrow::Cow::Owned(b.as_item()))
+        })
+    }
+}
+
+impl Bundle {
+    /// The bundle as one item: one merged material list, its situations, channels, steps,
+    /// time promise and tips (as notes).
+    pub fn as_item(&self) -> Item {
+        Item {
+            code: self.code.clone(),
+            main: String::new(),
+            seq: self.seq,
+            name: self.name.clone(),
+            kind: None,
+            levels: Vec::new(),
+            channels: self.channels.clone(),
+            steps: self.steps.clone(),
+            time_limit_text: self
+                .time_limit_text
+                .clone()
+                .unwrap_or_else(|| "按所含各事项的办理时限".into()),
+            time_limit: self.time_limit.clone(),
+            agreement: None,
+            situations: self.situations.clone(),
+            materials: self.materials.clone(),
+            notes: self.tips.clone(),
+            basis: Vec::new(),
+            national: None,
+            source_note: self.source_note.clone(),
+        }
+    }
 }
 
 fn check_one_of(

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Level;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
 pub struct Office {
     /// 经办机构名称, printed on every document.
@@ -22,6 +22,9 @@ pub struct Office {
     /// CUPS queue to print on (default: the system's default printer).
     #[serde(default)]
     pub printer: Option<String>,
+    /// The region's catalog edition the counter works from (default: all).
+    #[serde(default)]
+    pub catalog: Option<String>,
 }
 
 impl Default for Office {
@@ -36,6 +39,7 @@ impl Default for Office {
             point: "0000".into(),
             level: None,
             printer: None,
+            catalog: None,
         }
     }
 }
@@ -51,6 +55,10 @@ pub enum OfficeError {
 }
 
 impl Office {
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
     pub fn from_toml(text: &str) -> Result<Office, OfficeError> {
         let o: Office = toml::from_str(text).map_err(|e| OfficeError::Syntax(e.to_string()))?;
         for (v, what) in [

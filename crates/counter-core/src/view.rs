@@ -223,4 +223,10 @@ pub enum ApiErrorCode {
     InvalidInput,
     /// The catalogs could not be loaded.
     Catalog,
+    /// Not signed in, a wrong password, or not allowed for this role.
+    Auth,
+    /// The local store or the file system failed (disk full, damaged file, wrong key).
+    Storage,
+    /// Printing or the document preview failed.
+    Print,
 }

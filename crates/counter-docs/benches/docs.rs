@@ -64,6 +64,7 @@ fn main() {
         point: "3211".into(),
         level: None,
         printer: None,
+        catalog: None,
     };
     let mut notified = case(1, "002036006002");
     for k in ["m1", "m2", "m3"] {

@@ -191,6 +191,7 @@ fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
         CaseKind::Immediate => "即办件".to_string(),
         CaseKind::WorkingDays => format!("承诺件（{}个工作日）", a.working_days.unwrap_or(0)),
         CaseKind::Agreement => "按协议执行".to_string(),
+        CaseKind::NoPromise => "按所含各事项的办理时限".to_string(),
     };
     let mut f = vec![("受理时间", time(a.at)), ("办件类型", kind)];
     if let Some(d) = a.due {
@@ -376,9 +377,11 @@ pub fn render(
                 &rows,
                 10.0,
             );
-            let online = catalog
-                .item(&case.item)
-                .is_some_and(|i| i.channels.iter().any(|c| c == "线上办"));
+            let online = catalog.case_item(&case.item).is_some_and(|i| {
+                i.channels
+                    .iter()
+                    .any(|c| c == "线上办" || c.starts_with("线上"))
+            });
             l.body(
                 &format!(
                     "补齐方式：请携带上述材料到{}（{}）窗口补交{}；补交时请出示本告知书或告知办件编号 {}。",
@@ -414,7 +417,7 @@ pub fn render(
                 10.5,
             );
             l.body(&format!("理由：{}", r.reason), 10.5);
-            if let Some(item) = catalog.item(&case.item) {
+            if let Some(item) = catalog.case_item(&case.item) {
                 if !item.basis.is_empty() {
                     l.body(&format!("事项设定依据：{}", item.basis.join("；")), 10.0);
                 }

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 pub use documents::{handover, render, DocKind, Handover};
 pub use layout::Font;
-pub use print::{print, PrintError};
+pub use print::{preview, print, PrintError};
 
 /// Noto Sans CJK SC (SIL OFL 1.1, `assets/fonts/`), built in so documents print offline.
 const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/NotoSansCJKsc-Regular.otf");

@@ -44,3 +44,54 @@ pub fn print(pdf: &Path, printer: Option<&str>) -> Result<String, PrintError> {
         .unwrap_or("")
         .to_string())
 }
+
+/// Renders the pages of a PDF as PNG images for an on-screen preview (poppler's `pdftoppm`,
+/// present wherever CUPS is).
+pub fn preview(pdf: &[u8], dpi: u32) -> Result<Vec<Vec<u8>>, PrintError> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "counter-preview-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| PrintError::Refused(e.to_string()))?;
+    let input = dir.join("doc.pdf");
+    let result = (|| {
+        std::fs::write(&input, pdf).map_err(|e| PrintError::Refused(e.to_string()))?;
+        let out = Command::new("pdftoppm")
+            .args(["-png", "-r", &dpi.to_string()])
+            .arg(&input)
+            .arg(dir.join("page"))
+            .output()
+            .map_err(|e| {
+                PrintError::Refused(format!(
+                    "无法生成预览（需要 poppler-utils 的 pdftoppm）：{e}"
+                ))
+            })?;
+        if !out.status.success() {
+            return Err(PrintError::Refused(
+                String::from_utf8_lossy(&out.stderr).into(),
+            ));
+        }
+        let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .map_err(|e| PrintError::Refused(e.to_string()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "png"))
+            .collect();
+        // page-1.png … page-10.png: order by the number, not the text.
+        pages.sort_by_key(|p| {
+            p.file_stem()
+                .and_then(|s| s.to_str())
+                .and_then(|s| s.rsplit('-').next())
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+        pages
+            .iter()
+            .map(|p| std::fs::read(p).map_err(|e| PrintError::Refused(e.to_string())))
+            .collect()
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}

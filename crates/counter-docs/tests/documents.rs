@@ -31,6 +31,7 @@ fn office() -> Office {
         point: "3211".into(),
         level: None,
         printer: None,
+        catalog: None,
     }
 }
 

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use counter_core::case::{Case, CaseState};
 use rusqlite::types::Value;
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::{date_text, Store, StoreError};
 
@@ -26,13 +27,14 @@ pub struct LedgerQuery {
     pub limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct LedgerRow {
     pub case_no: String,
     pub opened_on: String,
     pub item: String,
     pub item_name: String,
     pub state: CaseState,
+    #[ts(type = "string")]
     pub state_label: &'static str,
     pub clerk: String,
     pub applicant: String,

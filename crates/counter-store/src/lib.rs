@@ -5,6 +5,7 @@
 //! entries) in one transaction, so after a crash a case and its history always agree. Personal
 //! data is inside encrypted bodies; the plain columns are what the ledger filters on.
 
+mod accounts;
 mod crypt;
 mod ledger;
 
@@ -17,11 +18,15 @@ use counter_core::Catalog;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
+pub use accounts::{Clerk, Role, SignInError, FREE_TRIES};
 pub use crypt::{Cipher, Key};
 pub use ledger::{LedgerQuery, LedgerRow};
 
 /// Forward-only migrations, applied in order; the schema version is `PRAGMA user_version`.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_clerks.sql"),
+];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.
 const KEY_CHECK: &[u8] = b"counter store key check";
@@ -51,6 +56,8 @@ pub enum StoreError {
     NotFound(String),
     #[error("{0}")]
     Case(#[from] CaseError),
+    #[error("{0}")]
+    Input(String),
     #[error("数据格式错误：{0}")]
     Json(#[from] serde_json::Error),
 }
@@ -65,8 +72,9 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// One stored event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct StoredEvent {
+    #[ts(type = "number")]
     pub seq: i64,
     pub id: String,
     #[serde(flatten)]
@@ -389,6 +397,23 @@ impl Store {
         Ok(())
     }
 
+    /// The items most often opened here since `since`, most frequent first (the counter
+    /// offers them before anything is typed).
+    pub fn frequent_items(
+        &self,
+        since: NaiveDate,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT catalog, item FROM cases WHERE opened_on >= ?1
+             GROUP BY catalog, item ORDER BY count(*) DESC, max(opened_on) DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![date_text(since), limit], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The file's size in pages.
     pub fn page_count(&self) -> Result<u32, StoreError> {
         Ok(self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?)
@@ -396,6 +421,10 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     pub(crate) fn cipher(&self) -> &Cipher {

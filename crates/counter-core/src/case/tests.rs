@@ -525,3 +525,41 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_bundle_is_one_case_over_its_merged_list() {
+    let set = set();
+    let zj = set.get("zhenjiang-2025").unwrap();
+    let cal = bundled::calendar().unwrap();
+    let mut c = open(zj, "ZJ2025-11", &[], false).unwrap();
+    assert!(matches!(c.notify(zj, now()), Err(CaseError::Unanswered(_))));
+    c.answer(zj, "报销类型", "门诊费用", now()).unwrap();
+    c.answer(zj, "金额", "1000元以下", now()).unwrap();
+    let names: Vec<&str> = c
+        .checklist
+        .iter()
+        .map(|e| e.material.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"门急诊费用清单") && !names.contains(&"住院费用清单"),
+        "{names:?}"
+    );
+    for k in keys(&c).iter().map(|k| k.to_string()).collect::<Vec<_>>() {
+        tick(&mut c, &k);
+    }
+    c.accept(zj, &cal, now()).unwrap();
+    // 单次门诊1000元以下: the bundle's own promise of 5 working days.
+    assert_eq!(c.acceptance.unwrap().working_days, Some(5));
+    let mut d = open(
+        zj,
+        "ZJ2025-11",
+        &[("报销类型", "住院费用"), ("金额", "其他")],
+        false,
+    )
+    .unwrap();
+    for k in keys(&d).iter().map(|k| k.to_string()).collect::<Vec<_>>() {
+        tick(&mut d, &k);
+    }
+    d.accept(zj, &cal, now()).unwrap();
+    assert_eq!(d.acceptance.unwrap().kind, CaseKind::NoPromise);
+}

@@ -1,13 +1,19 @@
 //! The TypeScript types the UI uses are generated from the Rust types. This test regenerates
 //! them and fails when `ui/src/bindings/` differs, so a drift between the two fails CI.
-//! `UPDATE_BINDINGS=1 cargo test -p counter-core --test bindings` rewrites the folder.
+//! `UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings` rewrites the folder.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use counter_core::case::{CaseView, IdType};
+use counter_core::office::Office;
 use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, CatalogSummary, EntryView};
 use counter_core::Due;
+use counter_desk::{
+    CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Preview,
+};
+use counter_store::{Clerk, LedgerRow, StoredEvent};
 use ts_rs::{Config, TS};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -35,8 +41,21 @@ fn ui_bindings_match_the_rust_types() {
     CatalogSummary::export_all(&cfg).unwrap();
     ApiError::export_all(&cfg).unwrap();
     Due::export_all(&cfg).unwrap();
+    CaseView::export_all(&cfg).unwrap();
+    IdType::export_all(&cfg).unwrap();
+    Office::export_all(&cfg).unwrap();
+    LedgerRow::export_all(&cfg).unwrap();
+    StoredEvent::export_all(&cfg).unwrap();
+    Clerk::export_all(&cfg).unwrap();
+    DeskStatus::export_all(&cfg).unwrap();
+    Opened::export_all(&cfg).unwrap();
+    IdCheckResult::export_all(&cfg).unwrap();
+    Preview::export_all(&cfg).unwrap();
+    LedgerFilter::export_all(&cfg).unwrap();
+    CaseDetail::export_all(&cfg).unwrap();
+    OpenRequest::export_all(&cfg).unwrap();
     let generated = read_dir(&out);
-    let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/bindings");
+    let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings");
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let _ = std::fs::remove_dir_all(&committed_dir);
         std::fs::create_dir_all(&committed_dir).unwrap();
@@ -49,6 +68,6 @@ fn ui_bindings_match_the_rust_types() {
     assert!(generated.len() >= 5, "generated {:?}", generated.keys());
     assert_eq!(
         committed, generated,
-        "ui/src/bindings is out of date: run UPDATE_BINDINGS=1 cargo test -p counter-core --test bindings"
+        "ui/src/bindings is out of date: run UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings"
     );
 }

@@ -1,0 +1,671 @@
+//! The workstation behind the desktop app: who is signed in, the office settings, and every
+//! operation the counter screen offers — open, answer, tick, decide, preview and print, the
+//! ledger. It knows nothing of the UI toolkit; the Tauri commands are one-line calls into it,
+//! and its tests drive it directly.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use base64::Engine;
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
+use counter_core::catalog::RuleKind;
+use counter_core::office::Office;
+use counter_core::search::SearchHit;
+use counter_core::view::{ApiError, ApiErrorCode};
+use counter_core::{bundled, Calendar, Catalog, CatalogSet, SearchIndex};
+use counter_docs::DocKind;
+use counter_store::{
+    Clerk, LedgerQuery, LedgerRow, Role, SignInError, Store, StoreError, StoredEvent,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where the workstation keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub db: PathBuf,
+    pub key: PathBuf,
+    pub office: PathBuf,
+    /// Generated documents (PDF), for reprinting.
+    pub documents: PathBuf,
+}
+
+impl Paths {
+    /// `COUNTER_DB`, `COUNTER_KEY_FILE`, `COUNTER_OFFICE` when set, else the app's data and
+    /// config directories (the same defaults as the `counter` CLI).
+    pub fn from_env() -> Paths {
+        let (db, key) = counter_store::default_paths();
+        let var = |k: &str| std::env::var_os(k).map(PathBuf::from);
+        let db = var("COUNTER_DB").unwrap_or(db);
+        let key = var("COUNTER_KEY_FILE").unwrap_or(key);
+        let office = var("COUNTER_OFFICE").unwrap_or_else(|| key.with_file_name("office.toml"));
+        let documents = db.with_file_name("documents");
+        Paths {
+            db,
+            key,
+            office,
+            documents,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DeskStatus {
+    pub office: Office,
+    /// No clerk account yet: the first start asks for the supervisor and the office.
+    pub needs_setup: bool,
+    pub clerk: Option<Clerk>,
+    pub id_types: Vec<IdTypeOption>,
+    /// The workstation's date (YYYY-MM-DD): the ledger's default day.
+    pub today: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IdTypeOption {
+    pub value: IdType,
+    pub label: String,
+}
+
+/// What the intake screen sends to open a case.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct OpenRequest {
+    pub catalog: String,
+    pub item: String,
+    pub name: String,
+    pub id_type: IdType,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub agent_name: Option<String>,
+    pub agent_id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Opened {
+    pub case: CaseView,
+    /// Open cases of the same applicant and item at this point (重复受理提醒).
+    pub duplicates: Vec<String>,
+}
+
+/// The live check of an ID number while it is typed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IdCheckResult {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// A document ready to look at and print.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Preview {
+    pub title: String,
+    pub case_no: String,
+    pub kind: String,
+    /// PNG pages as data URLs.
+    pub pages: Vec<String>,
+    pub path: String,
+    pub bytes: u32,
+}
+
+/// The ledger's filters as the screen sends them (dates as YYYY-MM-DD).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct LedgerFilter {
+    pub date: Option<String>,
+    pub state: Option<String>,
+    pub item: Option<String>,
+    pub clerk: Option<String>,
+    pub id_number: Option<String>,
+    pub case_no: Option<String>,
+    pub overdue: bool,
+    pub due_within: Option<u32>,
+}
+
+/// One case with its history, for the case view.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CaseDetail {
+    pub case: CaseView,
+    pub events: Vec<StoredEvent>,
+    /// The documents this case can print now (`receipt`, `notice`, …).
+    pub documents: Vec<String>,
+}
+
+pub struct Workstation {
+    paths: Paths,
+    store: Store,
+    catalogs: CatalogSet,
+    index: SearchIndex,
+    calendar: Calendar,
+    office: Office,
+    clerk: Option<Clerk>,
+}
+
+fn err(code: ApiErrorCode, message: impl Into<String>) -> ApiError {
+    ApiError {
+        code,
+        message: message.into(),
+    }
+}
+
+fn store_err(e: StoreError) -> ApiError {
+    let code = match &e {
+        StoreError::NotFound(_) => ApiErrorCode::NotFound,
+        StoreError::Case(_) | StoreError::Input(_) => ApiErrorCode::InvalidInput,
+        _ => ApiErrorCode::Storage,
+    };
+    err(code, e.to_string())
+}
+
+fn now() -> NaiveDateTime {
+    // COUNTER_NOW pins the clock for end-to-end tests, as in the CLI.
+    std::env::var("COUNTER_NOW")
+        .ok()
+        .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok())
+        .unwrap_or_else(|| {
+            chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
+        })
+}
+
+fn doc_kind(kind: &str) -> Result<DocKind, ApiError> {
+    DocKind::parse(kind)
+        .ok_or_else(|| err(ApiErrorCode::InvalidInput, format!("未知的文书类型 {kind}")))
+}
+
+impl Workstation {
+    /// Opens the store and loads the built-in catalogs, calendar and the office settings.
+    pub fn open(paths: Paths) -> Result<Workstation, ApiError> {
+        let catalogs = bundled::catalogs().map_err(|e| {
+            err(
+                ApiErrorCode::Catalog,
+                format!(
+                    "内置清单无法加载：{}",
+                    e.first().map(|e| e.to_string()).unwrap_or_default()
+                ),
+            )
+        })?;
+        let calendar =
+            bundled::calendar().map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
+        let office = match std::fs::read_to_string(&paths.office) {
+            Ok(text) => Office::from_toml(&text).map_err(|e| {
+                err(
+                    ApiErrorCode::InvalidInput,
+                    format!("{}：{e}", paths.office.display()),
+                )
+            })?,
+            Err(_) => Office::default(),
+        };
+        let store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
+        let index = SearchIndex::new(&catalogs);
+        Ok(Workstation {
+            paths,
+            store,
+            catalogs,
+            index,
+            calendar,
+            office,
+            clerk: None,
+        })
+    }
+
+    pub fn status(&self) -> Result<DeskStatus, ApiError> {
+        Ok(DeskStatus {
+            office: self.office.clone(),
+            needs_setup: !self.store.has_clerks().map_err(store_err)?,
+            clerk: self.clerk.clone(),
+            id_types: IdType::ALL
+                .iter()
+                .map(|t| IdTypeOption {
+                    value: *t,
+                    label: t.label().into(),
+                })
+                .collect(),
+            today: now().date().format("%Y-%m-%d").to_string(),
+        })
+    }
+
+    fn clerk(&self) -> Result<&Clerk, ApiError> {
+        self.clerk
+            .as_ref()
+            .ok_or_else(|| err(ApiErrorCode::Auth, "请先登录"))
+    }
+
+    fn supervisor(&self) -> Result<&Clerk, ApiError> {
+        let c = self.clerk()?;
+        if c.role != Role::Supervisor {
+            return Err(err(ApiErrorCode::Auth, "只有负责人可以修改设置和账号"));
+        }
+        Ok(c)
+    }
+
+    fn write_office(&mut self, office: Office) -> Result<(), ApiError> {
+        let office = Office::from_toml(&office.to_toml())
+            .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
+        if let Some(dir) = self.paths.office.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
+        }
+        std::fs::write(&self.paths.office, office.to_toml())
+            .map_err(|e| err(ApiErrorCode::Storage, format!("无法保存网点设置：{e}")))?;
+        self.office = office;
+        Ok(())
+    }
+
+    /// First start: the office settings and the supervisor's account; signs the supervisor in.
+    pub fn setup(
+        &mut self,
+        office: Office,
+        name: &str,
+        password: &str,
+    ) -> Result<DeskStatus, ApiError> {
+        if self.store.has_clerks().map_err(store_err)? {
+            return Err(err(ApiErrorCode::Auth, "本机已设置，请登录"));
+        }
+        self.write_office(office)?;
+        let c = self
+            .store
+            .add_clerk(name, password, Role::Supervisor, now())
+            .map_err(store_err)?;
+        self.clerk = Some(c);
+        self.status()
+    }
+
+    pub fn save_office(&mut self, office: Office) -> Result<DeskStatus, ApiError> {
+        self.supervisor()?;
+        self.write_office(office)?;
+        self.status()
+    }
+
+    pub fn add_clerk(
+        &mut self,
+        name: &str,
+        password: &str,
+        supervisor: bool,
+    ) -> Result<Clerk, ApiError> {
+        self.supervisor()?;
+        let role = if supervisor {
+            Role::Supervisor
+        } else {
+            Role::Clerk
+        };
+        self.store
+            .add_clerk(name, password, role, now())
+            .map_err(store_err)
+    }
+
+    pub fn sign_in(&mut self, name: &str, password: &str) -> Result<DeskStatus, ApiError> {
+        match self.store.sign_in(name, password, now()) {
+            Ok(c) => {
+                self.clerk = Some(c);
+                self.status()
+            }
+            Err(SignInError::Wrong { tries_left }) => Err(err(
+                ApiErrorCode::Auth,
+                format!("用户名或密码错误，还可尝试{tries_left}次"),
+            )),
+            Err(e @ SignInError::Locked { .. }) => Err(err(ApiErrorCode::Auth, e.to_string())),
+            Err(SignInError::Store(e)) => Err(store_err(e)),
+        }
+    }
+
+    /// Sign out (also what the idle lock does).
+    pub fn sign_out(&mut self) {
+        self.clerk = None;
+    }
+
+    /// Checks an ID number as it is typed: a clear message either way.
+    pub fn check_id(&self, id_type: IdType, number: &str) -> IdCheckResult {
+        let p = Person {
+            name: "x".into(),
+            id_type,
+            id_number: number.into(),
+            phone: None,
+        };
+        match counter_core::case::check_person(&p, now().date()) {
+            Ok(p) => IdCheckResult {
+                ok: true,
+                message: format!("{}号码有效", p.id_type.label()),
+            },
+            Err(e) => IdCheckResult {
+                ok: false,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    /// Search, with what this point may accept ranked first; an empty query offers the items
+    /// opened most often here in the last 30 days.
+    pub fn search(&self, query: &str) -> Vec<SearchHit> {
+        let catalog = self.office.catalog.as_deref();
+        if query.trim().is_empty() {
+            let since = now().date() - Days::new(30);
+            return self
+                .store
+                .frequent_items(since, 8)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(cat, code)| {
+                    self.index
+                        .search(&code, Some(&cat))
+                        .into_iter()
+                        .find(|h| h.code == code)
+                })
+                .collect();
+        }
+        let mut hits = self.index.search(query, catalog);
+        if let Some(level) = self.office.level {
+            // Stable: within each group the search's own ranking stays.
+            hits.sort_by_key(|h| !self.may_accept(&h.catalog, &h.code, level));
+        }
+        hits
+    }
+
+    fn may_accept(&self, catalog: &str, code: &str, level: counter_core::catalog::Level) -> bool {
+        let Some(c) = self.catalogs.get(catalog) else {
+            return false;
+        };
+        let assisted = c.rules.iter().any(|r| {
+            matches!(&r.kind, RuleKind::AssistedAcceptance { level: l, items } if *l == level && items.iter().any(|i| i == code))
+        });
+        assisted || c.item(code).is_some_and(|i| i.levels.contains(&level))
+    }
+
+    fn catalog_of(&self, id: &str) -> Result<&Catalog, ApiError> {
+        self.catalogs
+            .get(id)
+            .ok_or_else(|| err(ApiErrorCode::NotFound, format!("未找到清单 {id}")))
+    }
+
+    fn view(&self, case: &counter_core::case::Case) -> Result<CaseView, ApiError> {
+        Ok(CaseView::new(case, self.catalog_of(&case.catalog)?))
+    }
+
+    pub fn open_case(&mut self, r: OpenRequest) -> Result<Opened, ApiError> {
+        let clerk = self.clerk()?.name.clone();
+        let catalog = self
+            .catalogs
+            .get(&r.catalog)
+            .ok_or_else(|| err(ApiErrorCode::NotFound, format!("未找到清单 {}", r.catalog)))?;
+        let agent = match (r.agent_name.as_deref(), r.agent_id_number.as_deref()) {
+            (Some(n), Some(id)) if !n.trim().is_empty() || !id.trim().is_empty() => Some(Person {
+                name: n.into(),
+                id_type: IdType::ResidentId,
+                id_number: id.into(),
+                phone: None,
+            }),
+            _ => None,
+        };
+        let opened = self
+            .store
+            .open_case(
+                catalog,
+                OpenCase {
+                    case_no: String::new(),
+                    catalog: r.catalog.clone(),
+                    item: r.item.clone(),
+                    bundle: catalog.bundle(&r.item).map(|b| b.code.clone()),
+                    applicant: Applicant::Person(Person {
+                        name: r.name,
+                        id_type: r.id_type,
+                        id_number: r.id_number,
+                        phone: r.phone,
+                    }),
+                    agent,
+                    point: self.office.point.clone(),
+                    clerk,
+                    answers: BTreeMap::new(),
+                },
+                now(),
+            )
+            .map_err(store_err)?;
+        Ok(Opened {
+            case: self.view(&opened.case)?,
+            duplicates: opened.duplicates,
+        })
+    }
+
+    /// Applies a change to a case as the signed-in clerk.
+    fn change<F>(&mut self, case_no: &str, op: F) -> Result<CaseView, ApiError>
+    where
+        F: FnOnce(
+            &mut counter_core::case::Case,
+            &Catalog,
+            &Calendar,
+            NaiveDateTime,
+        )
+            -> Result<Vec<counter_core::case::CaseEvent>, counter_core::case::CaseError>,
+    {
+        let clerk = self.clerk()?.name.clone();
+        let case = self.store.case(case_no.trim()).map_err(store_err)?;
+        let catalog = self.catalogs.get(&case.catalog).ok_or_else(|| {
+            err(
+                ApiErrorCode::NotFound,
+                format!("未找到清单 {}", case.catalog),
+            )
+        })?;
+        let calendar = &self.calendar;
+        let t = now();
+        let case = self
+            .store
+            .update(case_no.trim(), |c| {
+                // The clerk who does it signs the event.
+                c.clerk = clerk;
+                op(c, catalog, calendar, t)
+            })
+            .map_err(store_err)?;
+        self.view(&case)
+    }
+
+    pub fn answer(
+        &mut self,
+        case_no: &str,
+        situation: &str,
+        answer: &str,
+    ) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, cat, _, t| c.answer(cat, situation, answer, t))
+    }
+
+    pub fn tick(
+        &mut self,
+        case_no: &str,
+        key: &str,
+        form: Form,
+        copies: u32,
+        option: Option<String>,
+    ) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, _, _, t| {
+            c.tick(key, form, copies, option.as_deref(), t)
+        })
+    }
+
+    pub fn untick(&mut self, case_no: &str, key: &str) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, _, _, t| c.untick(key, t))
+    }
+
+    pub fn defer(&mut self, case_no: &str, key: &str, until: &str) -> Result<CaseView, ApiError> {
+        let d = NaiveDate::parse_from_str(until, "%Y-%m-%d").map_err(|_| {
+            err(
+                ApiErrorCode::InvalidInput,
+                format!("日期“{until}”无效，应为 YYYY-MM-DD"),
+            )
+        })?;
+        self.change(case_no, |c, cat, cal, t| c.defer(cat, cal, key, d, t))
+    }
+
+    pub fn promise(&mut self, case_no: &str, key: &str) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, _, _, t| c.promise(key, t))
+    }
+
+    pub fn accept(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, cat, cal, t| c.accept(cat, cal, t))
+    }
+
+    pub fn notify(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, cat, _, t| c.notify(cat, t))
+    }
+
+    pub fn refuse(
+        &mut self,
+        case_no: &str,
+        reason: &str,
+        apply_to: Option<String>,
+    ) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, _, _, t| {
+            c.refuse(reason, apply_to.as_deref(), t)
+        })
+    }
+
+    pub fn complete(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, cat, cal, t| c.complete(cat, cal, t))
+    }
+
+    pub fn withdraw(
+        &mut self,
+        case_no: &str,
+        reason: Option<String>,
+    ) -> Result<CaseView, ApiError> {
+        self.change(case_no, |c, _, _, t| c.withdraw(reason.as_deref(), t))
+    }
+
+    /// A returning applicant: the scanned QR code or typed case number opens the case; a
+    /// notified case is resumed with only the noticed materials left.
+    pub fn resume(&mut self, scanned: &str) -> Result<CaseView, ApiError> {
+        self.clerk()?;
+        let case_no = scanned.trim();
+        let case = self.store.case(case_no).map_err(store_err)?;
+        if case.state == CaseState::Notified {
+            return self.change(case_no, |c, cat, _, t| c.resume(cat, t));
+        }
+        self.view(&case)
+    }
+
+    pub fn case_detail(&self, case_no: &str) -> Result<CaseDetail, ApiError> {
+        self.clerk()?;
+        let case = self.store.case(case_no.trim()).map_err(store_err)?;
+        let events = self.store.events(case_no.trim()).map_err(store_err)?;
+        let mut documents = Vec::new();
+        let accepted = case.acceptance.is_some();
+        if accepted {
+            documents.push("receipt".to_string());
+        }
+        if case.notice.is_some() {
+            documents.push("notice".into());
+        }
+        if case.state == CaseState::Refused {
+            documents.push("refusal".into());
+        }
+        if accepted
+            && case.checklist.iter().any(|e| {
+                matches!(
+                    e.status,
+                    counter_core::case::MaterialStatus::Deferred { .. }
+                )
+            })
+        {
+            documents.push("deferral".into());
+        }
+        if case.state == CaseState::Completed {
+            documents.push("completion".into());
+        }
+        Ok(CaseDetail {
+            case: self.view(&case)?,
+            events,
+            documents,
+        })
+    }
+
+    pub fn ledger(&self, f: LedgerFilter) -> Result<Vec<LedgerRow>, ApiError> {
+        self.clerk()?;
+        let date = |s: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
+            s.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .map_err(|_| err(ApiErrorCode::InvalidInput, format!("日期“{s}”无效")))
+                })
+                .transpose()
+        };
+        let state =
+            match f.state.as_deref().filter(|s| !s.is_empty()) {
+                Some(s) => Some(CaseState::parse(s).ok_or_else(|| {
+                    err(ApiErrorCode::InvalidInput, format!("未知的办件状态 {s}"))
+                })?),
+                None => None,
+            };
+        let today = now().date();
+        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
+        let q = LedgerQuery {
+            date: date(&f.date)?,
+            item: nonempty(f.item),
+            state,
+            clerk: nonempty(f.clerk),
+            id_number: nonempty(f.id_number),
+            case_no: nonempty(f.case_no),
+            overdue: f.overdue,
+            due_by: f.due_within.map(|d| today + Days::new(u64::from(d))),
+            limit: Some(500),
+            ..Default::default()
+        };
+        self.store.ledger(&q, today).map_err(store_err)
+    }
+
+    /// Makes the document, keeps the PDF for reprinting, and renders its pages for preview.
+    pub fn document(&self, case_no: &str, kind: &str) -> Result<Preview, ApiError> {
+        self.clerk()?;
+        let k = doc_kind(kind)?;
+        let case = self.store.case(case_no.trim()).map_err(store_err)?;
+        let catalog = self.catalog_of(&case.catalog)?;
+        let pdf = counter_docs::render(k, &case, catalog, &self.office, now())
+            .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
+        std::fs::create_dir_all(&self.paths.documents)
+            .map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
+        let path = self
+            .paths
+            .documents
+            .join(format!("{}-{kind}.pdf", case.case_no));
+        std::fs::write(&path, &pdf).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
+        let pages = counter_docs::preview(&pdf, 60)
+            .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?
+            .into_iter()
+            .map(|png| {
+                format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(png)
+                )
+            })
+            .collect();
+        Ok(Preview {
+            title: k.title().into(),
+            case_no: case.case_no,
+            kind: kind.into(),
+            pages,
+            path: path.display().to_string(),
+            bytes: pdf.len() as u32,
+        })
+    }
+
+    /// Prints a document made by [`Workstation::document`] on the office's printer.
+    pub fn print(&self, case_no: &str, kind: &str) -> Result<String, ApiError> {
+        self.clerk()?;
+        doc_kind(kind)?;
+        let path = self
+            .paths
+            .documents
+            .join(format!("{}-{kind}.pdf", case_no.trim()));
+        let job = counter_docs::print(&path, self.office.printer.as_deref())
+            .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?;
+        tracing::info!(case_no, kind, job, "printed");
+        Ok(format!("已送打印（{job}）"))
+    }
+
+    pub fn show_entry(
+        &self,
+        code: &str,
+        catalog: Option<&str>,
+    ) -> Option<counter_core::view::EntryView> {
+        self.catalogs.show(code, catalog)
+    }
+
+    pub fn catalogs(&self) -> &CatalogSet {
+        &self.catalogs
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,128 @@
+use super::*;
+
+fn desk(dir: &std::path::Path) -> Workstation {
+    Workstation::open(Paths {
+        db: dir.join("data/counter.db"),
+        key: dir.join("config/store.key"),
+        office: dir.join("config/office.toml"),
+        documents: dir.join("data/documents"),
+    })
+    .unwrap()
+}
+
+fn office() -> Office {
+    Office {
+        name: "京口区医保服务中心".into(),
+        address: "学府路88号".into(),
+        phone: "0511-84401234".into(),
+        complaint_phone: "12345".into(),
+        point: "3211".into(),
+        level: Some(counter_core::catalog::Level::D),
+        printer: None,
+        catalog: None,
+    }
+}
+
+#[test]
+fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    assert!(d.status().unwrap().needs_setup);
+    assert_eq!(
+        d.open_case(OpenRequest {
+            catalog: "national".into(),
+            item: "002036006002".into(),
+            name: "张三".into(),
+            id_type: IdType::ResidentId,
+            id_number: "11010519491231002X".into(),
+            phone: None,
+            agent_name: None,
+            agent_id_number: None,
+        })
+        .unwrap_err()
+        .code,
+        ApiErrorCode::Auth
+    );
+    d.setup(office(), "李主任", "secret1").unwrap();
+    d.add_clerk("王芳", "pass123", false).unwrap();
+    d.sign_out();
+    // A restart keeps the settings and the accounts.
+    drop(d);
+    let mut d = desk(dir.path());
+    assert!(!d.status().unwrap().needs_setup);
+    assert_eq!(d.status().unwrap().office.point, "3211");
+    d.sign_in("王芳", "pass123").unwrap();
+    assert_eq!(
+        d.save_office(office()).unwrap_err().code,
+        ApiErrorCode::Auth,
+        "clerks cannot change settings"
+    );
+    let o = d
+        .open_case(OpenRequest {
+            catalog: "national".into(),
+            item: "002036006002".into(),
+            name: "张三".into(),
+            id_type: IdType::ResidentId,
+            id_number: "11010519491231002X".into(),
+            phone: Some("13800138000".into()),
+            agent_name: None,
+            agent_id_number: None,
+        })
+        .unwrap();
+    let no = o.case.case.case_no.clone();
+    assert!(no.starts_with("3211-"));
+    for k in ["m1", "m2", "m3", "m4"] {
+        d.tick(&no, k, Form::Original, 1, None).unwrap();
+    }
+    let v = d.accept(&no).unwrap();
+    assert_eq!(v.case.state, CaseState::Accepted);
+    let p = d.document(&no, "receipt").unwrap();
+    assert_eq!(p.pages.len(), 2);
+    assert!(p.pages[0].starts_with("data:image/png;base64,"));
+    let detail = d.case_detail(&no).unwrap();
+    assert_eq!(detail.documents, ["receipt"]);
+    assert_eq!(detail.events.last().unwrap().event.clerk, "王芳");
+    let rows = d.ledger(LedgerFilter::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    // The empty search offers what was opened recently.
+    assert_eq!(d.search("")[0].code, "002036006002");
+}
+
+#[test]
+fn wrong_passwords_lock_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    d.setup(office(), "李主任", "secret1").unwrap();
+    d.sign_out();
+    for left in (1..=4).rev() {
+        let e = d.sign_in("李主任", "wrong").unwrap_err();
+        assert_eq!(e.message, format!("用户名或密码错误，还可尝试{left}次"));
+    }
+    let e = d.sign_in("李主任", "wrong").unwrap_err();
+    assert!(e.message.contains("账号已锁定"), "{}", e.message);
+    // Even the right password waits out the lock.
+    let e = d.sign_in("李主任", "secret1").unwrap_err();
+    assert!(e.message.contains("账号已锁定"), "{}", e.message);
+    let e = d.sign_in("无此人", "secret1").unwrap_err();
+    assert!(e.message.starts_with("用户名或密码错误"));
+}
+
+#[test]
+fn a_township_point_sees_what_it_may_accept_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    d.setup(office(), "李主任", "secret1").unwrap();
+    let hits = d.search("报销");
+    assert!(!hits.is_empty());
+    let first = &hits[0];
+    assert!(
+        ["322036066001", "322036066002"].contains(&first.code.as_str())
+            || first.catalog != "jiangsu-2024",
+        "{hits:?}"
+    );
+    assert!(d
+        .check_id(IdType::ResidentId, "110105194912310021")
+        .message
+        .contains("校验位"));
+    assert!(d.check_id(IdType::ResidentId, "11010519491231002X").ok);
+}
