@@ -13,7 +13,7 @@ use counter_core::Due;
 use counter_desk::{
     CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Preview,
 };
-use counter_store::{Clerk, LedgerRow, StoredEvent};
+use counter_store::{Clerk, LedgerRow, StoredEvent, SyncState};
 use ts_rs::{Config, TS};
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -54,6 +54,7 @@ fn ui_bindings_match_the_rust_types() {
     LedgerFilter::export_all(&cfg).unwrap();
     CaseDetail::export_all(&cfg).unwrap();
     OpenRequest::export_all(&cfg).unwrap();
+    SyncState::export_all(&cfg).unwrap();
     let generated = read_dir(&out);
     let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings");
     if std::env::var_os("UPDATE_BINDINGS").is_some() {

@@ -217,6 +217,16 @@ fn print_document(
     with(&desk, |w| w.print(&case_no, &kind))
 }
 
+#[tauri::command]
+fn sync_state(desk: State<'_, Desk>) -> Result<counter_store::SyncState, ApiError> {
+    with(&desk, |w| w.sync_state())
+}
+
+#[tauri::command]
+fn sync_now(desk: State<'_, Desk>) -> Result<String, ApiError> {
+    with(&desk, |w| w.sync_now())
+}
+
 pub fn run() {
     let desk: Desk = Workstation::open(Paths::from_env()).map(Mutex::new);
     if let Err(e) = &desk {
@@ -250,7 +260,9 @@ pub fn run() {
             case_detail,
             ledger,
             document,
-            print_document
+            print_document,
+            sync_state,
+            sync_now
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

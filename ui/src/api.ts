@@ -18,6 +18,7 @@ import type { OpenRequest } from "./bindings/OpenRequest";
 import type { Opened } from "./bindings/Opened";
 import type { Preview } from "./bindings/Preview";
 import type { SearchHit } from "./bindings/SearchHit";
+import type { SyncState } from "./bindings/SyncState";
 
 export type {
   ApiError,
@@ -38,6 +39,7 @@ export type {
   Opened,
   Preview,
   SearchHit,
+  SyncState,
 };
 
 /** Turns whatever a command threw into an ApiError with a Chinese message. */
@@ -87,4 +89,6 @@ export const api = {
   ledger: (filter: LedgerFilter) => invoke<LedgerRow[]>("ledger", { filter }),
   document: (caseNo: string, kind: string) => invoke<Preview>("document", { caseNo, kind }),
   print: (caseNo: string, kind: string) => invoke<string>("print_document", { caseNo, kind }),
+  syncState: () => invoke<SyncState>("sync_state"),
+  syncNow: () => invoke<string>("sync_now"),
 };

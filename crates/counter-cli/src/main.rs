@@ -3,6 +3,7 @@
 
 mod case_cmd;
 mod doc_cmd;
+mod sync_cmd;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
     /// Printed documents of a case as PDF files; printing.
     #[command(subcommand)]
     Doc(doc_cmd::DocCmd),
+    /// Syncing with the central server.
+    #[command(subcommand)]
+    Sync(sync_cmd::SyncCmd),
     /// Copies the case store to a file while it is in use.
     Backup {
         #[arg(long)]
@@ -157,6 +161,8 @@ enum CliError {
     },
     #[error("{0}")]
     Doc(#[from] counter_docs::DocError),
+    #[error("{0}")]
+    Sync(#[from] counter_sync::SyncError),
     #[error("{0}")]
     Print(#[from] counter_docs::PrintError),
     #[error("{0}")]
@@ -262,6 +268,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             case_cmd::run(&args.cmd, ctx)?;
         }
         Command::Backup { to } => case_cmd::backup(&open_store(cli)?, to)?,
+        Command::Sync(cmd) => sync_cmd::run(cmd, &mut open_store(cli)?)?,
         Command::Doc(cmd) => {
             let office = doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?;
             doc_cmd::run(

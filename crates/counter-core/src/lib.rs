@@ -9,6 +9,7 @@ pub mod condition;
 pub mod diff;
 pub mod ids;
 pub mod office;
+pub mod proto;
 pub mod search;
 pub mod view;
 

@@ -662,6 +662,37 @@ impl Workstation {
         self.catalogs.show(code, catalog)
     }
 
+    /// Pending events, the last success and the last error, for the sync indicator.
+    pub fn sync_state(&self) -> Result<counter_store::SyncState, ApiError> {
+        self.store.sync_state().map_err(store_err)
+    }
+
+    /// "Sync now": pushes and pulls; answers in words.
+    pub fn sync_now(&mut self) -> Result<String, ApiError> {
+        self.clerk()?;
+        match counter_sync::sync_now(&mut self.store, counter_sync::Options::default()) {
+            Ok(r) => Ok(format!(
+                "同步完成：上传 {} 条，接收 {} 条变更{}",
+                r.pushed,
+                r.pulled,
+                if r.rejected.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "；{} 条被中心拒收：{}",
+                        r.rejected.len(),
+                        r.rejected
+                            .iter()
+                            .map(|x| format!("{} {}", x.case_no, x.reason))
+                            .collect::<Vec<_>>()
+                            .join("；")
+                    )
+                }
+            )),
+            Err(e) => Err(err(ApiErrorCode::Storage, e.to_string())),
+        }
+    }
+
     pub fn catalogs(&self) -> &CatalogSet {
         &self.catalogs
     }

@@ -95,6 +95,14 @@ pub struct Cipher {
 }
 
 impl Cipher {
+    /// A second handle on the same keys (to use while the store's connection is borrowed).
+    pub fn clone_of(c: &Cipher) -> Cipher {
+        Cipher {
+            aead: c.aead.clone(),
+            index_key: c.index_key,
+        }
+    }
+
     pub fn new(key: &Key) -> Cipher {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.0).expect("any key length");
         mac.update(b"counter id index v1");

@@ -8,6 +8,7 @@
 mod accounts;
 mod crypt;
 mod ledger;
+mod sync;
 
 use std::path::{Path, PathBuf};
 
@@ -21,11 +22,13 @@ use serde::Serialize;
 pub use accounts::{Clerk, Role, SignInError, FREE_TRIES};
 pub use crypt::{Cipher, Key};
 pub use ledger::{LedgerQuery, LedgerRow};
+pub use sync::{SyncLink, SyncState};
 
 /// Forward-only migrations, applied in order; the schema version is `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_clerks.sql"),
+    include_str!("../migrations/0003_sync.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.
@@ -313,17 +316,7 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut case = load_case(&tx, &self.cipher, case_no)?;
         let events = op(&mut case)?;
-        tx.execute(
-            "UPDATE cases SET state = ?2, due_on = ?3, provisional = ?4, body = ?5
-             WHERE case_no = ?1",
-            params![
-                case.case_no,
-                case.state.as_str(),
-                case.due().map(date_text),
-                case.acceptance.as_ref().is_some_and(|a| a.provisional),
-                self.cipher.seal(&serde_json::to_vec(&case)?, &case.case_no),
-            ],
-        )?;
+        write_case(&tx, &self.cipher, &case)?;
         append_events(&tx, &self.cipher, case_no, &events)?;
         tx.commit()?;
         for e in &events {
@@ -432,7 +425,31 @@ impl Store {
     }
 }
 
-fn load_case(conn: &Connection, cipher: &Cipher, case_no: &str) -> Result<Case, StoreError> {
+/// Writes a case's new state (its plain ledger columns and the encrypted body).
+pub(crate) fn write_case(
+    conn: &Connection,
+    cipher: &Cipher,
+    case: &Case,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE cases SET state = ?2, due_on = ?3, provisional = ?4, body = ?5
+         WHERE case_no = ?1",
+        params![
+            case.case_no,
+            case.state.as_str(),
+            case.due().map(date_text),
+            case.acceptance.as_ref().is_some_and(|a| a.provisional),
+            cipher.seal(&serde_json::to_vec(case)?, &case.case_no),
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn load_case(
+    conn: &Connection,
+    cipher: &Cipher,
+    case_no: &str,
+) -> Result<Case, StoreError> {
     let body: Vec<u8> = conn
         .query_row(
             "SELECT body FROM cases WHERE case_no = ?1",
@@ -452,6 +469,17 @@ fn append_events(
     case_no: &str,
     events: &[CaseEvent],
 ) -> Result<(), StoreError> {
+    append(conn, cipher, case_no, events, true)
+}
+
+/// Appends events; `outbox` false for changes that came from the central server.
+pub(crate) fn append(
+    conn: &Connection,
+    cipher: &Cipher,
+    case_no: &str,
+    events: &[CaseEvent],
+    outbox: bool,
+) -> Result<(), StoreError> {
     for e in events {
         conn.execute(
             "INSERT INTO events (id, case_no, kind, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -463,10 +491,12 @@ fn append_events(
                 cipher.seal(&serde_json::to_vec(e)?, case_no),
             ],
         )?;
-        conn.execute(
-            "INSERT INTO outbox (seq) VALUES (?1)",
-            [conn.last_insert_rowid()],
-        )?;
+        if outbox {
+            conn.execute(
+                "INSERT INTO outbox (seq) VALUES (?1)",
+                [conn.last_insert_rowid()],
+            )?;
+        }
     }
     Ok(())
 }

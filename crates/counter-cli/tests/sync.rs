@@ -1,0 +1,89 @@
+//! `counter sync` against the real central server on 127.0.0.1: a thousand cases made offline
+//! reach it exactly once, and a central decision comes back to the point's ledger.
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+use counter_core::proto::RemoteStatus;
+use counter_server::Central;
+use serde_json::Value;
+
+fn run(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_counter"))
+        .args(args)
+        .env("COUNTER_DB", dir.join("point.db"))
+        .env("COUNTER_KEY_FILE", dir.join("point.key"))
+        .env("COUNTER_NOW", "2025-09-26T09:30:00")
+        .env_remove("COUNTER_CATALOGS")
+        .output()
+        .unwrap()
+}
+
+fn json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let o = run(dir, args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let addr = l.local_addr().unwrap();
+    let c = central.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(l).unwrap();
+            counter_server::serve(c, l).await.unwrap();
+        });
+    });
+    // Not enrolled yet: a clear message, nothing lost.
+    let o = run(d, &["sync", "now"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("尚未注册"));
+    // A thousand cases while offline (open, four ticks, accept: six events each).
+    let o = run(d, &["case", "stress", "--count", "1000"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(d, &["sync", "status", "--json"])["pending"], 6000);
+    let code = central.enroll_code("9999", Some("E"), None).unwrap();
+    let o = run(
+        d,
+        &[
+            "sync",
+            "enroll",
+            "--server",
+            &format!("http://{addr}"),
+            "--code",
+            &code,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r = json(d, &["sync", "now", "--json"]);
+    assert_eq!(r["pushed"], 6000);
+    assert_eq!(r["rejected"], serde_json::json!([]));
+    assert_eq!(central.counts().unwrap(), (6000, 0, 1000));
+    assert_eq!(json(d, &["sync", "now", "--json"])["pushed"], 0);
+    central
+        .decide(
+            "9999-20250926-0007",
+            RemoteStatus::Completed,
+            None,
+            "李审核",
+        )
+        .unwrap();
+    assert_eq!(json(d, &["sync", "now", "--json"])["pulled"], 1);
+    let done = json(d, &["case", "list", "--state", "completed", "--json"]);
+    assert_eq!(done.as_array().unwrap().len(), 1);
+    assert_eq!(done[0]["case_no"], "9999-20250926-0007");
+    let st = json(d, &["sync", "status", "--json"]);
+    assert_eq!(st["pending"], 0);
+    assert!(st["last_error"].is_null() && st["last_success"].is_string());
+}

@@ -1,0 +1,100 @@
+//! The sync wire types between a counter and the central server (JSON over HTTPS).
+//!
+//! Counters push their case events in batches, in their own gap-free sequence; the server
+//! acknowledges only after commit and answers a gap with the last sequence it holds, so the
+//! counter resends from there. Counters pull the changes the central office makes (审核, 办结)
+//! after a cursor. Nothing is ordered by wall-clock time.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/enroll`: a one-time enrolment code exchanged for the device's own key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    #[serde(default)]
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    /// Secret; sent as `Authorization: Bearer <device_id>.<key>`.
+    pub key: String,
+    pub point: String,
+    #[serde(default)]
+    pub level: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// One event as it travels: the device's sequence number, its UUIDv7 and the event itself
+/// (`counter_core::case::CaseEvent` as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireEvent {
+    pub seq: i64,
+    pub id: String,
+    pub case_no: String,
+    pub kind: String,
+    pub body: serde_json::Value,
+}
+
+/// `POST /v1/events`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub events: Vec<WireEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub seq: i64,
+    pub case_no: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Every event of this device up to and including this sequence is stored (accepted or
+    /// rejected): the device may delete them from its outbox.
+    pub acked_through: i64,
+    /// Events stored as rejected in this batch, with the reason in words.
+    pub rejected: Vec<Rejected>,
+    /// The batch did not start right after `acked_through`: resend from there.
+    pub gap: bool,
+}
+
+/// A change made centrally, for the owning point (`GET /v1/changes?after=N`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RemoteChange {
+    pub seq: i64,
+    pub case_no: String,
+    pub status: RemoteStatus,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub by: String,
+}
+
+/// What the central office decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemoteStatus {
+    /// 审核 begun.
+    InReview,
+    /// 审核通过 and 办结.
+    Completed,
+    /// 退回, with a reason.
+    Returned,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Changes {
+    pub changes: Vec<RemoteChange>,
+    /// Pass back as `after` next time.
+    pub cursor: i64,
+}
+
+/// An error body from the server: a stable code and a message in Chinese.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerError {
+    pub code: String,
+    pub message: String,
+}

@@ -1,0 +1,498 @@
+//! The central server: counters enrol once, push their case events (each stored exactly once,
+//! acknowledged only after commit), and pull the changes the central office makes.
+//! Storage: one SQLite file (PostgreSQL is not built yet).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use counter_core::case::CaseEvent;
+use counter_core::proto::{
+    Changes, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected, RemoteChange,
+    RemoteStatus, ServerError,
+};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+/// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.
+pub const OPENAPI: &str = include_str!("../openapi.yaml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerFailure {
+    #[error("数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Input(String),
+    #[error("未找到办件 {0}")]
+    NotFound(String),
+}
+
+/// An enrolment code: point, level, name, and the device that used it.
+type CodeRow = (String, Option<String>, Option<String>, Option<String>);
+
+/// The central store.
+#[derive(Clone)]
+pub struct Central {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn hash(key: &str) -> String {
+    Sha256::digest(key.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn random_token(bytes: usize) -> String {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut b = vec![0u8; bytes];
+    chacha20poly1305::aead::OsRng.fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Central {
+    /// Opens (creating, migrating) the SQLite store: `--db sqlite:FILE` or a plain path.
+    pub fn open(db: &str) -> Result<Central, ServerFailure> {
+        let path = db.strip_prefix("sqlite:").unwrap_or(db);
+        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+            return Err(ServerFailure::Input(
+                "PostgreSQL 存储尚未实现，请使用 sqlite:FILE".into(),
+            ));
+        }
+        let mut conn = Connection::open(Path::new(path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Central {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, ServerFailure>,
+    ) -> Result<T, ServerFailure> {
+        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut c)
+    }
+
+    /// A one-time enrolment code for a point.
+    pub fn enroll_code(
+        &self,
+        point: &str,
+        level: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<String, ServerFailure> {
+        if point.trim().is_empty() || !point.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(ServerFailure::Input(format!("网点代码“{point}”无效")));
+        }
+        let code = random_token(6);
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO enroll_codes (code, point, level, name) VALUES (?1, ?2, ?3, ?4)",
+                params![code, point, level, name],
+            )?;
+            Ok(())
+        })?;
+        Ok(code)
+    }
+
+    pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, ServerFailure> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<CodeRow> = tx
+                .query_row(
+                    "SELECT point, level, name, used_by FROM enroll_codes WHERE code = ?1",
+                    [req.code.trim()],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((point, level, name, used)) = row else {
+                return Err(ServerFailure::Input(
+                    "注册码无效，请向管理员索取新的注册码".into(),
+                ));
+            };
+            if used.is_some() {
+                return Err(ServerFailure::Input(
+                    "注册码已被使用，请向管理员索取新的注册码".into(),
+                ));
+            }
+            let device_id = uuid::Uuid::now_v7().to_string();
+            let key = random_token(32);
+            tx.execute(
+                "INSERT INTO devices (id, point, key_hash, name) VALUES (?1, ?2, ?3, ?4)",
+                params![device_id, point, hash(&key), req.device_name],
+            )?;
+            tx.execute(
+                "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
+                params![req.code.trim(), device_id],
+            )?;
+            tx.commit()?;
+            Ok(EnrollResponse {
+                device_id,
+                key,
+                point,
+                level,
+                name,
+            })
+        })
+    }
+
+    /// The device behind a bearer token, if the token is right and the device not revoked.
+    pub fn device(&self, token: &str) -> Result<Option<(String, String)>, ServerFailure> {
+        let Some((id, key)) = token.split_once('.') else {
+            return Ok(None);
+        };
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT point FROM devices WHERE id = ?1 AND key_hash = ?2 AND revoked = 0",
+                params![id, hash(key)],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .map(|p| (id.to_string(), p)))
+        })
+    }
+
+    pub fn revoke(&self, device: &str) -> Result<(), ServerFailure> {
+        self.with(|c| {
+            c.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [device])?;
+            Ok(())
+        })
+    }
+
+    /// Stores a batch in one transaction: events up to the device's next sequence are
+    /// skipped as already stored; a bad event is stored as rejected with its reason; a batch
+    /// that leaves a gap stops there and says so.
+    pub fn push(
+        &self,
+        device: &str,
+        point: &str,
+        req: &PushRequest,
+    ) -> Result<PushResponse, ServerFailure> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut last: i64 = tx.query_row(
+                "SELECT last_seq FROM devices WHERE id = ?1",
+                [device],
+                |r| r.get(0),
+            )?;
+            let mut rejected = Vec::new();
+            let mut gap = false;
+            for e in &req.events {
+                if e.seq <= last {
+                    continue;
+                }
+                if e.seq != last + 1 {
+                    gap = true;
+                    break;
+                }
+                let reason = check_event(point, e);
+                tx.execute(
+                    "INSERT INTO events (device, seq, id, case_no, kind, body, rejected)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    params![
+                        device,
+                        e.seq,
+                        e.id,
+                        e.case_no,
+                        e.kind,
+                        e.body.to_string(),
+                        reason
+                    ],
+                )?;
+                match reason {
+                    Some(r) => rejected.push(Rejected {
+                        seq: e.seq,
+                        case_no: e.case_no.clone(),
+                        reason: r,
+                    }),
+                    None => track_case(&tx, point, e)?,
+                }
+                last = e.seq;
+            }
+            tx.execute(
+                "UPDATE devices SET last_seq = ?2 WHERE id = ?1",
+                params![device, last],
+            )?;
+            tx.commit()?;
+            Ok(PushResponse {
+                acked_through: last,
+                rejected,
+                gap,
+            })
+        })
+    }
+
+    pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT seq, case_no, status, reason, by FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(params![point, after, limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, String>(4)?))
+            })?;
+            let mut changes = Vec::new();
+            let mut cursor = after;
+            for row in rows {
+                let (seq, case_no, status, reason, by) = row?;
+                let status = match status.as_str() {
+                    "in_review" => RemoteStatus::InReview,
+                    "returned" => RemoteStatus::Returned,
+                    _ => RemoteStatus::Completed,
+                };
+                cursor = seq;
+                changes.push(RemoteChange {
+                    seq,
+                    case_no,
+                    status,
+                    reason,
+                    by,
+                });
+            }
+            Ok(Changes { changes, cursor })
+        })
+    }
+
+    /// A central decision on a case (审核通过 / 退回 / 办结), which its point pulls.
+    pub fn decide(
+        &self,
+        case_no: &str,
+        status: RemoteStatus,
+        reason: Option<&str>,
+        by: &str,
+    ) -> Result<(), ServerFailure> {
+        if status == RemoteStatus::Returned && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(ServerFailure::Input("退回需要写明理由".into()));
+        }
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let point: Option<String> = tx
+                .query_row("SELECT point FROM cases WHERE case_no = ?1", [case_no], |r| r.get(0))
+                .optional()?;
+            let point = point.ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            let s = match status {
+                RemoteStatus::InReview => "in_review",
+                RemoteStatus::Completed => "completed",
+                RemoteStatus::Returned => "returned",
+            };
+            tx.execute(
+                "INSERT INTO changes (point, case_no, status, reason, by) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![point, case_no, s, reason, by],
+            )?;
+            tx.execute("UPDATE cases SET state = ?2 WHERE case_no = ?1", params![case_no, s])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Counts for tests and operators: (accepted events, rejected events, cases).
+    pub fn counts(&self) -> Result<(i64, i64, i64), ServerFailure> {
+        self.with(|c| {
+            Ok((
+                c.query_row(
+                    "SELECT count(*) FROM events WHERE rejected IS NULL",
+                    [],
+                    |r| r.get(0),
+                )?,
+                c.query_row(
+                    "SELECT count(*) FROM events WHERE rejected IS NOT NULL",
+                    [],
+                    |r| r.get(0),
+                )?,
+                c.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?,
+            ))
+        })
+    }
+
+    /// Imports an outbox export (`counter sync export`): the same checks as a push.
+    pub fn import(&self, text: &str) -> Result<PushResponse, ServerFailure> {
+        #[derive(serde::Deserialize)]
+        struct Export {
+            device_id: String,
+            events: Vec<counter_core::proto::WireEvent>,
+        }
+        let ex: Export = serde_json::from_str(text)
+            .map_err(|e| ServerFailure::Input(format!("导出文件格式错误：{e}")))?;
+        let point: Option<String> = self.with(|c| {
+            Ok(c.query_row(
+                "SELECT point FROM devices WHERE id = ?1",
+                [&ex.device_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })?;
+        let point =
+            point.ok_or_else(|| ServerFailure::Input(format!("未注册的设备 {}", ex.device_id)))?;
+        self.push(&ex.device_id, &point, &PushRequest { events: ex.events })
+    }
+}
+
+/// Why an event cannot be accepted, if it cannot.
+fn check_event(point: &str, e: &counter_core::proto::WireEvent) -> Option<String> {
+    if !e.case_no.starts_with(&format!("{point}-")) {
+        return Some(format!("办件 {} 不属于网点 {point}", e.case_no));
+    }
+    match serde_json::from_value::<CaseEvent>(e.body.clone()) {
+        Ok(ev) if ev.change.kind() == e.kind => None,
+        Ok(ev) => Some(format!("事件类型不符：{} ≠ {}", e.kind, ev.change.kind())),
+        Err(err) => Some(format!("事件内容无法识别：{err}")),
+    }
+}
+
+fn track_case(
+    tx: &Connection,
+    point: &str,
+    e: &counter_core::proto::WireEvent,
+) -> Result<(), ServerFailure> {
+    let item = e.body.get("item").and_then(|v| v.as_str());
+    tx.execute(
+        "INSERT INTO cases (case_no, point, item, state) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (case_no) DO UPDATE SET state = excluded.state",
+        params![e.case_no, point, item, e.kind],
+    )?;
+    Ok(())
+}
+
+// ── HTTP ────────────────────────────────────────────────────────────────────────────────────
+
+struct ApiFailure(StatusCode, String, String);
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(ServerError {
+                code: self.1,
+                message: self.2,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<ServerFailure> for ApiFailure {
+    fn from(e: ServerFailure) -> Self {
+        match e {
+            ServerFailure::Input(m) => {
+                ApiFailure(StatusCode::BAD_REQUEST, "invalid_input".into(), m)
+            }
+            ServerFailure::NotFound(m) => ApiFailure(StatusCode::NOT_FOUND, "not_found".into(), m),
+            other => {
+                tracing::error!(error = %other, "server failure");
+                ApiFailure(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage".into(),
+                    "服务器存储故障，请稍后重试".into(),
+                )
+            }
+        }
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ServerFailure> + Send + 'static,
+) -> Result<T, ApiFailure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| {
+            ApiFailure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "storage".into(),
+                "服务器内部错误".into(),
+            )
+        })?
+        .map_err(ApiFailure::from)
+}
+
+async fn authed(central: &Central, headers: &HeaderMap) -> Result<(String, String), ApiFailure> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string();
+    let c = central.clone();
+    blocking(move || c.device(&token)).await?.ok_or_else(|| {
+        ApiFailure(
+            StatusCode::UNAUTHORIZED,
+            "auth".into(),
+            "设备未注册或已停用，请重新注册".into(),
+        )
+    })
+}
+
+async fn enroll(
+    State(c): State<Central>,
+    Json(req): Json<EnrollRequest>,
+) -> Result<Json<EnrollResponse>, ApiFailure> {
+    Ok(Json(blocking(move || c.enroll(&req)).await?))
+}
+
+async fn push(
+    State(c): State<Central>,
+    headers: HeaderMap,
+    Json(req): Json<PushRequest>,
+) -> Result<Json<PushResponse>, ApiFailure> {
+    let (device, point) = authed(&c, &headers).await?;
+    Ok(Json(blocking(move || c.push(&device, &point, &req)).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct After {
+    #[serde(default)]
+    after: i64,
+}
+
+async fn changes(
+    State(c): State<Central>,
+    headers: HeaderMap,
+    Query(a): Query<After>,
+) -> Result<Json<Changes>, ApiFailure> {
+    let (_, point) = authed(&c, &headers).await?;
+    Ok(Json(
+        blocking(move || c.changes(&point, a.after, 500)).await?,
+    ))
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([("content-type", "application/yaml")], OPENAPI)
+}
+
+pub fn router(central: Central) -> Router {
+    Router::new()
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/events", post(push))
+        .route("/v1/changes", get(changes))
+        .route("/openapi.yaml", get(openapi))
+        .with_state(central)
+}
+
+/// Serves until the process ends.
+pub async fn serve(central: Central, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(central)).await
+}
+
+/// Serves until `stop` resolves (tests restart the server this way).
+pub async fn serve_until(
+    central: Central,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(central))
+        .with_graceful_shutdown(stop)
+        .await
+}

@@ -1,0 +1,212 @@
+//! What the store keeps for syncing: the device's enrolment, the pull cursor, the outbox in
+//! wire form, and the central office's changes applied in one transaction with the cursor.
+
+use counter_core::case::{Case, CaseEvent, CaseState, Change};
+use counter_core::proto::{RemoteChange, RemoteStatus, WireEvent};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+
+use crate::{append, load_case, write_case, Store, StoreError};
+
+/// The device's link to the central server.
+#[derive(Debug, Clone)]
+pub struct SyncLink {
+    pub server: String,
+    pub device_id: String,
+    pub key: String,
+    pub point: String,
+    pub cursor: i64,
+}
+
+/// What `counter sync status` shows.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct SyncState {
+    pub enrolled: bool,
+    #[ts(type = "number")]
+    pub pending: i64,
+    pub last_success: Option<String>,
+    /// The last failure in words (cleared by a success).
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    pub fn set_enrollment(
+        &mut self,
+        server: &str,
+        device_id: &str,
+        key: &str,
+        point: &str,
+    ) -> Result<(), StoreError> {
+        let sealed = self.cipher().seal(key.as_bytes(), "device_key");
+        self.conn_mut().execute(
+            "INSERT INTO sync_state (id, server, device_id, device_key, point) VALUES (1, ?1, ?2, ?3, ?4)
+             ON CONFLICT (id) DO UPDATE SET server = excluded.server, device_id = excluded.device_id,
+               device_key = excluded.device_key, point = excluded.point, cursor = 0",
+            params![server, device_id, sealed, point],
+        )?;
+        Ok(())
+    }
+
+    pub fn sync_link(&self) -> Result<Option<SyncLink>, StoreError> {
+        let row: Option<(String, String, Vec<u8>, String, i64)> = self
+            .conn()
+            .query_row(
+                "SELECT server, device_id, device_key, point, cursor FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        row.map(|(server, device_id, key, point, cursor)| {
+            let key = String::from_utf8(self.cipher().open(&key, "device_key")?)
+                .map_err(|_| StoreError::Decrypt("device_key".into()))?;
+            Ok(SyncLink {
+                server,
+                device_id,
+                key,
+                point,
+                cursor,
+            })
+        })
+        .transpose()
+    }
+
+    pub fn sync_state(&self) -> Result<SyncState, StoreError> {
+        let row: Option<(Option<String>, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT last_success, last_error FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(SyncState {
+            enrolled: row.is_some(),
+            pending: self.outbox_len()?,
+            last_success: row.as_ref().and_then(|r| r.0.clone()),
+            last_error: row.and_then(|r| r.1),
+        })
+    }
+
+    /// Records the outcome of a sync run (`at` is shown to people, never used to order).
+    pub fn record_sync(&mut self, at: &str, error: Option<&str>) -> Result<(), StoreError> {
+        match error {
+            None => self.conn_mut().execute(
+                "UPDATE sync_state SET last_success = ?1, last_error = NULL WHERE id = 1",
+                [at],
+            )?,
+            Some(e) => self.conn_mut().execute(
+                "UPDATE sync_state SET last_error = ?1 WHERE id = 1",
+                [format!("{at} {e}")],
+            )?,
+        };
+        Ok(())
+    }
+
+    /// The oldest `limit` events not yet acknowledged, in sequence order.
+    pub fn outbox_batch(&self, limit: u32) -> Result<Vec<WireEvent>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT e.seq, e.id, e.case_no, e.kind, e.body FROM outbox o JOIN events e ON e.seq = o.seq
+             ORDER BY o.seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Vec<u8>>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, id, case_no, kind, body) = row?;
+            let plain = self.cipher().open(&body, &case_no)?;
+            out.push(WireEvent {
+                seq,
+                id,
+                case_no,
+                kind,
+                body: serde_json::from_slice(&plain)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Deletes from the outbox what the server acknowledged — and only that.
+    pub fn ack_outbox(&mut self, through: i64) -> Result<usize, StoreError> {
+        Ok(self
+            .conn_mut()
+            .execute("DELETE FROM outbox WHERE seq <= ?1", [through])?)
+    }
+
+    /// Applies the central office's changes and the new cursor in one transaction. A change
+    /// that no longer fits the case (already completed, unknown here) is skipped, so pulling
+    /// the same changes twice changes nothing.
+    pub fn apply_remote(
+        &mut self,
+        changes: &[RemoteChange],
+        cursor: i64,
+    ) -> Result<usize, StoreError> {
+        let cipher = crate::Cipher::clone_of(self.cipher());
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut applied = 0;
+        for ch in changes {
+            let Ok(mut case) = load_case(&tx, &cipher, &ch.case_no) else {
+                tracing::warn!(case_no = %ch.case_no, "change for a case unknown here");
+                continue;
+            };
+            let events = remote_events(&mut case, ch);
+            if events.is_empty() {
+                continue;
+            }
+            write_case(&tx, &cipher, &case)?;
+            append(&tx, &cipher, &ch.case_no, &events, false)?;
+            applied += 1;
+        }
+        tx.execute(
+            "UPDATE sync_state SET cursor = max(cursor, ?1) WHERE id = 1",
+            [cursor],
+        )?;
+        tx.commit()?;
+        Ok(applied)
+    }
+}
+
+/// The local events that mirror a central decision; empty when it does not apply.
+fn remote_events(case: &mut Case, ch: &RemoteChange) -> Vec<CaseEvent> {
+    let by = format!("中心：{}", ch.by);
+    let at = case
+        .opened_at
+        .max(case.acceptance.as_ref().map_or(case.opened_at, |a| a.at));
+    let ev = |change: Change| CaseEvent {
+        at,
+        clerk: by.clone(),
+        change,
+    };
+    let mut out = Vec::new();
+    let waiting = matches!(case.state, CaseState::Accepted | CaseState::Returned);
+    match ch.status {
+        RemoteStatus::InReview if waiting => {
+            case.state = CaseState::InReview;
+            out.push(ev(Change::ReviewStarted));
+        }
+        RemoteStatus::Completed if waiting || case.state == CaseState::InReview => {
+            if case.state != CaseState::InReview {
+                out.push(ev(Change::ReviewStarted));
+            }
+            case.state = CaseState::Completed;
+            case.completed_at = Some(at);
+            out.push(ev(Change::Completed));
+        }
+        RemoteStatus::Returned if waiting || case.state == CaseState::InReview => {
+            let reason = ch.reason.clone().unwrap_or_default();
+            case.state = CaseState::Returned;
+            case.reason = Some(reason.clone());
+            out.push(ev(Change::Returned { reason }));
+        }
+        _ => {}
+    }
+    out
+}

@@ -1,0 +1,227 @@
+//! The sync client: enrol once, then push the outbox in batches (deleting only what the server
+//! acknowledged) and pull the central office's changes (applied with the cursor in one local
+//! transaction). Network failures are retried with backoff and jitter; a run that fails leaves
+//! everything in place for the next one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use counter_core::proto::{
+    Changes, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected, ServerError,
+};
+use counter_store::{Store, StoreError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("本机尚未注册到中心服务器：请先运行 counter sync enroll --server 地址 --code 注册码")]
+    NotEnrolled,
+    #[error("无法连接中心服务器（{0}），数据已保存在本机，网络恢复后再同步")]
+    Network(String),
+    #[error("中心服务器拒绝：{0}")]
+    Server(String),
+    #[error("中心服务器缺少本机已确认的事件（序号 {0} 之后），请联系管理员核对服务器数据")]
+    ServerBehind(i64),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("无法写入 {0}")]
+    Write(String),
+}
+
+/// What one run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub pulled: usize,
+    pub rejected: Vec<Rejected>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub batch: u32,
+    pub retries: u32,
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            batch: 200,
+            retries: 5,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Client {
+    http: reqwest::blocking::Client,
+    server: String,
+    token: Option<String>,
+    opts: Options,
+    jitter: u64,
+}
+
+impl Client {
+    fn new(server: &str, token: Option<String>, opts: Options) -> Result<Client, SyncError> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(opts.timeout)
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        // Jitter only spreads retries; nothing is ordered by the clock.
+        let jitter = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.subsec_nanos() as u64 | 1)
+            ^ u64::from(std::process::id());
+        Ok(Client {
+            http,
+            server: server.trim_end_matches('/').to_string(),
+            token,
+            opts,
+            jitter,
+        })
+    }
+
+    fn pause(&mut self, attempt: u32) {
+        self.jitter ^= self.jitter << 13;
+        self.jitter ^= self.jitter >> 7;
+        self.jitter ^= self.jitter << 17;
+        let base = 200u64 << attempt.min(6);
+        std::thread::sleep(Duration::from_millis(base + self.jitter % base.max(1)));
+    }
+
+    /// One request, retried on network failures and server errors (5xx); a 4xx is final.
+    fn call<B: Serialize, T: serde::de::DeserializeOwned>(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, SyncError> {
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .http
+                .request(method.clone(), format!("{}{path}", self.server));
+            if let Some(t) = &self.token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let failure = match req.send() {
+                Ok(resp) if resp.status().is_success() => {
+                    return resp
+                        .json::<T>()
+                        .map_err(|e| SyncError::Server(format!("应答无法识别：{e}")));
+                }
+                Ok(resp) if resp.status().is_client_error() => {
+                    let msg = resp
+                        .json::<ServerError>()
+                        .map(|e| e.message)
+                        .unwrap_or_else(|_| "请求被拒绝".into());
+                    return Err(SyncError::Server(msg));
+                }
+                Ok(resp) => format!("服务器错误 {}", resp.status()),
+                Err(e) => e.to_string(),
+            };
+            if attempt >= self.opts.retries {
+                return Err(SyncError::Network(failure));
+            }
+            tracing::warn!(attempt, %failure, "sync request failed, retrying");
+            self.pause(attempt);
+            attempt += 1;
+        }
+    }
+}
+
+fn now_text() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Exchanges an enrolment code for this device's key and keeps it in the store.
+pub fn enroll(
+    store: &mut Store,
+    server: &str,
+    code: &str,
+    device_name: &str,
+) -> Result<EnrollResponse, SyncError> {
+    let mut c = Client::new(server, None, Options::default())?;
+    let r: EnrollResponse = c.call(
+        reqwest::Method::POST,
+        "/v1/enroll",
+        Some(&EnrollRequest {
+            code: code.trim().into(),
+            device_name: device_name.into(),
+        }),
+    )?;
+    store.set_enrollment(server, &r.device_id, &r.key, &r.point)?;
+    Ok(r)
+}
+
+/// Pushes the whole outbox, then pulls every change; records the outcome for `sync status`.
+pub fn sync_now(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
+    let result = run(store, opts);
+    let _ = match &result {
+        Ok(_) => store.record_sync(&now_text(), None),
+        Err(e) => store.record_sync(&now_text(), Some(&e.to_string())),
+    };
+    result
+}
+
+fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
+    let link = store.sync_link()?.ok_or(SyncError::NotEnrolled)?;
+    let batch = opts.batch;
+    let mut c = Client::new(
+        &link.server,
+        Some(format!("{}.{}", link.device_id, link.key)),
+        opts,
+    )?;
+    let mut report = SyncReport::default();
+    loop {
+        let events = store.outbox_batch(batch)?;
+        let Some(first) = events.first().map(|e| e.seq) else {
+            break;
+        };
+        let r: PushResponse = c.call(
+            reqwest::Method::POST,
+            "/v1/events",
+            Some(&PushRequest {
+                events: events.clone(),
+            }),
+        )?;
+        if r.acked_through < first - 1 {
+            return Err(SyncError::ServerBehind(r.acked_through));
+        }
+        store.ack_outbox(r.acked_through)?;
+        report.pushed += events.iter().filter(|e| e.seq <= r.acked_through).count();
+        report.rejected.extend(r.rejected);
+        if r.acked_through < first {
+            // Nothing of this batch was stored and no gap was reported: stop rather than spin.
+            return Err(SyncError::Server("中心服务器未确认任何事件".into()));
+        }
+    }
+    let mut cursor = link.cursor;
+    loop {
+        let ch: Changes = c.call::<(), Changes>(
+            reqwest::Method::GET,
+            &format!("/v1/changes?after={cursor}"),
+            None,
+        )?;
+        if ch.changes.is_empty() {
+            break;
+        }
+        store.apply_remote(&ch.changes, ch.cursor)?;
+        report.pulled += ch.changes.len();
+        cursor = ch.cursor;
+    }
+    Ok(report)
+}
+
+/// Writes the outbox to a file for a point with no network (imported with
+/// `counter-server import`); the outbox stays until a sync acknowledges it.
+pub fn export(store: &Store, out: &Path) -> Result<usize, SyncError> {
+    let link = store.sync_link()?.ok_or(SyncError::NotEnrolled)?;
+    let events = store.outbox_batch(u32::MAX)?;
+    let text = serde_json::json!({ "device_id": link.device_id, "events": events }).to_string();
+    std::fs::write(out, text).map_err(|e| SyncError::Write(format!("{}：{e}", out.display())))?;
+    Ok(events.len())
+}

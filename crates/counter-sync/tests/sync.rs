@@ -1,0 +1,386 @@
+//! The real server on 127.0.0.1 and the real client, with faults between them: every event
+//! reaches the server exactly once, and central decisions come back to the point.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use counter_core::bundled;
+use counter_core::case::{Applicant, CaseState, Form, IdType, OpenCase, Person};
+use counter_core::proto::RemoteStatus;
+use counter_server::Central;
+use counter_store::{LedgerQuery, Store};
+use counter_sync::{sync_now, Options, SyncError};
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(central: Central, addr: Option<SocketAddr>) -> Server {
+        let std_listener =
+            TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).unwrap();
+        std_listener.set_nonblocking(true).unwrap();
+        let addr = std_listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let l = tokio::net::TcpListener::from_std(std_listener).unwrap();
+                counter_server::serve_until(central, l, async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        Server {
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn stop(mut self) -> SocketAddr {
+        let _ = self.stop.take().unwrap().send(());
+        self.thread.take().unwrap().join().unwrap();
+        self.addr
+    }
+}
+
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2025, 9, 26)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+}
+
+fn store(dir: &std::path::Path, name: &str) -> Store {
+    Store::open(
+        &dir.join(format!("{name}.db")),
+        &dir.join(format!("{name}.key")),
+    )
+    .unwrap()
+}
+
+/// Opens and accepts `n` 住院费用报销 cases at `point` (6 events each).
+fn offline_cases(s: &mut Store, point: &str, n: usize) -> Vec<String> {
+    let set = bundled::catalogs().unwrap();
+    let cal = bundled::calendar().unwrap();
+    let nat = set.get("national").unwrap();
+    s.bulk_load_mode(true).unwrap();
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let no = s
+            .open_case(
+                nat,
+                OpenCase {
+                    case_no: String::new(),
+                    catalog: "national".into(),
+                    item: "002036006002".into(),
+                    bundle: None,
+                    applicant: Applicant::Person(Person {
+                        name: "张三".into(),
+                        id_type: IdType::ResidentId,
+                        id_number: "11010519491231002X".into(),
+                        phone: None,
+                    }),
+                    agent: None,
+                    point: point.into(),
+                    clerk: "王芳".into(),
+                    answers: BTreeMap::new(),
+                },
+                now(),
+            )
+            .unwrap()
+            .case
+            .case_no;
+        s.update(&no, |c| {
+            let mut evs = Vec::new();
+            for k in ["m1", "m2", "m3", "m4"] {
+                evs.extend(c.tick(k, Form::Original, 1, None, now())?);
+            }
+            evs.extend(c.accept(nat, &cal, now())?);
+            Ok(evs)
+        })
+        .unwrap();
+        out.push(no);
+    }
+    s.bulk_load_mode(false).unwrap();
+    out
+}
+
+fn enroll(s: &mut Store, central: &Central, server: &Server, point: &str) {
+    let code = central
+        .enroll_code(point, Some("E"), Some("村卫生室"))
+        .unwrap();
+    counter_sync::enroll(s, &server.url(), &code, "test").unwrap();
+}
+
+fn quick() -> Options {
+    Options {
+        batch: 200,
+        retries: 5,
+        timeout: std::time::Duration::from_secs(10),
+    }
+}
+
+#[test]
+fn a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut s = store(dir.path(), "village");
+    let cases = offline_cases(&mut s, "3211", 1000);
+    assert_eq!(s.outbox_len().unwrap(), 6000);
+    enroll(&mut s, &central, &server, "3211");
+    let r = sync_now(&mut s, quick()).unwrap();
+    assert_eq!((r.pushed, r.pulled, r.rejected.len()), (6000, 0, 0));
+    assert_eq!(central.counts().unwrap(), (6000, 0, 1000));
+    assert_eq!(s.outbox_len().unwrap(), 0);
+    // Nothing new: nothing sent.
+    assert_eq!(sync_now(&mut s, quick()).unwrap().pushed, 0);
+    assert_eq!(central.counts().unwrap(), (6000, 0, 1000));
+    // The central office completes one case and returns another; the point sees both.
+    central
+        .decide(&cases[0], RemoteStatus::Completed, None, "李审核")
+        .unwrap();
+    central
+        .decide(
+            &cases[1],
+            RemoteStatus::Returned,
+            Some("票据不清"),
+            "李审核",
+        )
+        .unwrap();
+    let r = sync_now(&mut s, quick()).unwrap();
+    assert_eq!(r.pulled, 2);
+    let row = |no: &str| {
+        s.ledger(
+            &LedgerQuery {
+                case_no: Some(no.into()),
+                ..Default::default()
+            },
+            now().date(),
+        )
+        .unwrap()[0]
+            .clone()
+    };
+    assert_eq!(row(&cases[0]).state, CaseState::Completed);
+    assert_eq!(row(&cases[1]).state, CaseState::Returned);
+    assert_eq!(
+        s.case(&cases[1]).unwrap().reason.as_deref(),
+        Some("票据不清")
+    );
+    let last = s.events(&cases[0]).unwrap();
+    assert_eq!(last.last().unwrap().event.clerk, "中心：李审核");
+    // Pulled changes are not echoed back, and pulling again changes nothing.
+    assert_eq!(s.outbox_len().unwrap(), 0);
+    assert_eq!(sync_now(&mut s, quick()).unwrap().pulled, 0);
+    let st = s.sync_state().unwrap();
+    assert!(st.last_success.is_some() && st.last_error.is_none() && st.pending == 0);
+    server.stop();
+}
+
+/// Forwards HTTP requests to `upstream`; the first `drop_after` responses are swallowed after
+/// the server has answered (the connection dies after commit), the next `drop_before`
+/// requests are cut before they reach the server.
+fn proxy(
+    upstream: SocketAddr,
+    drop_after: usize,
+    drop_before: usize,
+) -> (SocketAddr, Arc<AtomicUsize>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let count = seen.clone();
+    std::thread::spawn(move || {
+        for conn in l.incoming() {
+            let Ok(mut client) = conn else { continue };
+            let count = count.clone();
+            std::thread::spawn(move || loop {
+                let Some(req) = read_http(&mut client) else {
+                    return;
+                };
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                if n >= drop_after && n < drop_after + drop_before {
+                    return; // cut before the server sees it
+                }
+                let Ok(mut up) = TcpStream::connect(upstream) else {
+                    return;
+                };
+                if up.write_all(&req).is_err() {
+                    return;
+                }
+                let Some(resp) = read_http(&mut up) else {
+                    return;
+                };
+                if n < drop_after {
+                    return; // the server committed; the answer is lost
+                }
+                if client.write_all(&resp).is_err() {
+                    return;
+                }
+            });
+        }
+    });
+    (addr, seen)
+}
+
+/// Reads one HTTP/1.1 message (head and a Content-Length body).
+fn read_http(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).to_ascii_lowercase();
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    s.read_exact(&mut body).ok()?;
+    buf.extend(body);
+    Some(buf)
+}
+
+#[test]
+fn lost_answers_and_cut_requests_are_retried_without_duplicates() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut s = store(dir.path(), "township");
+    offline_cases(&mut s, "3212", 100);
+    enroll(&mut s, &central, &server, "3212");
+    // Point the device at the faulty proxy.
+    let (addr, seen) = proxy(server.addr, 2, 2);
+    let link = s.sync_link().unwrap().unwrap();
+    s.set_enrollment(
+        &format!("http://{addr}"),
+        &link.device_id,
+        &link.key,
+        &link.point,
+    )
+    .unwrap();
+    let r = sync_now(
+        &mut s,
+        Options {
+            batch: 150,
+            ..quick()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.pushed, 600);
+    assert!(seen.load(Ordering::SeqCst) >= 8, "faults were injected");
+    assert_eq!(central.counts().unwrap(), (600, 0, 100));
+    assert_eq!(s.outbox_len().unwrap(), 0);
+    server.stop();
+}
+
+#[test]
+fn a_server_restart_between_runs_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("central.db");
+    let central = Central::open(db.to_str().unwrap()).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut s = store(dir.path(), "point");
+    offline_cases(&mut s, "3213", 50);
+    enroll(&mut s, &central, &server, "3213");
+    let addr = server.stop();
+    // The server is down: the run fails in words, and keeps everything.
+    let err = sync_now(
+        &mut s,
+        Options {
+            retries: 1,
+            ..quick()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, SyncError::Network(_)), "{err}");
+    assert!(s
+        .sync_state()
+        .unwrap()
+        .last_error
+        .unwrap()
+        .contains("无法连接中心服务器"));
+    assert_eq!(s.outbox_len().unwrap(), 300);
+    drop(central);
+    let central = Central::open(db.to_str().unwrap()).unwrap();
+    let server = Server::start(central.clone(), Some(addr));
+    assert_eq!(sync_now(&mut s, quick()).unwrap().pushed, 300);
+    assert_eq!(central.counts().unwrap(), (300, 0, 50));
+    server.stop();
+}
+
+#[test]
+fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut s = store(dir.path(), "a");
+    offline_cases(&mut s, "3214", 2);
+    enroll(&mut s, &central, &server, "3214");
+    let link = s.sync_link().unwrap().unwrap();
+    let mut events = s.outbox_batch(100).unwrap();
+    // A batch that skips ahead: nothing stored, the gap reported.
+    let r = central
+        .push(
+            &link.device_id,
+            "3214",
+            &counter_core::proto::PushRequest {
+                events: events[3..].to_vec(),
+            },
+        )
+        .unwrap();
+    assert!(r.gap && r.acked_through == 0);
+    // An event for another point's case is stored as rejected, acknowledged, and explained.
+    events[0].case_no = "9999-20250926-0001".into();
+    let r = central
+        .push(
+            &link.device_id,
+            "3214",
+            &counter_core::proto::PushRequest {
+                events: events[..1].to_vec(),
+            },
+        )
+        .unwrap();
+    assert_eq!(r.acked_through, 1);
+    assert!(
+        r.rejected[0].reason.contains("不属于网点 3214"),
+        "{:?}",
+        r.rejected
+    );
+    // The device's sync resumes after the acknowledged event.
+    s.ack_outbox(1).unwrap();
+    let r = sync_now(&mut s, quick()).unwrap();
+    assert_eq!(r.pushed, 11);
+    assert_eq!(central.counts().unwrap(), (11, 1, 2));
+    // A revoked device is turned away with a message.
+    central.revoke(&link.device_id).unwrap();
+    offline_cases(&mut s, "3214", 1);
+    let err = sync_now(&mut s, quick()).unwrap_err();
+    assert!(err.to_string().contains("设备未注册或已停用"), "{err}");
+    assert_eq!(s.outbox_len().unwrap(), 6);
+    // A used enrolment code does not enrol twice.
+    let code = central.enroll_code("3214", None, None).unwrap();
+    counter_sync::enroll(&mut s, &server.url(), &code, "x").unwrap();
+    let err = counter_sync::enroll(&mut s, &server.url(), &code, "x").unwrap_err();
+    assert!(err.to_string().contains("注册码已被使用"), "{err}");
+    server.stop();
+}
