@@ -348,9 +348,13 @@ impl Workstation {
                 })
                 .collect();
         }
-        let mut hits = self.index.search(query, catalog);
+        let mut hits = self.index.search(query, None);
+        // Stable sorts: within each group the search's own ranking stays. What this point may
+        // accept comes first, then the region's own catalog.
+        if let Some(c) = catalog {
+            hits.sort_by_key(|h| h.catalog != c);
+        }
         if let Some(level) = self.office.level {
-            // Stable: within each group the search's own ranking stays.
             hits.sort_by_key(|h| !self.may_accept(&h.catalog, &h.code, level));
         }
         hits

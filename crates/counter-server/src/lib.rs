@@ -18,7 +18,10 @@ use counter_core::proto::{
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_flags.sql"),
+];
 /// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
 
@@ -358,13 +361,46 @@ fn track_case(
     point: &str,
     e: &counter_core::proto::WireEvent,
 ) -> Result<(), ServerFailure> {
+    if e.kind != "opened" {
+        tx.execute(
+            "UPDATE cases SET state = ?2 WHERE case_no = ?1",
+            params![e.case_no, e.kind],
+        )?;
+        return Ok(());
+    }
     let item = e.body.get("item").and_then(|v| v.as_str());
+    let applicant = e.body.get("applicant");
+    let id = applicant
+        .and_then(|a| a.get("id_number").or_else(|| a.get("credit_code")))
+        .and_then(|v| v.as_str())
+        .map(|n| hash(&n.trim().to_ascii_uppercase()));
     tx.execute(
-        "INSERT INTO cases (case_no, point, item, state) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (case_no) DO UPDATE SET state = excluded.state",
-        params![e.case_no, point, item, e.kind],
+        "INSERT INTO cases (case_no, point, item, state, id_hash) VALUES (?1, ?2, ?3, 'opened', ?4)
+         ON CONFLICT (case_no) DO NOTHING",
+        params![e.case_no, point, item, id],
+    )?;
+    // The same applicant and item open at another point: flag both for review.
+    tx.execute(
+        "INSERT INTO flags (case_no, other)
+         SELECT ?1, case_no FROM cases
+         WHERE id_hash = ?2 AND item = ?3 AND point <> ?4
+           AND state NOT IN ('completed', 'refused', 'withdrawn', 'terminated')
+         ON CONFLICT DO NOTHING",
+        params![e.case_no, id, item, point],
     )?;
     Ok(())
+}
+
+impl Central {
+    /// Open duplicate flags: (case, the other point's case).
+    pub fn flags(&self) -> Result<Vec<(String, String)>, ServerFailure> {
+        self.with(|c| {
+            let mut stmt =
+                c.prepare("SELECT case_no, other FROM flags WHERE reviewed = 0 ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
 }
 
 // ── HTTP ────────────────────────────────────────────────────────────────────────────────────

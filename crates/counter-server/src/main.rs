@@ -55,6 +55,8 @@ enum Cmd {
         #[arg(long, default_value = "中心审核")]
         by: String,
     },
+    /// Lists the same applicant and item opened at two points (for review).
+    Flags,
     /// Stops a device (a lost PC).
     Revoke { device: String },
     /// Imports an outbox export from a point without network.
@@ -104,6 +106,12 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Complete { case_no, by } => central
             .decide(&case_no, RemoteStatus::Completed, None, &by)
             .map_err(|e| e.to_string()),
+        Cmd::Flags => {
+            for (a, b) in central.flags().map_err(|e| e.to_string())? {
+                println!("{a}  ↔  {b}");
+            }
+            Ok(())
+        }
         Cmd::Revoke { device } => central.revoke(&device).map_err(|e| e.to_string()),
         Cmd::Import { file } => {
             let text = std::fs::read_to_string(&file)

@@ -370,7 +370,8 @@ fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly() {
     s.ack_outbox(1).unwrap();
     let r = sync_now(&mut s, quick()).unwrap();
     assert_eq!(r.pushed, 11);
-    assert_eq!(central.counts().unwrap(), (11, 1, 2));
+    // The rejected event was the first case's opening: the server knows one case.
+    assert_eq!(central.counts().unwrap(), (11, 1, 1));
     // A revoked device is turned away with a message.
     central.revoke(&link.device_id).unwrap();
     offline_cases(&mut s, "3214", 1);
@@ -382,5 +383,24 @@ fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly() {
     counter_sync::enroll(&mut s, &server.url(), &code, "x").unwrap();
     let err = counter_sync::enroll(&mut s, &server.url(), &code, "x").unwrap_err();
     assert!(err.to_string().contains("注册码已被使用"), "{err}");
+    server.stop();
+}
+
+#[test]
+fn the_same_applicant_and_item_open_at_two_points_is_flagged_not_merged() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut a = store(dir.path(), "a");
+    let mut b = store(dir.path(), "b");
+    let ca = offline_cases(&mut a, "3215", 1);
+    let cb = offline_cases(&mut b, "3216", 1);
+    enroll(&mut a, &central, &server, "3215");
+    enroll(&mut b, &central, &server, "3216");
+    sync_now(&mut a, quick()).unwrap();
+    assert!(central.flags().unwrap().is_empty());
+    sync_now(&mut b, quick()).unwrap();
+    assert_eq!(central.flags().unwrap(), [(cb[0].clone(), ca[0].clone())]);
+    assert_eq!(central.counts().unwrap(), (12, 0, 2), "both cases kept");
     server.stop();
 }

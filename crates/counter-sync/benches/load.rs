@@ -1,0 +1,151 @@
+//! N devices push their backlogs to the central server on loopback at the same time (SQLite
+//! backend): events per second, and the median and p99 latency of one batch (200 events,
+//! one server transaction each).
+//!
+//! `cargo bench -p counter-sync --bench load` (COUNTER_BENCH_DEVICES, COUNTER_BENCH_CASES per
+//! device). Figures go to docs/benchmarks.md.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use counter_core::bundled;
+use counter_core::case::{Applicant, Form, IdType, OpenCase, Person};
+use counter_core::proto::{PushRequest, PushResponse};
+use counter_server::Central;
+use counter_store::Store;
+
+fn env(k: &str, d: usize) -> usize {
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
+}
+
+fn main() {
+    let devices = env("COUNTER_BENCH_DEVICES", 8);
+    let cases = env("COUNTER_BENCH_CASES", 500);
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let addr = l.local_addr().unwrap();
+    let c = central.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            counter_server::serve(c, tokio::net::TcpListener::from_std(l).unwrap())
+                .await
+                .unwrap();
+        });
+    });
+    let set = bundled::catalogs().unwrap();
+    let cal = bundled::calendar().unwrap();
+    let nat = set.get("national").unwrap();
+    let now = NaiveDate::from_ymd_opt(2025, 9, 26)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    // Each device's backlog, made offline.
+    let mut stores = Vec::new();
+    for d in 0..devices {
+        let point = format!("{}", 5000 + d);
+        let mut s = Store::open(
+            &dir.path().join(format!("d{d}.db")),
+            &dir.path().join(format!("d{d}.key")),
+        )
+        .unwrap();
+        s.bulk_load_mode(true).unwrap();
+        for _ in 0..cases {
+            let no = s
+                .open_case(
+                    nat,
+                    OpenCase {
+                        case_no: String::new(),
+                        catalog: "national".into(),
+                        item: "002036006002".into(),
+                        bundle: None,
+                        applicant: Applicant::Person(Person {
+                            name: "张三".into(),
+                            id_type: IdType::ResidentId,
+                            id_number: "11010519491231002X".into(),
+                            phone: None,
+                        }),
+                        agent: None,
+                        point: point.clone(),
+                        clerk: "王芳".into(),
+                        answers: BTreeMap::new(),
+                    },
+                    now,
+                )
+                .unwrap()
+                .case
+                .case_no;
+            s.update(&no, |c| {
+                let mut evs = Vec::new();
+                for k in ["m1", "m2", "m3", "m4"] {
+                    evs.extend(c.tick(k, Form::Original, 1, None, now)?);
+                }
+                evs.extend(c.accept(nat, &cal, now)?);
+                Ok(evs)
+            })
+            .unwrap();
+        }
+        let code = central.enroll_code(&point, None, None).unwrap();
+        counter_sync::enroll(&mut s, &format!("http://{addr}"), &code, "bench").unwrap();
+        stores.push(s);
+    }
+    let total: i64 = stores.iter().map(|s| s.outbox_len().unwrap()).sum();
+    let started = Instant::now();
+    let handles: Vec<_> = stores
+        .into_iter()
+        .map(|mut s| {
+            std::thread::spawn(move || {
+                let link = s.sync_link().unwrap().unwrap();
+                let http = reqwest::blocking::Client::new();
+                let mut lat = Vec::new();
+                loop {
+                    let events = s.outbox_batch(200).unwrap();
+                    if events.is_empty() {
+                        break;
+                    }
+                    let t = Instant::now();
+                    let r: PushResponse = http
+                        .post(format!("{}/v1/events", link.server))
+                        .bearer_auth(format!("{}.{}", link.device_id, link.key))
+                        .json(&PushRequest { events })
+                        .send()
+                        .unwrap()
+                        .json()
+                        .unwrap();
+                    lat.push(t.elapsed());
+                    s.ack_outbox(r.acked_through).unwrap();
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    let elapsed = started.elapsed();
+    lat.sort();
+    let (stored, rejected, _) = central.counts().unwrap();
+    assert_eq!((stored, rejected), (total, 0));
+    println!(
+        "devices:               {devices} pushing at once, {cases} cases ({} events) each",
+        cases * 6
+    );
+    println!(
+        "events stored:         {total} in {elapsed:.2?} = {:.0} events/s",
+        total as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "batch latency (200):   p50 {:.1?}  p99 {:.1?}  ({} batches)",
+        lat[lat.len() / 2],
+        lat[lat.len() * 99 / 100],
+        lat.len()
+    );
+}
