@@ -442,22 +442,14 @@ fn stress(ctx: &mut Ctx, count: u32) -> Result<(), CliError> {
     for _ in 0..count {
         let opened = ctx.store.open_case(
             catalog,
-            OpenCase {
-                case_no: String::new(),
-                catalog: "national".into(),
-                item: "002036006002".into(),
-                bundle: None,
-                applicant: Applicant::Person(Person {
-                    name: "压力测试".into(),
-                    id_type: IdType::ResidentId,
-                    id_number: "11010519491231002X".into(),
-                    phone: None,
-                }),
-                agent: None,
-                point: "9999".into(),
-                clerk: "stress".into(),
-                answers: BTreeMap::new(),
-            },
+            OpenCase::person(
+                "national",
+                "002036006002",
+                "9999",
+                "stress",
+                "压力测试",
+                "11010519491231002X",
+            ),
             ctx.now,
         )?;
         let no = opened.case.case_no;

@@ -551,6 +551,43 @@ pub struct OpenCase {
     pub answers: BTreeMap<String, String>,
 }
 
+impl OpenCase {
+    /// A person applying with a 居民身份证, no agent, no answers yet; the store assigns the
+    /// case number.
+    pub fn person(
+        catalog: &str,
+        item: &str,
+        point: &str,
+        clerk: &str,
+        name: &str,
+        id_number: &str,
+    ) -> OpenCase {
+        OpenCase {
+            case_no: String::new(),
+            catalog: catalog.into(),
+            item: item.into(),
+            bundle: None,
+            applicant: Applicant::Person(Person {
+                name: name.into(),
+                id_type: IdType::ResidentId,
+                id_number: id_number.into(),
+                phone: None,
+            }),
+            agent: None,
+            point: point.into(),
+            clerk: clerk.into(),
+            answers: BTreeMap::new(),
+        }
+    }
+
+    pub fn with_phone(mut self, phone: &str) -> OpenCase {
+        if let Applicant::Person(p) = &mut self.applicant {
+            p.phone = Some(phone.into());
+        }
+        self
+    }
+}
+
 /// Options that count as "the ordinary case" when a question is not answered yet.
 const NEUTRAL: &[&str] = &["否", "无", "不涉及", "一般"];
 

@@ -4,12 +4,11 @@
 //!
 //! `cargo bench -p counter-store --bench store` — figures go to docs/benchmarks.md.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use counter_core::bundled;
-use counter_core::case::{Applicant, Form, IdType, OpenCase, Person};
+use counter_core::case::{Form, OpenCase};
 use counter_core::ids::resident_id_check_char;
 use counter_store::{Key, LedgerQuery, Store};
 
@@ -21,22 +20,15 @@ fn id_number(n: u64) -> String {
 }
 
 fn req(n: u64, point: &str) -> OpenCase {
-    OpenCase {
-        case_no: String::new(),
-        catalog: "national".into(),
-        item: "002036006002".into(),
-        bundle: None,
-        applicant: Applicant::Person(Person {
-            name: "测试申请人".into(),
-            id_type: IdType::ResidentId,
-            id_number: id_number(n),
-            phone: Some("13800138000".into()),
-        }),
-        agent: None,
-        point: point.into(),
-        clerk: format!("经办人{}", n % 20),
-        answers: BTreeMap::new(),
-    }
+    OpenCase::person(
+        "national",
+        "002036006002",
+        point,
+        &format!("经办人{}", n % 20),
+        "测试申请人",
+        &id_number(n),
+    )
+    .with_phone("13800138000")
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -2,12 +2,11 @@
 //! first schema stores it. Run once when the fixture is made; never regenerate it with a later
 //! schema, or the migration test stops testing anything.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDate;
 use counter_core::bundled;
-use counter_core::case::{Applicant, Form, IdType, OpenCase, Person};
+use counter_core::case::{Form, OpenCase};
 use counter_store::Store;
 
 fn main() {
@@ -22,22 +21,15 @@ fn main() {
         .unwrap()
         .and_hms_opt(9, 0, 0)
         .unwrap();
-    let req = OpenCase {
-        case_no: String::new(),
-        catalog: "national".into(),
-        item: "002036006002".into(),
-        bundle: None,
-        applicant: Applicant::Person(Person {
-            name: "张三丰".into(),
-            id_type: IdType::ResidentId,
-            id_number: "11010519491231002X".into(),
-            phone: Some("13800138000".into()),
-        }),
-        agent: None,
-        point: "3211".into(),
-        clerk: "王芳".into(),
-        answers: BTreeMap::new(),
-    };
+    let req = OpenCase::person(
+        "national",
+        "002036006002",
+        "3211",
+        "王芳",
+        "张三丰",
+        "11010519491231002X",
+    )
+    .with_phone("13800138000");
     let no = s.open_case(nat, req, now).unwrap().case.case_no;
     for k in ["m1", "m2", "m3", "m4"] {
         s.update(&no, |c| c.tick(k, Form::Original, 1, None, now))

@@ -1,11 +1,10 @@
 //! The store on real SQLite files in a temporary folder.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::bundled;
-use counter_core::case::{Applicant, CaseState, Form, IdType, OpenCase, Person};
+use counter_core::case::{CaseState, Form, OpenCase};
 use counter_store::{LedgerQuery, Store, StoreError};
 
 const ID: &str = "11010519491231002X";
@@ -19,22 +18,7 @@ fn at(d: u32, h: u32) -> NaiveDateTime {
 }
 
 fn req(id: &str, item: &str) -> OpenCase {
-    OpenCase {
-        case_no: String::new(),
-        catalog: "national".into(),
-        item: item.into(),
-        bundle: None,
-        applicant: Applicant::Person(Person {
-            name: "张三丰".into(),
-            id_type: IdType::ResidentId,
-            id_number: id.into(),
-            phone: Some("13800138000".into()),
-        }),
-        agent: None,
-        point: "3211".into(),
-        clerk: "王芳".into(),
-        answers: BTreeMap::new(),
-    }
+    OpenCase::person("national", item, "3211", "王芳", "张三丰", id).with_phone("13800138000")
 }
 
 fn store(dir: &Path) -> Store {

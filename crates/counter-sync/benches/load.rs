@@ -5,13 +5,12 @@
 //! `cargo bench -p counter-sync --bench load` (COUNTER_BENCH_DEVICES, COUNTER_BENCH_CASES per
 //! device). Figures go to docs/benchmarks.md.
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use counter_core::bundled;
-use counter_core::case::{Applicant, Form, IdType, OpenCase, Person};
+use counter_core::case::{Form, OpenCase};
 use counter_core::proto::{PushRequest, PushResponse};
 use counter_server::Central;
 use counter_store::Store;
@@ -61,22 +60,14 @@ fn main() {
             let no = s
                 .open_case(
                     nat,
-                    OpenCase {
-                        case_no: String::new(),
-                        catalog: "national".into(),
-                        item: "002036006002".into(),
-                        bundle: None,
-                        applicant: Applicant::Person(Person {
-                            name: "张三".into(),
-                            id_type: IdType::ResidentId,
-                            id_number: "11010519491231002X".into(),
-                            phone: None,
-                        }),
-                        agent: None,
-                        point: point.clone(),
-                        clerk: "王芳".into(),
-                        answers: BTreeMap::new(),
-                    },
+                    OpenCase::person(
+                        "national",
+                        "002036006002",
+                        &point,
+                        "王芳",
+                        "张三",
+                        "11010519491231002X",
+                    ),
                     now,
                 )
                 .unwrap()

@@ -1,7 +1,6 @@
 //! The real server on 127.0.0.1 and the real client, with faults between them: every event
 //! reaches the server exactly once, and central decisions come back to the point.
 
-use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::bundled;
-use counter_core::case::{Applicant, CaseState, Form, IdType, OpenCase, Person};
+use counter_core::case::{CaseState, Form, OpenCase};
 use counter_core::proto::RemoteStatus;
 use counter_server::Central;
 use counter_store::{LedgerQuery, Store};
@@ -83,22 +82,14 @@ fn offline_cases(s: &mut Store, point: &str, n: usize) -> Vec<String> {
         let no = s
             .open_case(
                 nat,
-                OpenCase {
-                    case_no: String::new(),
-                    catalog: "national".into(),
-                    item: "002036006002".into(),
-                    bundle: None,
-                    applicant: Applicant::Person(Person {
-                        name: "张三".into(),
-                        id_type: IdType::ResidentId,
-                        id_number: "11010519491231002X".into(),
-                        phone: None,
-                    }),
-                    agent: None,
-                    point: point.into(),
-                    clerk: "王芳".into(),
-                    answers: BTreeMap::new(),
-                },
+                OpenCase::person(
+                    "national",
+                    "002036006002",
+                    point,
+                    "王芳",
+                    "张三",
+                    "11010519491231002X",
+                ),
                 now(),
             )
             .unwrap()
