@@ -1,8 +1,7 @@
 //! The central server: counters enrol once, push their case events (each stored exactly once,
 //! acknowledged only after commit), and pull the changes the central office makes.
-//! Storage: one SQLite file (PostgreSQL is not built yet).
+//! Storage: one SQLite file by default, or PostgreSQL; the same tests run against both.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, State};
@@ -15,13 +14,11 @@ use counter_core::proto::{
     Changes, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected, RemoteChange,
     RemoteStatus, ServerError,
 };
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use sha2::{Digest, Sha256};
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_flags.sql"),
-];
+mod db;
+use db::{Db, Exec};
+
 /// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
 
@@ -29,19 +26,18 @@ pub const OPENAPI: &str = include_str!("../openapi.yaml");
 pub enum ServerFailure {
     #[error("数据库错误：{0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("数据库错误：{0}")]
+    Storage(String),
     #[error("{0}")]
     Input(String),
     #[error("未找到办件 {0}")]
     NotFound(String),
 }
 
-/// An enrolment code: point, level, name, and the device that used it.
-type CodeRow = (String, Option<String>, Option<String>, Option<String>);
-
-/// The central store.
+/// The central store: SQLite (`sqlite:FILE`) or PostgreSQL (`postgres://…`), one writer.
 #[derive(Clone)]
 pub struct Central {
-    conn: Arc<Mutex<Connection>>,
+    db: Arc<Mutex<Db>>,
 }
 
 fn hash(key: &str) -> String {
@@ -59,37 +55,19 @@ fn random_token(bytes: usize) -> String {
 }
 
 impl Central {
-    /// Opens (creating, migrating) the SQLite store: `--db sqlite:FILE` or a plain path.
+    /// Opens (creating, migrating) the store named by `db`.
     pub fn open(db: &str) -> Result<Central, ServerFailure> {
-        let path = db.strip_prefix("sqlite:").unwrap_or(db);
-        if db.starts_with("postgres://") || db.starts_with("postgresql://") {
-            return Err(ServerFailure::Input(
-                "PostgreSQL 存储尚未实现，请使用 sqlite:FILE".into(),
-            ));
-        }
-        let mut conn = Connection::open(Path::new(path))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
-            tx.commit()?;
-        }
         Ok(Central {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Arc::new(Mutex::new(Db::open(db)?)),
         })
     }
 
-    fn with<T>(
+    fn tx<T>(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<T, ServerFailure>,
+        f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
     ) -> Result<T, ServerFailure> {
-        let mut c = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut c)
+        let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.transaction(f)
     }
 
     /// A one-time enrolment code for a point.
@@ -103,10 +81,15 @@ impl Central {
             return Err(ServerFailure::Input(format!("网点代码“{point}”无效")));
         }
         let code = random_token(6);
-        self.with(|c| {
-            c.execute(
+        self.tx(|t| {
+            t.exec(
                 "INSERT INTO enroll_codes (code, point, level, name) VALUES (?1, ?2, ?3, ?4)",
-                params![code, point, level, name],
+                &[
+                    code.as_str().into(),
+                    point.into(),
+                    level.into(),
+                    name.into(),
+                ],
             )?;
             Ok(())
         })?;
@@ -114,42 +97,44 @@ impl Central {
     }
 
     pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, ServerFailure> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row: Option<CodeRow> = tx
-                .query_row(
-                    "SELECT point, level, name, used_by FROM enroll_codes WHERE code = ?1",
-                    [req.code.trim()],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )
-                .optional()?;
-            let Some((point, level, name, used)) = row else {
+        self.tx(|t| {
+            let code = req.code.trim();
+            let Some(row) = t.row(
+                "SELECT point, level, name, used_by FROM enroll_codes WHERE code = ?1",
+                &[code.into()],
+            )?
+            else {
                 return Err(ServerFailure::Input(
                     "注册码无效，请向管理员索取新的注册码".into(),
                 ));
             };
-            if used.is_some() {
+            if row[3].text().is_some() {
                 return Err(ServerFailure::Input(
                     "注册码已被使用，请向管理员索取新的注册码".into(),
                 ));
             }
+            let point = row[0].text().unwrap_or_default();
             let device_id = uuid::Uuid::now_v7().to_string();
             let key = random_token(32);
-            tx.execute(
+            t.exec(
                 "INSERT INTO devices (id, point, key_hash, name) VALUES (?1, ?2, ?3, ?4)",
-                params![device_id, point, hash(&key), req.device_name],
+                &[
+                    device_id.as_str().into(),
+                    point.as_str().into(),
+                    hash(&key).into(),
+                    req.device_name.as_str().into(),
+                ],
             )?;
-            tx.execute(
+            t.exec(
                 "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
-                params![req.code.trim(), device_id],
+                &[code.into(), device_id.as_str().into()],
             )?;
-            tx.commit()?;
             Ok(EnrollResponse {
                 device_id,
                 key,
                 point,
-                level,
-                name,
+                level: row[1].text(),
+                name: row[2].text(),
             })
         })
     }
@@ -159,20 +144,22 @@ impl Central {
         let Some((id, key)) = token.split_once('.') else {
             return Ok(None);
         };
-        self.with(|c| {
-            Ok(c.query_row(
+        self.tx(|t| {
+            Ok(t.row(
                 "SELECT point FROM devices WHERE id = ?1 AND key_hash = ?2 AND revoked = 0",
-                params![id, hash(key)],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
+                &[id.into(), hash(key).into()],
+            )?
+            .and_then(|r| r[0].text())
             .map(|p| (id.to_string(), p)))
         })
     }
 
     pub fn revoke(&self, device: &str) -> Result<(), ServerFailure> {
-        self.with(|c| {
-            c.execute("UPDATE devices SET revoked = 1 WHERE id = ?1", [device])?;
+        self.tx(|t| {
+            t.exec(
+                "UPDATE devices SET revoked = 1 WHERE id = ?1",
+                &[device.into()],
+            )?;
             Ok(())
         })
     }
@@ -186,13 +173,17 @@ impl Central {
         point: &str,
         req: &PushRequest,
     ) -> Result<PushResponse, ServerFailure> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut last: i64 = tx.query_row(
-                "SELECT last_seq FROM devices WHERE id = ?1",
-                [device],
-                |r| r.get(0),
-            )?;
+        self.tx(|t| {
+            // PostgreSQL: lock the device's row so two pushes of one device serialize.
+            let sql = if t.is_pg() {
+                "SELECT last_seq FROM devices WHERE id = ?1 FOR UPDATE"
+            } else {
+                "SELECT last_seq FROM devices WHERE id = ?1"
+            };
+            let mut last = t
+                .row(sql, &[device.into()])?
+                .map(|r| r[0].int())
+                .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
             let mut rejected = Vec::new();
             let mut gap = false;
             for e in &req.events {
@@ -204,17 +195,17 @@ impl Central {
                     break;
                 }
                 let reason = check_event(point, e);
-                tx.execute(
+                t.exec(
                     "INSERT INTO events (device, seq, id, case_no, kind, body, rejected)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
-                    params![
-                        device,
-                        e.seq,
-                        e.id,
-                        e.case_no,
-                        e.kind,
-                        e.body.to_string(),
-                        reason
+                    &[
+                        device.into(),
+                        e.seq.into(),
+                        e.id.as_str().into(),
+                        e.case_no.as_str().into(),
+                        e.kind.as_str().into(),
+                        e.body.to_string().into(),
+                        reason.clone().into(),
                     ],
                 )?;
                 match reason {
@@ -223,15 +214,14 @@ impl Central {
                         case_no: e.case_no.clone(),
                         reason: r,
                     }),
-                    None => track_case(&tx, point, e)?,
+                    None => track_case(t, point, e)?,
                 }
                 last = e.seq;
             }
-            tx.execute(
+            t.exec(
                 "UPDATE devices SET last_seq = ?2 WHERE id = ?1",
-                params![device, last],
+                &[device.into(), last.into()],
             )?;
-            tx.commit()?;
             Ok(PushResponse {
                 acked_through: last,
                 rejected,
@@ -241,29 +231,26 @@ impl Central {
     }
 
     pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
-        self.with(|c| {
-            let mut stmt = c.prepare(
+        self.tx(|t| {
+            let rows = t.rows(
                 "SELECT seq, case_no, status, reason, by FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                &[point.into(), after.into(), i64::from(limit).into()],
             )?;
-            let rows = stmt.query_map(params![point, after, limit], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Option<String>>(3)?, r.get::<_, String>(4)?))
-            })?;
             let mut changes = Vec::new();
             let mut cursor = after;
-            for row in rows {
-                let (seq, case_no, status, reason, by) = row?;
-                let status = match status.as_str() {
-                    "in_review" => RemoteStatus::InReview,
-                    "returned" => RemoteStatus::Returned,
+            for r in rows {
+                let status = match r[2].text().as_deref() {
+                    Some("in_review") => RemoteStatus::InReview,
+                    Some("returned") => RemoteStatus::Returned,
                     _ => RemoteStatus::Completed,
                 };
-                cursor = seq;
+                cursor = r[0].int();
                 changes.push(RemoteChange {
-                    seq,
-                    case_no,
+                    seq: cursor,
+                    case_no: r[1].text().unwrap_or_default(),
                     status,
-                    reason,
-                    by,
+                    reason: r[3].text(),
+                    by: r[4].text().unwrap_or_default(),
                 });
             }
             Ok(Changes { changes, cursor })
@@ -281,42 +268,40 @@ impl Central {
         if status == RemoteStatus::Returned && reason.is_none_or(|r| r.trim().is_empty()) {
             return Err(ServerFailure::Input("退回需要写明理由".into()));
         }
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let point: Option<String> = tx
-                .query_row("SELECT point FROM cases WHERE case_no = ?1", [case_no], |r| r.get(0))
-                .optional()?;
-            let point = point.ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+        self.tx(|t| {
+            if t.is_pg() {
+                // Sequence values are taken at insert; serializing the inserts makes commit
+                // order equal sequence order, so a pull cursor never skips a late commit.
+                t.exec("LOCK TABLE changes IN EXCLUSIVE MODE", &[])?;
+            }
+            let point = t
+                .row("SELECT point FROM cases WHERE case_no = ?1", &[case_no.into()])?
+                .and_then(|r| r[0].text())
+                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
             let s = match status {
                 RemoteStatus::InReview => "in_review",
                 RemoteStatus::Completed => "completed",
                 RemoteStatus::Returned => "returned",
             };
-            tx.execute(
+            t.exec(
                 "INSERT INTO changes (point, case_no, status, reason, by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![point, case_no, s, reason, by],
+                &[point.into(), case_no.into(), s.into(), reason.into(), by.into()],
             )?;
-            tx.execute("UPDATE cases SET state = ?2 WHERE case_no = ?1", params![case_no, s])?;
-            tx.commit()?;
+            t.exec("UPDATE cases SET state = ?2 WHERE case_no = ?1", &[case_no.into(), s.into()])?;
             Ok(())
         })
     }
 
     /// Counts for tests and operators: (accepted events, rejected events, cases).
     pub fn counts(&self) -> Result<(i64, i64, i64), ServerFailure> {
-        self.with(|c| {
+        self.tx(|t| {
+            let n = |t: &mut dyn Exec, sql: &str| -> Result<i64, ServerFailure> {
+                Ok(t.row(sql, &[])?.map_or(0, |r| r[0].int()))
+            };
             Ok((
-                c.query_row(
-                    "SELECT count(*) FROM events WHERE rejected IS NULL",
-                    [],
-                    |r| r.get(0),
-                )?,
-                c.query_row(
-                    "SELECT count(*) FROM events WHERE rejected IS NOT NULL",
-                    [],
-                    |r| r.get(0),
-                )?,
-                c.query_row("SELECT count(*) FROM cases", [], |r| r.get(0))?,
+                n(t, "SELECT count(*) FROM events WHERE rejected IS NULL")?,
+                n(t, "SELECT count(*) FROM events WHERE rejected IS NOT NULL")?,
+                n(t, "SELECT count(*) FROM cases")?,
             ))
         })
     }
@@ -330,17 +315,34 @@ impl Central {
         }
         let ex: Export = serde_json::from_str(text)
             .map_err(|e| ServerFailure::Input(format!("导出文件格式错误：{e}")))?;
-        let point: Option<String> = self.with(|c| {
-            Ok(c.query_row(
-                "SELECT point FROM devices WHERE id = ?1",
-                [&ex.device_id],
-                |r| r.get(0),
-            )
-            .optional()?)
-        })?;
-        let point =
-            point.ok_or_else(|| ServerFailure::Input(format!("未注册的设备 {}", ex.device_id)))?;
+        let point = self
+            .tx(|t| {
+                t.row(
+                    "SELECT point FROM devices WHERE id = ?1",
+                    &[ex.device_id.as_str().into()],
+                )
+            })?
+            .and_then(|r| r[0].text())
+            .ok_or_else(|| ServerFailure::Input(format!("未注册的设备 {}", ex.device_id)))?;
         self.push(&ex.device_id, &point, &PushRequest { events: ex.events })
+    }
+
+    /// Open duplicate flags: (case, the other point's case).
+    pub fn flags(&self) -> Result<Vec<(String, String)>, ServerFailure> {
+        self.tx(|t| {
+            Ok(t.rows(
+                "SELECT case_no, other FROM flags WHERE reviewed = 0 ORDER BY id",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].text().unwrap_or_default(),
+                    r[1].text().unwrap_or_default(),
+                )
+            })
+            .collect())
+        })
     }
 }
 
@@ -357,50 +359,49 @@ fn check_event(point: &str, e: &counter_core::proto::WireEvent) -> Option<String
 }
 
 fn track_case(
-    tx: &Connection,
+    t: &mut dyn Exec,
     point: &str,
     e: &counter_core::proto::WireEvent,
 ) -> Result<(), ServerFailure> {
     if e.kind != "opened" {
-        tx.execute(
+        t.exec(
             "UPDATE cases SET state = ?2 WHERE case_no = ?1",
-            params![e.case_no, e.kind],
+            &[e.case_no.as_str().into(), e.kind.as_str().into()],
         )?;
         return Ok(());
     }
     let item = e.body.get("item").and_then(|v| v.as_str());
-    let applicant = e.body.get("applicant");
-    let id = applicant
+    let id = e
+        .body
+        .get("applicant")
         .and_then(|a| a.get("id_number").or_else(|| a.get("credit_code")))
         .and_then(|v| v.as_str())
         .map(|n| hash(&n.trim().to_ascii_uppercase()));
-    tx.execute(
+    t.exec(
         "INSERT INTO cases (case_no, point, item, state, id_hash) VALUES (?1, ?2, ?3, 'opened', ?4)
          ON CONFLICT (case_no) DO NOTHING",
-        params![e.case_no, point, item, id],
+        &[
+            e.case_no.as_str().into(),
+            point.into(),
+            item.into(),
+            id.clone().into(),
+        ],
     )?;
-    // The same applicant and item open at another point: flag both for review.
-    tx.execute(
+    // The same applicant and item open at another point: flag for review, never merge.
+    t.exec(
         "INSERT INTO flags (case_no, other)
-         SELECT ?1, case_no FROM cases
+         SELECT CAST(?1 AS TEXT), case_no FROM cases
          WHERE id_hash = ?2 AND item = ?3 AND point <> ?4
            AND state NOT IN ('completed', 'refused', 'withdrawn', 'terminated')
          ON CONFLICT DO NOTHING",
-        params![e.case_no, id, item, point],
+        &[
+            e.case_no.as_str().into(),
+            id.into(),
+            item.into(),
+            point.into(),
+        ],
     )?;
     Ok(())
-}
-
-impl Central {
-    /// Open duplicate flags: (case, the other point's case).
-    pub fn flags(&self) -> Result<Vec<(String, String)>, ServerFailure> {
-        self.with(|c| {
-            let mut stmt =
-                c.prepare("SELECT case_no, other FROM flags WHERE reviewed = 0 ORDER BY id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<Result<_, _>>()?)
-        })
-    }
 }
 
 // ── HTTP ────────────────────────────────────────────────────────────────────────────────────

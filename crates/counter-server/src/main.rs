@@ -9,7 +9,7 @@ use counter_server::Central;
 #[derive(Parser)]
 #[command(name = "counter-server", about = "Counter 中心服务器")]
 struct Cli {
-    /// The store: sqlite:FILE (PostgreSQL not yet).
+    /// The store: sqlite:FILE or postgres://USER:PASSWORD@HOST/DB.
     #[arg(
         long,
         global = true,

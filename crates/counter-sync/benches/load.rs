@@ -3,7 +3,7 @@
 //! one server transaction each).
 //!
 //! `cargo bench -p counter-sync --bench load` (COUNTER_BENCH_DEVICES, COUNTER_BENCH_CASES per
-//! device). Figures go to docs/benchmarks.md.
+//! device; COUNTER_BENCH_DB=postgres://… for PostgreSQL). Figures go to docs/benchmarks.md.
 
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
@@ -14,6 +14,14 @@ use counter_core::case::{Form, OpenCase};
 use counter_core::proto::{PushRequest, PushResponse};
 use counter_server::Central;
 use counter_store::Store;
+
+/// A valid, distinct 居民身份证号码 per applicant (real counters see mostly different people).
+fn id_number(n: u64) -> String {
+    let birth = NaiveDate::from_ymd_opt(1950, 1, 1).unwrap() + chrono::Days::new(n % 20_000);
+    let first17 = format!("320102{}{:03}", birth.format("%Y%m%d"), (n / 20_000) % 1000);
+    let check = counter_core::ids::resident_id_check_char(first17.as_bytes());
+    format!("{first17}{check}")
+}
 
 fn env(k: &str, d: usize) -> usize {
     std::env::var(k)
@@ -26,7 +34,10 @@ fn main() {
     let devices = env("COUNTER_BENCH_DEVICES", 8);
     let cases = env("COUNTER_BENCH_CASES", 500);
     let dir = tempfile::tempdir().unwrap();
-    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    // COUNTER_BENCH_DB: an empty PostgreSQL database (postgres://…) instead of a SQLite file.
+    let url = std::env::var("COUNTER_BENCH_DB")
+        .unwrap_or_else(|_| format!("sqlite:{}", dir.path().join("central.db").display()));
+    let central = Central::open(&url).unwrap();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.set_nonblocking(true).unwrap();
     let addr = l.local_addr().unwrap();
@@ -56,7 +67,7 @@ fn main() {
         )
         .unwrap();
         s.bulk_load_mode(true).unwrap();
-        for _ in 0..cases {
+        for i in 0..cases {
             let no = s
                 .open_case(
                     nat,
@@ -66,7 +77,7 @@ fn main() {
                         &point,
                         "王芳",
                         "张三",
-                        "11010519491231002X",
+                        &id_number((d * cases + i) as u64),
                     ),
                     now,
                 )

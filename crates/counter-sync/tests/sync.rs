@@ -1,5 +1,7 @@
 //! The real server on 127.0.0.1 and the real client, with faults between them: every event
-//! reaches the server exactly once, and central decisions come back to the point.
+//! reaches the server exactly once, and central decisions come back to the point. Every test
+//! runs twice, against the SQLite and the PostgreSQL backend (the conformance suite); the
+//! PostgreSQL server is named by COUNTER_TEST_PG, which the test command sets.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -13,6 +15,81 @@ use counter_core::proto::RemoteStatus;
 use counter_server::Central;
 use counter_store::{LedgerQuery, Store};
 use counter_sync::{sync_now, Options, SyncError};
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh central store: a SQLite file, or a new database on the PostgreSQL server of
+/// COUNTER_TEST_PG (dropped afterwards). A missing COUNTER_TEST_PG fails, never skips.
+struct CentralDb {
+    url: String,
+    drop_db: Option<(String, String)>,
+}
+
+impl CentralDb {
+    fn new(dir: &std::path::Path, backend: Backend) -> CentralDb {
+        match backend {
+            Backend::Sqlite => CentralDb {
+                url: format!("sqlite:{}", dir.join("central.db").display()),
+                drop_db: None,
+            },
+            Backend::Postgres => {
+                let base = std::env::var("COUNTER_TEST_PG")
+                    .expect("COUNTER_TEST_PG is not set: run scripts/postgres.sh and set it (scripts/test.sh does)");
+                static N: AtomicUsize = AtomicUsize::new(0);
+                let name = format!(
+                    "counter_t_{}_{}_{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::SeqCst),
+                    std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .subsec_nanos()
+                );
+                let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+                    .expect("connect to COUNTER_TEST_PG");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .unwrap();
+                let (prefix, _) = base.rsplit_once('/').unwrap();
+                CentralDb {
+                    url: format!("{prefix}/{name}"),
+                    drop_db: Some((base, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for CentralDb {
+    fn drop(&mut self) {
+        if let Some((base, name)) = &self.drop_db {
+            if let Ok(mut admin) = postgres::Client::connect(base, postgres::NoTls) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// Each test against both backends.
+macro_rules! both {
+    ($($name:ident),*) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(super::Backend::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                super::$name(super::Backend::Postgres)
+            }
+        }
+    )*};
+}
 
 struct Server {
     addr: SocketAddr,
@@ -125,10 +202,12 @@ fn quick() -> Options {
     }
 }
 
-#[test]
-fn a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back() {
+fn a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back(
+    backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "village");
     let cases = offline_cases(&mut s, "3211", 1000);
@@ -251,10 +330,10 @@ fn read_http(s: &mut TcpStream) -> Option<Vec<u8>> {
     Some(buf)
 }
 
-#[test]
-fn lost_answers_and_cut_requests_are_retried_without_duplicates() {
+fn lost_answers_and_cut_requests_are_retried_without_duplicates(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "township");
     offline_cases(&mut s, "3212", 100);
@@ -284,11 +363,10 @@ fn lost_answers_and_cut_requests_are_retried_without_duplicates() {
     server.stop();
 }
 
-#[test]
-fn a_server_restart_between_runs_loses_nothing() {
+fn a_server_restart_between_runs_loses_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("central.db");
-    let central = Central::open(db.to_str().unwrap()).unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "point");
     offline_cases(&mut s, "3213", 50);
@@ -312,17 +390,17 @@ fn a_server_restart_between_runs_loses_nothing() {
         .contains("无法连接中心服务器"));
     assert_eq!(s.outbox_len().unwrap(), 300);
     drop(central);
-    let central = Central::open(db.to_str().unwrap()).unwrap();
+    let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), Some(addr));
     assert_eq!(sync_now(&mut s, quick()).unwrap().pushed, 300);
     assert_eq!(central.counts().unwrap(), (300, 0, 50));
     server.stop();
 }
 
-#[test]
-fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly() {
+fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "a");
     offline_cases(&mut s, "3214", 2);
@@ -377,10 +455,10 @@ fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly() {
     server.stop();
 }
 
-#[test]
-fn the_same_applicant_and_item_open_at_two_points_is_flagged_not_merged() {
+fn the_same_applicant_and_item_open_at_two_points_is_flagged_not_merged(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), None);
     let mut a = store(dir.path(), "a");
     let mut b = store(dir.path(), "b");
@@ -395,3 +473,11 @@ fn the_same_applicant_and_item_open_at_two_points_is_flagged_not_merged() {
     assert_eq!(central.counts().unwrap(), (12, 0, 2), "both cases kept");
     server.stop();
 }
+
+both!(
+    a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back,
+    lost_answers_and_cut_requests_are_retried_without_duplicates,
+    a_server_restart_between_runs_loses_nothing,
+    gaps_foreign_cases_and_revoked_devices_are_refused_clearly,
+    the_same_applicant_and_item_open_at_two_points_is_flagged_not_merged
+);
