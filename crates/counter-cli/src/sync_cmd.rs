@@ -49,9 +49,17 @@ pub fn run(cmd: &SyncCmd, store: &mut Store) -> Result<(), CliError> {
                     "pushed": r.pushed,
                     "pulled": r.pulled,
                     "rejected": r.rejected,
+                    "snapshots": r.snapshots,
+                    "refused": r.refused,
                 }));
             }
-            println!("已上传 {} 条，已接收 {} 条变更", r.pushed, r.pulled);
+            println!(
+                "已上传 {} 条，已接收 {} 条变更，{} 份清单或日历",
+                r.pushed, r.pulled, r.snapshots
+            );
+            for x in &r.refused {
+                println!("拒收：{x}");
+            }
             for x in &r.rejected {
                 println!("被拒收：{} {}", x.case_no, x.reason);
             }

@@ -87,3 +87,84 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
     assert_eq!(st["pending"], 0);
     assert!(st["last_error"].is_null() && st["last_success"].is_string());
 }
+
+/// `counter sync now` killed (SIGKILL) again and again while it pulls central decisions: the
+/// changes and the cursor are saved together, so none is lost and none applied twice.
+#[test]
+fn a_pull_killed_midway_loses_and_repeats_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let addr = l.local_addr().unwrap();
+    let c = central.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(l).unwrap();
+            counter_server::serve(c, l).await.unwrap();
+        });
+    });
+    assert!(run(d, &["case", "stress", "--count", "300"])
+        .status
+        .success());
+    let code = central.enroll_code("9999", None, None).unwrap();
+    assert!(run(
+        d,
+        &[
+            "sync",
+            "enroll",
+            "--server",
+            &format!("http://{addr}"),
+            "--code",
+            &code
+        ]
+    )
+    .status
+    .success());
+    assert_eq!(json(d, &["sync", "now", "--json"])["pushed"], 1800);
+    for n in 1..=300 {
+        central
+            .decide(
+                &format!("9999-20250926-{n:04}"),
+                RemoteStatus::Completed,
+                None,
+                "李审核",
+            )
+            .unwrap();
+    }
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..40 {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_counter"))
+            .args(["sync", "now"])
+            .env("COUNTER_DB", d.join("point.db"))
+            .env("COUNTER_KEY_FILE", d.join("point.key"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5 + (seed >> 33) % 40));
+        child.kill().ok();
+        child.wait().unwrap();
+    }
+    // A last, complete run; then every case is completed exactly once.
+    json(d, &["sync", "now", "--json"]);
+    let done = json(d, &["case", "list", "--state", "completed", "--json"]);
+    assert_eq!(done.as_array().unwrap().len(), 300);
+    for n in [1, 150, 300] {
+        let shown = json(
+            d,
+            &["case", "show", &format!("9999-20250926-{n:04}"), "--json"],
+        );
+        let completed = shown["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event"] == "completed")
+            .count();
+        assert_eq!(completed, 1, "case {n}");
+    }
+    assert_eq!(json(d, &["sync", "now", "--json"])["pulled"], 0);
+}

@@ -37,3 +37,51 @@ pub fn catalogs() -> Result<crate::CatalogSet, Vec<crate::CatalogError>> {
 pub fn calendar() -> Result<crate::Calendar, crate::CalendarError> {
     crate::Calendar::from_toml(CALENDAR_FILE.1)
 }
+
+/// The built-in catalogs with newer editions received from the central server in place of (or
+/// beside) the built-in ones: `overrides` are (catalog id, TOML text). An override that does not
+/// load is reported and the built-in edition kept, so a bad delivery never stops the counter.
+pub fn catalogs_with(overrides: &[(String, String)]) -> (crate::CatalogSet, Vec<String>) {
+    let id_of = |text: &str| -> Option<String> {
+        toml::from_str::<toml::Table>(text)
+            .ok()?
+            .get("catalog")?
+            .get("id")?
+            .as_str()
+            .map(String::from)
+    };
+    let mut files: Vec<(String, String)> = CATALOG_FILES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    let mut problems = Vec::new();
+    for (id, text) in overrides {
+        let mut trial = files.clone();
+        match trial
+            .iter()
+            .position(|(_, t)| id_of(t).as_deref() == Some(id))
+        {
+            Some(i) => trial[i] = (format!("{id}.toml"), text.clone()),
+            None => trial.push((format!("{id}.toml"), text.clone())),
+        }
+        match crate::CatalogSet::from_texts(&trial) {
+            Ok(_) => files = trial,
+            Err(e) => problems.push(format!(
+                "中心下发的清单 {id} 无法使用，继续使用内置版本：{}",
+                e.first().map(|e| e.to_string()).unwrap_or_default()
+            )),
+        }
+    }
+    let set = crate::CatalogSet::from_texts(&files).unwrap_or_else(|_| {
+        catalogs().expect("the built-in catalogs are validated by the test suite")
+    });
+    (set, problems)
+}
+
+/// The calendar received from the central server when given and valid, else the built-in one.
+pub fn calendar_with(text: Option<&str>) -> Result<crate::Calendar, crate::CalendarError> {
+    match text.map(crate::Calendar::from_toml) {
+        Some(Ok(c)) => Ok(c),
+        _ => calendar(),
+    }
+}

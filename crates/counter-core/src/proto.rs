@@ -25,6 +25,52 @@ pub struct EnrollResponse {
     pub level: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
+    /// The central signing key (ed25519, hex): catalogs and calendars must carry its signature.
+    #[serde(default)]
+    pub public_key: String,
+}
+
+/// A published catalog edition or holiday calendar (`GET /v1/snapshots` lists them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotInfo {
+    /// `catalog` or `calendar`.
+    pub kind: String,
+    /// The catalog id, or `calendar`.
+    pub id: String,
+    pub version: i64,
+}
+
+/// `GET /v1/snapshots/{kind}/{id}/{version}`: the text and its signature over
+/// [`signed_bytes`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub text: String,
+    /// ed25519 signature, hex.
+    pub signature: String,
+}
+
+/// What the central key signs: kind, id, version and text, so neither can be swapped.
+pub fn signed_bytes(kind: &str, id: &str, version: i64, text: &str) -> Vec<u8> {
+    format!("counter-snapshot-v1\n{kind}\n{id}\n{version}\n{text}").into_bytes()
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Bytes of lowercase or uppercase hex; `None` when malformed.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// One event as it travels: the device's sequence number, its UUIDv7 and the event itself

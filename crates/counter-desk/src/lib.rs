@@ -172,17 +172,6 @@ fn doc_kind(kind: &str) -> Result<DocKind, ApiError> {
 impl Workstation {
     /// Opens the store and loads the built-in catalogs, calendar and the office settings.
     pub fn open(paths: Paths) -> Result<Workstation, ApiError> {
-        let catalogs = bundled::catalogs().map_err(|e| {
-            err(
-                ApiErrorCode::Catalog,
-                format!(
-                    "内置清单无法加载：{}",
-                    e.first().map(|e| e.to_string()).unwrap_or_default()
-                ),
-            )
-        })?;
-        let calendar =
-            bundled::calendar().map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
         let office = match std::fs::read_to_string(&paths.office) {
             Ok(text) => Office::from_toml(&text).map_err(|e| {
                 err(
@@ -193,6 +182,24 @@ impl Workstation {
             Err(_) => Office::default(),
         };
         let store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
+        // Newer editions received from the central server replace the built-in ones.
+        let synced = store.snapshots().map_err(store_err)?;
+        let overrides: Vec<(String, String)> = synced
+            .iter()
+            .filter(|s| s.0 == "catalog")
+            .map(|s| (s.1.clone(), s.3.clone()))
+            .collect();
+        let (catalogs, problems) = bundled::catalogs_with(&overrides);
+        for p in problems {
+            tracing::warn!(problem = %p, "received catalog not used");
+        }
+        let calendar = bundled::calendar_with(
+            synced
+                .iter()
+                .find(|s| s.0 == "calendar")
+                .map(|s| s.3.as_str()),
+        )
+        .map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
         let index = SearchIndex::new(&catalogs);
         Ok(Workstation {
             paths,

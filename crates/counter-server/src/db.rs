@@ -82,10 +82,12 @@ pub struct PgConn {
 const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_flags.sql"),
+    include_str!("../migrations/0003_snapshots.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
     include_str!("../migrations/pg/0002_flags.sql"),
+    include_str!("../migrations/pg/0003_snapshots.sql"),
 ];
 
 impl Db {

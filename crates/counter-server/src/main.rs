@@ -55,6 +55,10 @@ enum Cmd {
         #[arg(long, default_value = "中心审核")]
         by: String,
     },
+    /// Publishes a catalog edition (TOML) as the next signed version.
+    PublishCatalog { file: std::path::PathBuf },
+    /// Publishes the holiday calendar (TOML) as the next signed version.
+    PublishCalendar { file: std::path::PathBuf },
     /// Lists the same applicant and item opened at two points (for review).
     Flags,
     /// Stops a device (a lost PC).
@@ -106,6 +110,8 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Complete { case_no, by } => central
             .decide(&case_no, RemoteStatus::Completed, None, &by)
             .map_err(|e| e.to_string()),
+        Cmd::PublishCatalog { file } => publish(&central, "catalog", &file),
+        Cmd::PublishCalendar { file } => publish(&central, "calendar", &file),
         Cmd::Flags => {
             for (a, b) in central.flags().map_err(|e| e.to_string())? {
                 println!("{a}  ↔  {b}");
@@ -125,6 +131,14 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn publish(central: &Central, kind: &str, file: &std::path::Path) -> Result<(), String> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| format!("无法读取 {}：{e}", file.display()))?;
+    let (id, version) = central.publish(kind, &text).map_err(|e| e.to_string())?;
+    println!("已发布 {id} 第{version}版（已签名）");
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_clerks.sql"),
     include_str!("../migrations/0003_sync.sql"),
+    include_str!("../migrations/0004_snapshots.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

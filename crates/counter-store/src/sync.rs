@@ -47,6 +47,61 @@ impl Store {
         Ok(())
     }
 
+    /// The central signing key (hex) that catalogs and calendars must be signed with.
+    pub fn set_server_key(&mut self, key: &str) -> Result<(), StoreError> {
+        self.conn_mut()
+            .execute("UPDATE sync_state SET server_key = ?1 WHERE id = 1", [key])?;
+        Ok(())
+    }
+
+    pub fn server_key(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT server_key FROM sync_state WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
+    /// The version kept of a received snapshot (0: none).
+    pub fn snapshot_version(&self, kind: &str, id: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT version FROM snapshots WHERE kind = ?1 AND id = ?2",
+                [kind, id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Keeps a verified snapshot (the caller checked the signature and that it is newer).
+    pub fn save_snapshot(
+        &mut self,
+        kind: &str,
+        id: &str,
+        version: i64,
+        text: &str,
+    ) -> Result<(), StoreError> {
+        self.conn_mut().execute(
+            "INSERT INTO snapshots (kind, id, version, text) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, text = excluded.text",
+            params![kind, id, version, text],
+        )?;
+        Ok(())
+    }
+
+    /// Received snapshots: (kind, id, version, text).
+    pub fn snapshots(&self) -> Result<Vec<(String, String, i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT kind, id, version, text FROM snapshots ORDER BY kind, id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn sync_link(&self) -> Result<Option<SyncLink>, StoreError> {
         let row: Option<(String, String, Vec<u8>, String, i64)> = self
             .conn()

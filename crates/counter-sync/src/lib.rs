@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use counter_core::proto::{
-    Changes, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected, ServerError,
+    signed_bytes, unhex, Changes, EnrollRequest, EnrollResponse, PushRequest, PushResponse,
+    Rejected, ServerError, Snapshot, SnapshotInfo,
 };
 use counter_store::{Store, StoreError};
 use serde::Serialize;
@@ -34,6 +35,10 @@ pub struct SyncReport {
     pub pushed: usize,
     pub pulled: usize,
     pub rejected: Vec<Rejected>,
+    /// Catalogs and calendars received and verified.
+    pub snapshots: usize,
+    /// Snapshots refused (bad signature, older than what is here), in words.
+    pub refused: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +159,7 @@ pub fn enroll(
         }),
     )?;
     store.set_enrollment(server, &r.device_id, &r.key, &r.point)?;
+    store.set_server_key(&r.public_key)?;
     Ok(r)
 }
 
@@ -213,7 +219,58 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
         report.pulled += ch.changes.len();
         cursor = ch.cursor;
     }
+    fetch_snapshots(store, &mut c, &mut report)?;
     Ok(report)
+}
+
+/// Why a snapshot is refused, if it is: a signature that is not the central key's over this
+/// kind, id, version and text, or an edition not newer than the one kept.
+pub fn check_snapshot(server_key: &str, s: &Snapshot, have: i64) -> Result<(), String> {
+    let what = format!("{} {} 第{}版", s.kind, s.id, s.version);
+    if s.version <= have {
+        return Err(format!("{what} 不比本机的第{have}版新，已拒收"));
+    }
+    let key = unhex(server_key)
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| format!("{what}：本机没有有效的中心公钥，请重新注册"))?;
+    let sig = unhex(&s.signature)
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .map(|b| ed25519_dalek::Signature::from_bytes(&b))
+        .ok_or_else(|| format!("{what} 签名格式错误，已拒收"))?;
+    key.verify_strict(&signed_bytes(&s.kind, &s.id, s.version, &s.text), &sig)
+        .map_err(|_| format!("{what} 签名与中心公钥不符（可能被篡改），已拒收"))
+}
+
+fn fetch_snapshots(
+    store: &mut Store,
+    c: &mut Client,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let key = store.server_key()?.unwrap_or_default();
+    let list: Vec<SnapshotInfo> = c.call::<(), _>(reqwest::Method::GET, "/v1/snapshots", None)?;
+    for info in list {
+        let have = store.snapshot_version(&info.kind, &info.id)?;
+        if info.version <= have {
+            continue;
+        }
+        let s: Snapshot = c.call::<(), _>(
+            reqwest::Method::GET,
+            &format!("/v1/snapshots/{}/{}/{}", info.kind, info.id, info.version),
+            None,
+        )?;
+        match check_snapshot(&key, &s, have) {
+            Ok(()) => {
+                store.save_snapshot(&s.kind, &s.id, s.version, &s.text)?;
+                report.snapshots += 1;
+            }
+            Err(why) => {
+                tracing::warn!(kind = %s.kind, id = %s.id, version = s.version, "snapshot refused");
+                report.refused.push(why);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the outbox to a file for a point with no network (imported with

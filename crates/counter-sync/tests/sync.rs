@@ -474,7 +474,136 @@ fn the_same_applicant_and_item_open_at_two_points_is_flagged_not_merged(backend:
     server.stop();
 }
 
+fn catalogs_arrive_signed_and_a_tampered_or_older_one_is_refused(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut s = store(dir.path(), "point");
+    enroll(&mut s, &central, &server, "3217");
+    let national = bundled::CATALOG_FILES
+        .iter()
+        .find(|f| f.0 == "national.toml")
+        .unwrap()
+        .1
+        .replace("edition = \"附件1\"", "edition = \"附件1（2026年修订）\"");
+    assert!(
+        central.publish("catalog", "[catalog]\nid = 1").is_err(),
+        "a broken catalog is not published"
+    );
+    assert_eq!(
+        central.publish("catalog", &national).unwrap(),
+        ("national".into(), 1)
+    );
+    let cal = bundled::CALENDAR_FILE.1;
+    central.publish("calendar", cal).unwrap();
+    let r = sync_now(&mut s, quick()).unwrap();
+    assert_eq!((r.snapshots, r.refused.len()), (2, 0), "{:?}", r.refused);
+    let kept = s.snapshots().unwrap();
+    assert_eq!(
+        kept.iter()
+            .map(|k| (k.0.as_str(), k.1.as_str(), k.2))
+            .collect::<Vec<_>>(),
+        [("calendar", "calendar", 1), ("catalog", "national", 1)]
+    );
+    // The counter now works from the received edition.
+    let (set, problems) = bundled::catalogs_with(&[("national".into(), kept[1].3.clone())]);
+    assert!(problems.is_empty());
+    assert_eq!(
+        set.get("national").unwrap().header.edition,
+        "附件1（2026年修订）"
+    );
+    // A second edition altered after signing is refused; the first stays.
+    central
+        .publish(
+            "catalog",
+            &national.replace("2026年修订", "2026年第二次修订"),
+        )
+        .unwrap();
+    central
+        .tamper(
+            "catalog",
+            "national",
+            &national.replace("住院费用报销", "住院费用报销（篡改）"),
+        )
+        .unwrap();
+    let r = sync_now(&mut s, quick()).unwrap();
+    assert_eq!(r.snapshots, 0);
+    assert!(
+        r.refused[0].contains("签名与中心公钥不符"),
+        "{:?}",
+        r.refused
+    );
+    assert_eq!(s.snapshot_version("catalog", "national").unwrap(), 1);
+    // An edition older than the one kept is refused even with a good signature.
+    let v1 = central.snapshot("catalog", "national", 1).unwrap();
+    let key = s.server_key().unwrap().unwrap();
+    assert!(counter_sync::check_snapshot(&key, &v1, 0).is_ok());
+    let older = counter_sync::check_snapshot(&key, &v1, 2).unwrap_err();
+    assert!(older.contains("不比本机的第2版新"), "{older}");
+    server.stop();
+}
+
+fn two_points_sync_at_once_and_each_sees_only_its_own_changes(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url).unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut a = store(dir.path(), "a");
+    let mut b = store(dir.path(), "b");
+    let ca = offline_cases(&mut a, "3218", 150);
+    offline_cases(&mut b, "3219", 150);
+    enroll(&mut a, &central, &server, "3218");
+    enroll(&mut b, &central, &server, "3219");
+    let ta = std::thread::spawn(move || {
+        (
+            sync_now(
+                &mut a,
+                Options {
+                    batch: 50,
+                    ..quick()
+                },
+            )
+            .unwrap(),
+            a,
+        )
+    });
+    let tb = std::thread::spawn(move || {
+        (
+            sync_now(
+                &mut b,
+                Options {
+                    batch: 50,
+                    ..quick()
+                },
+            )
+            .unwrap(),
+            b,
+        )
+    });
+    let (ra, mut a) = ta.join().unwrap();
+    let (rb, mut b) = tb.join().unwrap();
+    assert_eq!((ra.pushed, rb.pushed), (900, 900));
+    assert_eq!(central.counts().unwrap(), (1800, 0, 300));
+    // A decision on point A's case reaches A only.
+    central
+        .decide(&ca[3], RemoteStatus::Completed, None, "李审核")
+        .unwrap();
+    assert_eq!(sync_now(&mut b, quick()).unwrap().pulled, 0);
+    assert_eq!(sync_now(&mut a, quick()).unwrap().pulled, 1);
+    // The API description is served as kept in the repository.
+    let served = reqwest::blocking::get(format!("{}/openapi.yaml", server.url()))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(served, counter_server::OPENAPI);
+    assert!(served.contains("/v1/snapshots"));
+    server.stop();
+}
+
+both!(two_points_sync_at_once_and_each_sees_only_its_own_changes);
 both!(
+    catalogs_arrive_signed_and_a_tampered_or_older_one_is_refused,
     a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back,
     lost_answers_and_cut_requests_are_retried_without_duplicates,
     a_server_restart_between_runs_loses_nothing,

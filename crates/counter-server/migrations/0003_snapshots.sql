@@ -1,0 +1,13 @@
+-- Schema 3: signed catalog and calendar snapshots, and the server's signing key.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE snapshots (
+    kind      TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    version   INTEGER NOT NULL,
+    text      TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (kind, id, version)
+);
