@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/setup.sh
 bash scripts/cups.sh
+bash scripts/postgres.sh
+# The central server's conformance tests run against SQLite and this PostgreSQL.
+export COUNTER_TEST_PG="postgres://counter:counter@127.0.0.1/counter"
 
 step() { printf '\n== %s\n' "$*"; }
 
