@@ -6,15 +6,19 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 log() { printf '[cups] %s\n' "$*"; }
 
-if ! lpstat -r >/dev/null 2>&1; then
+# `lpstat -r` exits 0 whether or not the scheduler runs; only its words tell.
+running() { lpstat -r 2>/dev/null | grep -q "scheduler is running"; }
+if ! running; then
   log "starting cupsd"
+  # A socket and pid file left by a cupsd that died with the last session block a new one.
+  $SUDO rm -f /run/cups/cups.sock /run/cups/cupsd.pid
   $SUDO /usr/sbin/cupsd
   for _ in $(seq 1 50); do
-    lpstat -r >/dev/null 2>&1 && break
+    running && break
     sleep 0.2
   done
 fi
-lpstat -r >/dev/null 2>&1 || { log "cupsd did not start"; exit 1; }
+running || { log "cupsd did not start"; exit 1; }
 
 if ! lpstat -p CounterPDF >/dev/null 2>&1; then
   log "adding the CounterPDF queue (cups-pdf)"

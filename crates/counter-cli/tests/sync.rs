@@ -29,10 +29,8 @@ fn json(dir: &std::path::Path, args: &[&str]) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-#[test]
-fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// The central server in-process on 127.0.0.1, its store in `d`.
+fn start_server(d: &std::path::Path) -> (Central, std::net::SocketAddr) {
     let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     l.set_nonblocking(true).unwrap();
@@ -45,6 +43,14 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
             counter_server::serve(c, l).await.unwrap();
         });
     });
+    (central, addr)
+}
+
+#[test]
+fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (central, addr) = start_server(d);
     // Not enrolled yet: a clear message, nothing lost.
     let o = run(d, &["sync", "now"]);
     assert!(!o.status.success());
@@ -94,18 +100,7 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
 fn a_pull_killed_midway_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.set_nonblocking(true).unwrap();
-    let addr = l.local_addr().unwrap();
-    let c = central.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(l).unwrap();
-            counter_server::serve(c, l).await.unwrap();
-        });
-    });
+    let (central, addr) = start_server(d);
     assert!(run(d, &["case", "stress", "--count", "300"])
         .status
         .success());

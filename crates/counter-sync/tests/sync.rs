@@ -202,7 +202,7 @@ fn quick() -> Options {
     }
 }
 
-fn a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back(
+fn a_week_offline_with_thousands_of_cases_arrives_exactly_once_and_decisions_come_back(
     backend: Backend,
 ) {
     let dir = tempfile::tempdir().unwrap();
@@ -210,16 +210,17 @@ fn a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_bac
     let central = Central::open(&db.url).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "village");
-    let cases = offline_cases(&mut s, "3211", 1000);
-    assert_eq!(s.outbox_len().unwrap(), 6000);
+    // A village point offline for a week: 3,000 cases, 18,000 events.
+    let cases = offline_cases(&mut s, "3211", 3000);
+    assert_eq!(s.outbox_len().unwrap(), 18000);
     enroll(&mut s, &central, &server, "3211");
     let r = sync_now(&mut s, quick()).unwrap();
-    assert_eq!((r.pushed, r.pulled, r.rejected.len()), (6000, 0, 0));
-    assert_eq!(central.counts().unwrap(), (6000, 0, 1000));
+    assert_eq!((r.pushed, r.pulled, r.rejected.len()), (18000, 0, 0));
+    assert_eq!(central.counts().unwrap(), (18000, 0, 3000));
     assert_eq!(s.outbox_len().unwrap(), 0);
     // Nothing new: nothing sent.
     assert_eq!(sync_now(&mut s, quick()).unwrap().pushed, 0);
-    assert_eq!(central.counts().unwrap(), (6000, 0, 1000));
+    assert_eq!(central.counts().unwrap(), (18000, 0, 3000));
     // The central office completes one case and returns another; the point sees both.
     central
         .decide(&cases[0], RemoteStatus::Completed, None, "李审核")
@@ -604,7 +605,7 @@ fn two_points_sync_at_once_and_each_sees_only_its_own_changes(backend: Backend) 
 both!(two_points_sync_at_once_and_each_sees_only_its_own_changes);
 both!(
     catalogs_arrive_signed_and_a_tampered_or_older_one_is_refused,
-    a_thousand_offline_cases_arrive_exactly_once_and_a_central_decision_comes_back,
+    a_week_offline_with_thousands_of_cases_arrives_exactly_once_and_decisions_come_back,
     lost_answers_and_cut_requests_are_retried_without_duplicates,
     a_server_restart_between_runs_loses_nothing,
     gaps_foreign_cases_and_revoked_devices_are_refused_clearly,
