@@ -11,7 +11,8 @@ use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, CatalogSummary, EntryView};
 use counter_core::Due;
 use counter_desk::{
-    CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Preview,
+    CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Preview, ReceiptNote,
+    SheetDetail,
 };
 use counter_store::{Clerk, LedgerRow, StoredEvent, SyncState};
 use ts_rs::{Config, TS};
@@ -55,6 +56,8 @@ fn ui_bindings_match_the_rust_types() {
     CaseDetail::export_all(&cfg).unwrap();
     OpenRequest::export_all(&cfg).unwrap();
     SyncState::export_all(&cfg).unwrap();
+    SheetDetail::export_all(&cfg).unwrap();
+    ReceiptNote::export_all(&cfg).unwrap();
     let generated = read_dir(&out);
     let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings");
     if std::env::var_os("UPDATE_BINDINGS").is_some() {

@@ -9,7 +9,7 @@ use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, ApiErrorCode, CatalogSummary, EntryView};
 use counter_desk::{
     CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Paths, Preview,
-    Workstation,
+    ReceiptNote, SheetDetail, Workstation,
 };
 use counter_store::{Clerk, LedgerRow};
 use tauri::State;
@@ -227,6 +227,65 @@ fn sync_now(desk: State<'_, Desk>) -> Result<String, ApiError> {
     with(&desk, |w| w.sync_now())
 }
 
+#[tauri::command]
+fn hand_over(desk: State<'_, Desk>, cases: Vec<String>, to: String) -> Result<Preview, ApiError> {
+    with(&desk, |w| w.hand_over(cases, &to))
+}
+
+#[tauri::command]
+fn sheet(desk: State<'_, Desk>, sheet_no: String) -> Result<SheetDetail, ApiError> {
+    with(&desk, |w| w.sheet(&sheet_no))
+}
+
+#[tauri::command]
+fn sheet_document(desk: State<'_, Desk>, sheet_no: String) -> Result<Preview, ApiError> {
+    with(&desk, |w| w.sheet_document(&sheet_no))
+}
+
+#[tauri::command]
+fn receive_sheet(
+    desk: State<'_, Desk>,
+    sheet_no: String,
+    notes: Vec<ReceiptNote>,
+) -> Result<SheetDetail, ApiError> {
+    with(&desk, |w| w.receive_sheet(&sheet_no, notes))
+}
+
+#[tauri::command]
+fn sheets(desk: State<'_, Desk>, pending: bool) -> Result<Vec<SheetDetail>, ApiError> {
+    with(&desk, |w| w.sheets(pending))
+}
+
+#[tauri::command]
+fn hand_back(desk: State<'_, Desk>, case_no: String) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.hand_back(&case_no))
+}
+
+#[tauri::command]
+fn rate(
+    desk: State<'_, Desk>,
+    case_no: String,
+    score: u8,
+    channel: String,
+    comment: Option<String>,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.rate(&case_no, score, &channel, comment))
+}
+
+#[tauri::command]
+fn reply_follow_up(
+    desk: State<'_, Desk>,
+    case_no: String,
+    reply: String,
+) -> Result<CaseView, ApiError> {
+    with(&desk, |w| w.reply_follow_up(&case_no, &reply))
+}
+
+#[tauri::command]
+fn follow_ups(desk: State<'_, Desk>) -> Result<Vec<LedgerRow>, ApiError> {
+    with(&desk, |w| w.follow_ups())
+}
+
 pub fn run() {
     let desk: Desk = Workstation::open(Paths::from_env()).map(Mutex::new);
     if let Err(e) = &desk {
@@ -262,7 +321,16 @@ pub fn run() {
             document,
             print_document,
             sync_state,
-            sync_now
+            sync_now,
+            hand_over,
+            sheet,
+            sheet_document,
+            receive_sheet,
+            sheets,
+            hand_back,
+            rate,
+            reply_follow_up,
+            follow_ups
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

@@ -6,6 +6,8 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 use clap::{Args, Subcommand};
 use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
+use counter_core::custody::{scope, Scope};
+use counter_core::rating::RatingChannel;
 use counter_core::{Calendar, Catalog, CatalogSet};
 use counter_store::{LedgerQuery, Store};
 
@@ -66,8 +68,35 @@ pub enum CaseCmd {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Shows a case: state, due date, materials with status, events.
+    /// Shows a case: state, due date, materials with status, where its paper is, events.
     Show { case_no: String },
+    /// 送达: the result handed back to the applicant by this point.
+    Handback {
+        case_no: String,
+        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
+        clerk: String,
+    },
+    /// 好差评: the applicant's rating, 5 (非常满意) … 1 (非常不满意); 1–2 open a follow-up.
+    Rate {
+        case_no: String,
+        #[arg(long)]
+        score: u8,
+        #[arg(long)]
+        comment: Option<String>,
+        /// counter (on screen at the counter) or paper (a paper form typed in later).
+        #[arg(long, default_value = "counter")]
+        channel: String,
+        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
+        clerk: String,
+    },
+    /// The supervisor's reply to a 差评 (closes its follow-up).
+    Reply {
+        case_no: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
+        clerk: String,
+    },
     /// The ledger (台账), newest first; ID numbers masked.
     List(ListArgs),
     /// Stress writer for the crash test: opens and accepts cases in a loop, printing each
@@ -144,6 +173,12 @@ pub struct ListArgs {
     /// Open cases due within N days from today.
     #[arg(long)]
     due_within: Option<u32>,
+    /// Cases whose paper this point holds now.
+    #[arg(long)]
+    held: bool,
+    /// Cases with a 差评 awaiting the supervisor's reply.
+    #[arg(long)]
+    follow_ups: bool,
     #[arg(long)]
     limit: Option<u32>,
 }
@@ -200,6 +235,25 @@ fn pinned<'a>(set: &'a CatalogSet, id: &str, edition: &str) -> Result<&'a Catalo
     Ok(c)
 }
 
+/// What this point may do with a case's item (its level from the central registration, else
+/// the settings).
+fn scope_of(ctx: &Ctx, case_no: &str) -> Result<Scope, CliError> {
+    let case = ctx.store.case(case_no)?;
+    let catalog = pinned(ctx.catalogs, &case.catalog, &case.edition)?;
+    Ok(scope(catalog, ctx.office.level, &case.item))
+}
+
+/// Refuses to accept on the applicant's behalf an item this point's level may not take.
+fn in_scope(ctx: &Ctx, case_no: &str) -> Result<(), CliError> {
+    match scope_of(ctx, case_no)? {
+        Scope::Elsewhere { office } => Err(CliError::Input(format!(
+            "本网点（办理层级{:?}）不能受理此事项，应由{office}办理。请出具一次性告知书（counter case notify {case_no}），告知申请人到该机构办理及需携带的材料",
+            ctx.office.level.unwrap_or(counter_core::catalog::Level::E)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn show(ctx: &Ctx, case: &counter_core::case::Case, duplicates: &[String]) -> Result<(), CliError> {
     let catalog = pinned(ctx.catalogs, &case.catalog, &case.edition)?;
     let view = CaseView::new(case, catalog);
@@ -242,6 +296,40 @@ fn show(ctx: &Ctx, case: &counter_core::case::Case, duplicates: &[String]) -> Re
     }
     for o in &view.case.omissions {
         println!("告知遗漏：{}（一次性告知书未列明）", o.name);
+    }
+    if let Some(n) = view.case.notice.as_ref().and_then(|n| n.apply_to.as_ref()) {
+        println!("本网点不能受理此事项，已告知申请人到{n}办理");
+    }
+    for s in &view.case.custody {
+        println!(
+            "  材料流转 {} {} → {}  {}  {}{}",
+            s.at,
+            s.from,
+            s.to,
+            s.kind.label(),
+            s.by,
+            s.sheet_no
+                .as_ref()
+                .map(|n| format!("（交接单 {n}）"))
+                .unwrap_or_default()
+        );
+        for n in &s.notes {
+            println!("    {}：{}", n.name, n.note);
+        }
+    }
+    if let Some(r) = &view.rating {
+        println!(
+            "评价  {}（{}）{}",
+            r.label,
+            r.channel.label(),
+            r.comment.as_deref().unwrap_or("")
+        );
+        if let Some(f) = &r.follow_up {
+            match &f.reply {
+                Some(reply) => println!("差评回复  {reply}"),
+                None => println!("差评待回复，期限 {}", f.due),
+            }
+        }
     }
     Ok(())
 }
@@ -340,8 +428,16 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
             until,
         } => update!(case_no, |c, cat| c.defer(cat, calendar, key, *until, now)),
         CaseCmd::Promise { case_no, key } => update!(case_no, |c, _cat| c.promise(key, now)),
-        CaseCmd::Accept { case_no } => update!(case_no, |c, cat| c.accept(cat, calendar, now)),
-        CaseCmd::Notify { case_no } => update!(case_no, |c, cat| c.notify(cat, now)),
+        CaseCmd::Accept { case_no } => {
+            in_scope(&ctx, case_no)?;
+            update!(case_no, |c, cat| c.accept(cat, calendar, now))
+        }
+        CaseCmd::Notify { case_no } => match scope_of(&ctx, case_no)? {
+            Scope::Elsewhere { office } => {
+                update!(case_no, |c, cat| c.notify_elsewhere(cat, &office, now))
+            }
+            _ => update!(case_no, |c, cat| c.notify(cat, now)),
+        },
         CaseCmd::Refuse {
             case_no,
             reason,
@@ -353,8 +449,39 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
         )),
         CaseCmd::Resume { case_no } => update!(case_no, |c, cat| c.resume(cat, now)),
         CaseCmd::Complete { case_no } => {
+            if ctx.store.case(case_no)?.state == CaseState::Draft {
+                in_scope(&ctx, case_no)?;
+            }
             update!(case_no, |c, cat| c.complete(cat, calendar, now))
         }
+        CaseCmd::Handback { case_no, clerk } => {
+            let point = ctx.office.point.clone();
+            update!(case_no, |c, _cat| c.hand_back(&point, clerk, now))
+        }
+        CaseCmd::Rate {
+            case_no,
+            score,
+            comment,
+            channel,
+            clerk,
+        } => {
+            let channel = RatingChannel::parse(channel).ok_or_else(|| {
+                CliError::Input(format!("评价渠道“{channel}”无效，可选：counter、paper"))
+            })?;
+            update!(case_no, |c, _cat| c.rate(
+                *score,
+                channel,
+                comment.as_deref(),
+                calendar,
+                clerk,
+                now
+            ))
+        }
+        CaseCmd::Reply {
+            case_no,
+            text,
+            clerk,
+        } => update!(case_no, |c, _cat| c.reply_follow_up(text, clerk, now)),
         CaseCmd::Withdraw { case_no, reason } => {
             update!(case_no, |c, _cat| c.withdraw(reason.as_deref(), now))
         }
@@ -404,6 +531,8 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
                 due_by: l
                     .due_within
                     .map(|d| today + chrono::Days::new(u64::from(d))),
+                held_by: l.held.then(|| ctx.office.point.clone()),
+                follow_ups: l.follow_ups,
                 limit: l.limit,
             };
             let rows = ctx.store.ledger(&q, today)?;

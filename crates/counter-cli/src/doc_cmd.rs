@@ -34,6 +34,12 @@ pub enum DocCmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 材料交接单 of a recorded sheet (`counter handover create`), by its number.
+    Sheet {
+        sheet_no: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Prints a PDF through the system's print queue (CUPS lp).
     Print {
         file: PathBuf,
@@ -50,7 +56,7 @@ pub struct One {
     out: PathBuf,
 }
 
-fn write(out: &Path, pdf: &[u8]) -> Result<(), CliError> {
+pub fn write(out: &Path, pdf: &[u8]) -> Result<(), CliError> {
     std::fs::write(out, pdf).map_err(|source| CliError::Write {
         path: out.to_path_buf(),
         source,
@@ -96,6 +102,9 @@ pub fn run(
             )?;
             return write(out, &pdf);
         }
+        DocCmd::Sheet { sheet_no, out } => {
+            return write(out, &sheet_pdf(&store()?, sheet_no, office)?);
+        }
         DocCmd::Print { file, printer } => {
             let printer = printer.as_deref().or(office.printer.as_deref());
             let job = counter_docs::print(file, printer)?;
@@ -109,6 +118,21 @@ pub fn run(
         .ok_or_else(|| CliError::UnknownCatalog(case.catalog.clone()))?;
     let pdf = counter_docs::render(kind, &case, catalog, office, now)?;
     write(&one.out, &pdf)
+}
+
+/// The PDF of a recorded hand-over sheet; its QR code carries the sheet number.
+pub fn sheet_pdf(store: &Store, sheet_no: &str, office: &Office) -> Result<Vec<u8>, CliError> {
+    let (sheet, cases) = store.sheet_cases(sheet_no)?;
+    Ok(counter_docs::handover(
+        &counter_docs::Handover {
+            number: sheet.sheet_no.clone(),
+            to_office: format!("网点 {}", sheet.to),
+            cases: &cases,
+            at: sheet.sent_at,
+            clerk: sheet.sent_by.clone(),
+        },
+        office,
+    )?)
 }
 
 /// Office settings: `--office FILE`, else `<config dir>/office.toml` when present, else the

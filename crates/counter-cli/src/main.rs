@@ -3,6 +3,7 @@
 
 mod case_cmd;
 mod doc_cmd;
+mod handover_cmd;
 mod sync_cmd;
 
 use std::path::{Path, PathBuf};
@@ -63,11 +64,22 @@ enum Command {
     /// Syncing with the central server.
     #[command(subcommand)]
     Sync(sync_cmd::SyncCmd),
+    /// Hand-over sheets (材料交接单) of assisted service: create, receive, list.
+    Handover(HandoverArgs),
     /// Copies the case store to a file while it is in use.
     Backup {
         #[arg(long)]
         to: PathBuf,
     },
+}
+
+#[derive(clap::Args)]
+struct HandoverArgs {
+    /// Machine output (a contract other tools rely on).
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    cmd: handover_cmd::HandoverCmd,
 }
 
 #[derive(clap::Args)]
@@ -291,9 +303,11 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Case(args) => {
             let catalogs = load_catalogs(cli)?;
             let calendar = load_calendar(cli)?;
-            let office = doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?;
+            let store = open_store(cli)?;
+            let office = store
+                .registered_office(doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?)?;
             let ctx = case_cmd::Ctx {
-                store: open_store(cli)?,
+                store,
                 catalogs: &catalogs,
                 calendar: &calendar,
                 office: &office,
@@ -304,8 +318,26 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         }
         Command::Backup { to } => case_cmd::backup(&open_store(cli)?, to)?,
         Command::Sync(cmd) => sync_cmd::run(cmd, &mut open_store(cli)?)?,
+        Command::Handover(args) => {
+            let mut store = open_store(cli)?;
+            let office = store
+                .registered_office(doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?)?;
+            handover_cmd::run(
+                &args.cmd,
+                &mut store,
+                &office,
+                &load_calendar(cli)?,
+                now(cli),
+                args.json,
+            )?;
+        }
         Command::Doc(cmd) => {
             let office = doc_cmd::load_office(cli.office.as_deref(), &key_file(cli))?;
+            // Documents of cases print the point as the central registration names it.
+            let office = match cmd {
+                doc_cmd::DocCmd::Print { .. } => office,
+                _ => open_store(cli)?.registered_office(office)?,
+            };
             doc_cmd::run(
                 cmd,
                 || open_store(cli),

@@ -308,6 +308,10 @@ pub struct ChecklistEntry {
 pub struct Notice {
     pub at: NaiveDateTime,
     pub missing: Vec<RequiredMaterial>,
+    /// Set when this point may not accept the item: the office the applicant goes to, with
+    /// everything the item needs.
+    #[serde(default)]
+    pub apply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -384,6 +388,11 @@ pub struct Case {
     /// Reason of the last return, withdrawal or termination.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Where the paper went after acceptance, step by step.
+    #[serde(default)]
+    pub custody: Vec<crate::custody::CustodyStep>,
+    #[serde(default)]
+    pub ratings: Vec<crate::rating::Rating>,
 }
 
 /// One change to a case: the audit trail and, later, the unit of sync.
@@ -438,6 +447,8 @@ pub enum Change {
     },
     Notified {
         missing: Vec<String>,
+        #[serde(default)]
+        apply_to: Option<String>,
     },
     Refused {
         reason: String,
@@ -461,6 +472,41 @@ pub enum Change {
         #[serde(default)]
         reason: Option<String>,
     },
+    /// 移交 on a hand-over sheet; `sheet` lists every case of the sheet and `case` is the
+    /// case as it leaves, for an office that has never seen it.
+    HandedOver {
+        sheet_no: String,
+        from: String,
+        to: String,
+        sheet: Vec<String>,
+        #[serde(default)]
+        case: Option<Box<Case>>,
+    },
+    /// 接收: the paper of a hand-over sheet arrived, with what was missing or damaged.
+    HandoverReceived {
+        sheet_no: String,
+        from: String,
+        to: String,
+        #[serde(default)]
+        notes: Vec<crate::custody::PaperNote>,
+    },
+    /// 送达: the result handed back to the applicant.
+    HandedBack {
+        point: String,
+    },
+    /// 好差评.
+    Rated {
+        score: u8,
+        channel: crate::rating::RatingChannel,
+        #[serde(default)]
+        comment: Option<String>,
+        #[serde(default)]
+        follow_up_due: Option<NaiveDate>,
+    },
+    /// The supervisor's reply to a 差评.
+    FollowUpReplied {
+        reply: String,
+    },
 }
 
 impl Change {
@@ -482,6 +528,11 @@ impl Change {
             Change::Returned { .. } => "returned",
             Change::Terminated { .. } => "terminated",
             Change::Withdrawn { .. } => "withdrawn",
+            Change::HandedOver { .. } => "handed_over",
+            Change::HandoverReceived { .. } => "handover_received",
+            Change::HandedBack { .. } => "handed_back",
+            Change::Rated { .. } => "rated",
+            Change::FollowUpReplied { .. } => "follow_up_replied",
         }
     }
 }
@@ -533,6 +584,9 @@ pub enum CaseError {
     NotImmediate(String),
     #[error("请填写{0}")]
     Required(&'static str),
+    /// Hand-over, receipt or hand-back out of turn; the message says where the paper is.
+    #[error("{0}")]
+    Custody(String),
     #[error("{0}")]
     Calendar(String),
 }
@@ -916,6 +970,8 @@ impl Case {
             completed_at: None,
             omissions: Vec::new(),
             reason: None,
+            custody: Vec::new(),
+            ratings: Vec::new(),
         };
         let ev = case.event(
             now,
@@ -1248,6 +1304,7 @@ impl Case {
             calendar_version: calendar.version.clone(),
         });
         self.state = CaseState::Accepted;
+        self.record_intake(now);
         Ok(vec![self.event(
             now,
             Change::Accepted {
@@ -1272,9 +1329,51 @@ impl Case {
             return Err(CaseError::NothingMissing);
         }
         let keys = missing.iter().map(|m| m.key.clone()).collect();
-        self.notice = Some(Notice { at: now, missing });
+        self.notice = Some(Notice {
+            at: now,
+            missing,
+            apply_to: None,
+        });
         self.state = CaseState::Notified;
-        Ok(vec![self.event(now, Change::Notified { missing: keys })])
+        Ok(vec![self.event(
+            now,
+            Change::Notified {
+                missing: keys,
+                apply_to: None,
+            },
+        )])
+    }
+
+    /// A point that may not accept this item: a one-time notice that tells the applicant
+    /// where to go (`office`) and everything to bring there.
+    pub fn notify_elsewhere(
+        &mut self,
+        catalog: &Catalog,
+        office: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Draft], "出具一次性告知书")?;
+        self.check_answered(catalog)?;
+        let bring: Vec<RequiredMaterial> = self
+            .checklist
+            .iter()
+            .filter(|e| !e.material.optional)
+            .map(|e| e.material.clone())
+            .collect();
+        let keys = bring.iter().map(|m| m.key.clone()).collect();
+        self.notice = Some(Notice {
+            at: now,
+            missing: bring,
+            apply_to: Some(office.to_string()),
+        });
+        self.state = CaseState::Notified;
+        Ok(vec![self.event(
+            now,
+            Change::Notified {
+                missing: keys,
+                apply_to: Some(office.to_string()),
+            },
+        )])
     }
 
     /// The applicant is back after a notice: the case is worked on again, with only the
@@ -1480,6 +1579,10 @@ pub struct CaseView {
     pub answers_in_effect: BTreeMap<String, String>,
     pub due: Option<NaiveDate>,
     pub time_limit_text: String,
+    /// Where the paper is now (None before acceptance).
+    pub holder: Option<crate::custody::Holder>,
+    /// The latest rating.
+    pub rating: Option<crate::rating::Rating>,
 }
 
 impl CaseView {
@@ -1515,6 +1618,8 @@ impl CaseView {
                 .unwrap_or_default(),
             due: case.due(),
             time_limit_text: item.map(|i| i.time_limit_text.clone()).unwrap_or_default(),
+            holder: case.holder(),
+            rating: case.rating().cloned(),
             case: case.clone(),
         }
     }

@@ -6,10 +6,12 @@ pub mod calendar;
 pub mod case;
 pub mod catalog;
 pub mod condition;
+pub mod custody;
 pub mod diff;
 pub mod ids;
 pub mod office;
 pub mod proto;
+pub mod rating;
 pub mod search;
 pub mod view;
 

@@ -117,6 +117,10 @@ pub struct RemoteChange {
     #[serde(default)]
     pub reason: Option<String>,
     pub by: String,
+    /// With [`RemoteStatus::Event`]: the event another point recorded on a case this point
+    /// holds or held (`counter_core::case::CaseEvent` as JSON).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<serde_json::Value>,
 }
 
 /// What the central office decided.
@@ -129,6 +133,9 @@ pub enum RemoteStatus {
     Completed,
     /// 退回, with a reason.
     Returned,
+    /// Another point's hand-over, receipt, hand-back or rating of a case this point is part
+    /// of (it accepted it, holds its paper, or is named on a hand-over sheet).
+    Event,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

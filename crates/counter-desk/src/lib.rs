@@ -21,6 +21,10 @@ use counter_store::{
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+mod assisted;
+pub use assisted::{ReceiptNote, SheetDetail, TRANSIT_DAYS};
+use counter_core::custody::Scope;
+
 /// Where the workstation keeps its files.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -85,6 +89,9 @@ pub struct Opened {
     pub case: CaseView,
     /// Open cases of the same applicant and item at this point (重复受理提醒).
     pub duplicates: Vec<String>,
+    /// What this point may do with the item (a D/E point: accept on the applicant's
+    /// behalf, or send the applicant elsewhere).
+    pub scope: Scope,
 }
 
 /// The live check of an ID number while it is typed.
@@ -117,6 +124,9 @@ pub struct LedgerFilter {
     pub case_no: Option<String>,
     pub overdue: bool,
     pub due_within: Option<u32>,
+    /// Only cases whose paper this point holds now.
+    #[serde(default)]
+    pub held: bool,
 }
 
 /// One case with its history, for the case view.
@@ -126,6 +136,7 @@ pub struct CaseDetail {
     pub events: Vec<StoredEvent>,
     /// The documents this case can print now (`receipt`, `notice`, …).
     pub documents: Vec<String>,
+    pub scope: Scope,
 }
 
 pub struct Workstation {
@@ -182,6 +193,8 @@ impl Workstation {
             Err(_) => Office::default(),
         };
         let store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
+        // Once enrolled, the central registration names the point, its level and office.
+        let office = store.registered_office(office).map_err(store_err)?;
         // Newer editions received from the central server replace the built-in ones.
         let synced = store.snapshots().map_err(store_err)?;
         let overrides: Vec<(String, String)> = synced
@@ -426,6 +439,7 @@ impl Workstation {
             )
             .map_err(store_err)?;
         Ok(Opened {
+            scope: self.scope_of(&opened.case)?,
             case: self.view(&opened.case)?,
             duplicates: opened.duplicates,
         })
@@ -504,11 +518,20 @@ impl Workstation {
     }
 
     pub fn accept(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
+        self.check_scope(case_no)?;
         self.change(case_no, |c, cat, cal, t| c.accept(cat, cal, t))
     }
 
+    /// 一次性告知: what is missing — or, for an item this point may not accept, where to go
+    /// and everything to bring.
     pub fn notify(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, cat, _, t| c.notify(cat, t))
+        let case = self.store.case(case_no.trim()).map_err(store_err)?;
+        match self.scope_of(&case)? {
+            Scope::Elsewhere { office } => {
+                self.change(case_no, |c, cat, _, t| c.notify_elsewhere(cat, &office, t))
+            }
+            _ => self.change(case_no, |c, cat, _, t| c.notify(cat, t)),
+        }
     }
 
     pub fn refuse(
@@ -523,6 +546,9 @@ impl Workstation {
     }
 
     pub fn complete(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
+        if self.store.case(case_no.trim()).map_err(store_err)?.state == CaseState::Draft {
+            self.check_scope(case_no)?;
+        }
         self.change(case_no, |c, cat, cal, t| c.complete(cat, cal, t))
     }
 
@@ -575,6 +601,7 @@ impl Workstation {
             documents.push("completion".into());
         }
         Ok(CaseDetail {
+            scope: self.scope_of(&case)?,
             case: self.view(&case)?,
             events,
             documents,
@@ -610,6 +637,7 @@ impl Workstation {
             case_no: nonempty(f.case_no),
             overdue: f.overdue,
             due_by: f.due_within.map(|d| today + Days::new(u64::from(d))),
+            held_by: f.held.then(|| self.office.point.clone()),
             limit: Some(500),
             ..Default::default()
         };
@@ -624,14 +652,22 @@ impl Workstation {
         let catalog = self.catalog_of(&case.catalog)?;
         let pdf = counter_docs::render(k, &case, catalog, &self.office, now())
             .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
+        self.keep_and_preview(&case.case_no, kind, k.title(), &pdf)
+    }
+
+    /// Keeps a document's PDF for (re)printing and renders its pages for the preview.
+    fn keep_and_preview(
+        &self,
+        number: &str,
+        kind: &str,
+        title: &str,
+        pdf: &[u8],
+    ) -> Result<Preview, ApiError> {
         std::fs::create_dir_all(&self.paths.documents)
             .map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
-        let path = self
-            .paths
-            .documents
-            .join(format!("{}-{kind}.pdf", case.case_no));
-        std::fs::write(&path, &pdf).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
-        let pages = counter_docs::preview(&pdf, 60)
+        let path = self.paths.documents.join(format!("{number}-{kind}.pdf"));
+        std::fs::write(&path, pdf).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
+        let pages = counter_docs::preview(pdf, 60)
             .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?
             .into_iter()
             .map(|png| {
@@ -642,8 +678,8 @@ impl Workstation {
             })
             .collect();
         Ok(Preview {
-            title: k.title().into(),
-            case_no: case.case_no,
+            title: title.into(),
+            case_no: number.into(),
             kind: kind.into(),
             pages,
             path: path.display().to_string(),
@@ -654,7 +690,10 @@ impl Workstation {
     /// Prints a document made by [`Workstation::document`] on the office's printer.
     pub fn print(&self, case_no: &str, kind: &str) -> Result<String, ApiError> {
         self.clerk()?;
-        doc_kind(kind)?;
+        // A hand-over sheet is printed by its sheet number.
+        if kind != "handover" {
+            doc_kind(kind)?;
+        }
         let path = self
             .paths
             .documents

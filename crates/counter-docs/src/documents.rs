@@ -338,13 +338,17 @@ pub fn render(
             f.push(("告知时间", time(notice.at)));
             l.fields(&f, 10.5);
             l.gap(2.0);
-            l.body(
-                &format!(
+            let intro = match &notice.apply_to {
+                Some(to) => format!(
+                    "您申请办理的“{}”事项，本网点不能代为受理，请到{to}办理。现一次性告知您办理时需要携带的全部材料如下：",
+                    case.item_name
+                ),
+                None => format!(
                     "您申请办理的“{}”事项，经审查，申请材料尚不齐全。现一次性告知您需要补齐的全部材料如下：",
                     case.item_name
                 ),
-                10.5,
-            );
+            };
+            l.body(&intro, 10.5);
             l.gap(1.0);
             let rows: Vec<Vec<String>> = notice
                 .missing
@@ -366,7 +370,11 @@ pub fn render(
                         width: 14.0,
                     },
                     Column {
-                        header: "需补齐的材料",
+                        header: if notice.apply_to.is_some() {
+                            "需携带的材料"
+                        } else {
+                            "需补齐的材料"
+                        },
                         width: 88.0,
                     },
                     Column {
@@ -382,20 +390,35 @@ pub fn render(
                     .iter()
                     .any(|c| c == "线上办" || c.starts_with("线上"))
             });
-            l.body(
-                &format!(
-                    "补齐方式：请携带上述材料到{}（{}）窗口补交{}；补交时请出示本告知书或告知办件编号 {}。",
-                    office.name,
-                    office.address,
-                    if online { "，也可通过线上渠道提交" } else { "" },
-                    case.case_no
-                ),
-                10.5,
-            );
-            l.body(
-                "上述材料补齐后，即予受理。本告知书所列为本事项需要补齐的全部材料，此后不再要求您补充本告知书未列明的材料。",
-                10.5,
-            );
+            if let Some(to) = &notice.apply_to {
+                l.body(
+                    &format!(
+                        "办理地点：{to}。请携带上述材料前往办理{}；可出示本告知书。",
+                        if online {
+                            "，也可通过线上渠道申请"
+                        } else {
+                            ""
+                        },
+                    ),
+                    10.5,
+                );
+                l.body("本告知书依据办事指南列明本事项需要的全部材料。", 10.5);
+            } else {
+                l.body(
+                    &format!(
+                        "补齐方式：请携带上述材料到{}（{}）窗口补交{}；补交时请出示本告知书或告知办件编号 {}。",
+                        office.name,
+                        office.address,
+                        if online { "，也可通过线上渠道提交" } else { "" },
+                        case.case_no
+                    ),
+                    10.5,
+                );
+                l.body(
+                    "上述材料补齐后，即予受理。本告知书所列为本事项需要补齐的全部材料，此后不再要求您补充本告知书未列明的材料。",
+                    10.5,
+                );
+            }
             l.gap(2.0);
             l.fields(&office_fields(office, case), 10.0);
             signatures(&mut l, "申请人（代理人）签收");

@@ -83,11 +83,13 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_flags.sql"),
     include_str!("../migrations/0003_snapshots.sql"),
+    include_str!("../migrations/0004_custody.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
     include_str!("../migrations/pg/0002_flags.sql"),
     include_str!("../migrations/pg/0003_snapshots.sql"),
+    include_str!("../migrations/pg/0004_custody.sql"),
 ];
 
 impl Db {

@@ -78,6 +78,13 @@ impl Central {
         if point.trim().is_empty() || !point.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ServerFailure::Input(format!("网点代码“{point}”无效")));
         }
+        if let Some(l) = level {
+            if !matches!(l, "A" | "B" | "C" | "D" | "E") {
+                return Err(ServerFailure::Input(format!(
+                    "办理层级“{l}”无效，应为 A（省）、B（设区市）、C（县）、D（乡镇）或 E（村）"
+                )));
+            }
+        }
         let code = random_token(6);
         self.tx(|t| {
             t.exec(
@@ -194,7 +201,7 @@ impl Central {
                     gap = true;
                     break;
                 }
-                let reason = check_event(point, e);
+                let reason = check_event(t, point, e)?;
                 t.exec(
                     "INSERT INTO events (device, seq, id, case_no, kind, body, rejected)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
@@ -214,7 +221,10 @@ impl Central {
                         case_no: e.case_no.clone(),
                         reason: r,
                     }),
-                    None => track_case(t, point, e)?,
+                    None => {
+                        track_case(t, point, e)?;
+                        share_event(t, point, e)?;
+                    }
                 }
                 last = e.seq;
             }
@@ -233,7 +243,7 @@ impl Central {
     pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
         self.tx(|t| {
             let rows = t.rows(
-                "SELECT seq, case_no, status, reason, by FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                "SELECT seq, case_no, status, reason, by, body FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
                 &[point.into(), after.into(), i64::from(limit).into()],
             )?;
             let mut changes = Vec::new();
@@ -242,6 +252,7 @@ impl Central {
                 let status = match r[2].text().as_deref() {
                     Some("in_review") => RemoteStatus::InReview,
                     Some("returned") => RemoteStatus::Returned,
+                    Some("event") => RemoteStatus::Event,
                     _ => RemoteStatus::Completed,
                 };
                 cursor = r[0].int();
@@ -251,6 +262,7 @@ impl Central {
                     status,
                     reason: r[3].text(),
                     by: r[4].text().unwrap_or_default(),
+                    event: r[5].text().and_then(|b| serde_json::from_str(&b).ok()),
                 });
             }
             Ok(Changes { changes, cursor })
@@ -269,25 +281,31 @@ impl Central {
             return Err(ServerFailure::Input("退回需要写明理由".into()));
         }
         self.tx(|t| {
-            if t.is_pg() {
-                // Sequence values are taken at insert; serializing the inserts makes commit
-                // order equal sequence order, so a pull cursor never skips a late commit.
-                t.exec("LOCK TABLE changes IN EXCLUSIVE MODE", &[])?;
+            if t.row(
+                "SELECT point FROM cases WHERE case_no = ?1",
+                &[case_no.into()],
+            )?
+            .is_none()
+            {
+                return Err(ServerFailure::NotFound(case_no.into()));
             }
-            let point = t
-                .row("SELECT point FROM cases WHERE case_no = ?1", &[case_no.into()])?
-                .and_then(|r| r[0].text())
-                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
             let s = match status {
                 RemoteStatus::InReview => "in_review",
                 RemoteStatus::Completed => "completed",
                 RemoteStatus::Returned => "returned",
+                RemoteStatus::Event => {
+                    return Err(ServerFailure::Input("中心只能审核、退回或办结".into()))
+                }
             };
+            // Every point that is part of the case learns the decision: the one that accepted
+            // it, and any that holds its paper.
+            for point in case_points(t, case_no)? {
+                add_change(t, &point, case_no, s, reason, by, None)?;
+            }
             t.exec(
-                "INSERT INTO changes (point, case_no, status, reason, by) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[point.into(), case_no.into(), s.into(), reason.into(), by.into()],
+                "UPDATE cases SET state = ?2 WHERE case_no = ?1",
+                &[case_no.into(), s.into()],
             )?;
-            t.exec("UPDATE cases SET state = ?2 WHERE case_no = ?1", &[case_no.into(), s.into()])?;
             Ok(())
         })
     }
@@ -454,16 +472,106 @@ fn signing_key(t: &mut dyn Exec) -> Result<SigningKey, ServerFailure> {
     Ok(key)
 }
 
-/// Why an event cannot be accepted, if it cannot.
-fn check_event(point: &str, e: &counter_core::proto::WireEvent) -> Option<String> {
-    if !e.case_no.starts_with(&format!("{point}-")) {
-        return Some(format!("办件 {} 不属于网点 {point}", e.case_no));
+/// Events a point may record on a case it did not accept, once the case was handed to it,
+/// and that the other points of the case receive.
+const SHARED: &[&str] = &[
+    "handed_over",
+    "handover_received",
+    "handed_back",
+    "rated",
+    "follow_up_replied",
+];
+
+/// The points that are part of a case, in a stable order.
+fn case_points(t: &mut dyn Exec, case_no: &str) -> Result<Vec<String>, ServerFailure> {
+    Ok(t.rows(
+        "SELECT point FROM case_points WHERE case_no = ?1 ORDER BY point",
+        &[case_no.into()],
+    )?
+    .into_iter()
+    .filter_map(|r| r[0].text())
+    .collect())
+}
+
+/// Queues a change for `point`.
+fn add_change(
+    t: &mut dyn Exec,
+    point: &str,
+    case_no: &str,
+    status: &str,
+    reason: Option<&str>,
+    by: &str,
+    body: Option<String>,
+) -> Result<(), ServerFailure> {
+    if t.is_pg() {
+        // Sequence values are taken at insert; serializing the inserts makes commit order
+        // equal sequence order, so a pull cursor never skips a late commit.
+        t.exec("LOCK TABLE changes IN EXCLUSIVE MODE", &[])?;
     }
-    match serde_json::from_value::<CaseEvent>(e.body.clone()) {
+    t.exec(
+        "INSERT INTO changes (point, case_no, status, reason, by, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        &[point.into(), case_no.into(), status.into(), reason.into(), by.into(), body.into()],
+    )?;
+    Ok(())
+}
+
+/// Why an event cannot be accepted, if it cannot.
+fn check_event(
+    t: &mut dyn Exec,
+    point: &str,
+    e: &counter_core::proto::WireEvent,
+) -> Result<Option<String>, ServerFailure> {
+    let own = e.case_no.starts_with(&format!("{point}-"));
+    let shared =
+        SHARED.contains(&e.kind.as_str()) && case_points(t, &e.case_no)?.iter().any(|p| p == point);
+    if !own && !shared {
+        return Ok(Some(format!("办件 {} 不属于网点 {point}", e.case_no)));
+    }
+    Ok(match serde_json::from_value::<CaseEvent>(e.body.clone()) {
         Ok(ev) if ev.change.kind() == e.kind => None,
         Ok(ev) => Some(format!("事件类型不符：{} ≠ {}", e.kind, ev.change.kind())),
         Err(err) => Some(format!("事件内容无法识别：{err}")),
+    })
+}
+
+/// Passes a hand-over, receipt, hand-back or rating on to the other points of the case; a
+/// hand-over makes its receiving office one of them.
+fn share_event(
+    t: &mut dyn Exec,
+    point: &str,
+    e: &counter_core::proto::WireEvent,
+) -> Result<(), ServerFailure> {
+    if !SHARED.contains(&e.kind.as_str()) {
+        return Ok(());
     }
+    if e.kind == "handed_over" {
+        if let Some(to) = e.body.get("to").and_then(|v| v.as_str()) {
+            t.exec(
+                "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                &[e.case_no.as_str().into(), to.into()],
+            )?;
+        }
+    }
+    let by = e
+        .body
+        .get("clerk")
+        .and_then(|v| v.as_str())
+        .map_or_else(|| point.to_string(), |c| format!("{point} {c}"));
+    let body = e.body.to_string();
+    for other in case_points(t, &e.case_no)? {
+        if other != point {
+            add_change(
+                t,
+                &other,
+                &e.case_no,
+                "event",
+                None,
+                &by,
+                Some(body.clone()),
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn track_case(
@@ -471,6 +579,9 @@ fn track_case(
     point: &str,
     e: &counter_core::proto::WireEvent,
 ) -> Result<(), ServerFailure> {
+    if SHARED.contains(&e.kind.as_str()) {
+        return Ok(());
+    }
     if e.kind != "opened" {
         t.exec(
             "UPDATE cases SET state = ?2 WHERE case_no = ?1",
@@ -494,6 +605,10 @@ fn track_case(
             item.into(),
             id.clone().into(),
         ],
+    )?;
+    t.exec(
+        "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        &[e.case_no.as_str().into(), point.into()],
     )?;
     // The same applicant and item open at another point: flag for review, never merge.
     t.exec(

@@ -24,6 +24,10 @@ pub struct LedgerQuery {
     pub overdue: bool,
     /// Open cases due from today up to this date.
     pub due_by: Option<NaiveDate>,
+    /// Cases whose paper this point holds now (not in transit, not handed back).
+    pub held_by: Option<String>,
+    /// Cases with a 差评 awaiting the supervisor's reply.
+    pub follow_ups: bool,
     pub limit: Option<u32>,
 }
 
@@ -42,6 +46,10 @@ pub struct LedgerRow {
     pub due: Option<String>,
     pub provisional: bool,
     pub overdue: bool,
+    /// The point holding the paper, when one does.
+    pub holder: Option<String>,
+    /// Due date of a 差评's follow-up not yet answered.
+    pub follow_up_due: Option<String>,
 }
 
 const WAITING: &str = "('accepted', 'in_review', 'returned')";
@@ -50,7 +58,7 @@ impl Store {
     pub fn ledger(&self, q: &LedgerQuery, today: NaiveDate) -> Result<Vec<LedgerRow>, StoreError> {
         let mut sql = String::from(
             "SELECT case_no, opened_on, item, item_name, state, clerk, id_masked, due_on,
-                    provisional, body FROM cases WHERE 1 = 1",
+                    provisional, body, holder, follow_up_due FROM cases WHERE 1 = 1",
         );
         let mut args: Vec<Value> = Vec::new();
         let mut cond = |sql_part: &str, v: Value| {
@@ -94,6 +102,12 @@ impl Store {
             );
             cond(" AND due_on <= ?", Value::Text(date_text(by)));
         }
+        if let Some(p) = &q.held_by {
+            cond(" AND holder = ?", Value::Text(p.trim().into()));
+        }
+        if q.follow_ups {
+            sql.push_str(" AND follow_up_due IS NOT NULL");
+        }
         sql.push_str(" ORDER BY opened_on DESC, case_no DESC");
         if let Some(l) = q.limit {
             sql.push_str(&format!(" LIMIT {l}"));
@@ -111,6 +125,8 @@ impl Store {
                 r.get::<_, Option<String>>(7)?,
                 r.get::<_, bool>(8)?,
                 r.get::<_, Vec<u8>>(9)?,
+                r.get::<_, Option<String>>(10)?,
+                r.get::<_, Option<String>>(11)?,
             ))
         })?;
         let today_text = date_text(today);
@@ -127,6 +143,8 @@ impl Store {
                 due,
                 provisional,
                 body,
+                holder,
+                follow_up_due,
             ) = row?;
             let case: Case = serde_json::from_slice(&self.cipher().open(&body, &case_no)?)?;
             let state = CaseState::parse(&state).unwrap_or(case.state);
@@ -147,6 +165,8 @@ impl Store {
                 due,
                 provisional,
                 overdue,
+                holder,
+                follow_up_due,
             });
         }
         Ok(out)

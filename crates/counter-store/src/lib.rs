@@ -7,6 +7,7 @@
 
 mod accounts;
 mod crypt;
+mod custody;
 mod ledger;
 mod sync;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 pub use accounts::{Clerk, Role, SignInError, FREE_TRIES};
 pub use crypt::{Cipher, Key};
+pub use custody::{SheetRow, SheetSent};
 pub use ledger::{LedgerQuery, LedgerRow};
 pub use sync::{SyncLink, SyncState};
 
@@ -30,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_clerks.sql"),
     include_str!("../migrations/0003_sync.sql"),
     include_str!("../migrations/0004_snapshots.sql"),
+    include_str!("../migrations/0005_custody.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.
@@ -269,25 +272,7 @@ impl Store {
             }
             d
         };
-        tx.execute(
-            "INSERT INTO cases (case_no, point, clerk, catalog, item, item_name, bundle, state,
-                                opened_on, id_hash, id_masked, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            params![
-                case.case_no,
-                case.point,
-                case.clerk,
-                case.catalog,
-                case.item,
-                case.item_name,
-                case.bundle,
-                case.state.as_str(),
-                day,
-                hash,
-                mask_id(case.applicant.id_number()),
-                self.cipher.seal(&serde_json::to_vec(&case)?, &case.case_no),
-            ],
-        )?;
+        custody::insert_case(&tx, &self.cipher, &case)?;
         append_events(&tx, &self.cipher, &case.case_no, &[event])?;
         tx.commit()?;
         tracing::info!(
@@ -433,7 +418,8 @@ pub(crate) fn write_case(
     case: &Case,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE cases SET state = ?2, due_on = ?3, provisional = ?4, body = ?5
+        "UPDATE cases SET state = ?2, due_on = ?3, provisional = ?4, body = ?5, holder = ?6,
+                          follow_up_due = ?7
          WHERE case_no = ?1",
         params![
             case.case_no,
@@ -441,6 +427,8 @@ pub(crate) fn write_case(
             case.due().map(date_text),
             case.acceptance.as_ref().is_some_and(|a| a.provisional),
             cipher.seal(&serde_json::to_vec(case)?, &case.case_no),
+            case.held_by(),
+            case.follow_up_due().map(date_text),
         ],
     )?;
     Ok(())
@@ -473,7 +461,9 @@ fn append_events(
     append(conn, cipher, case_no, events, true)
 }
 
-/// Appends events; `outbox` false for changes that came from the central server.
+/// Appends events; `outbox` false for changes that came from elsewhere (the central server,
+/// another point): those are kept for the audit trail but get no push sequence number, so
+/// the device's own sequence stays gap-free.
 pub(crate) fn append(
     conn: &Connection,
     cipher: &Cipher,
@@ -483,13 +473,15 @@ pub(crate) fn append(
 ) -> Result<(), StoreError> {
     for e in events {
         conn.execute(
-            "INSERT INTO events (id, case_no, kind, at, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO events (id, case_no, kind, at, body, wire_seq) VALUES (?1, ?2, ?3, ?4, ?5,
+               CASE WHEN ?6 THEN (SELECT coalesce(max(wire_seq), 0) + 1 FROM events) END)",
             params![
                 uuid::Uuid::now_v7().to_string(),
                 case_no,
                 e.change.kind(),
                 e.at.format("%Y-%m-%dT%H:%M:%S").to_string(),
                 cipher.seal(&serde_json::to_vec(e)?, case_no),
+                outbox,
             ],
         )?;
         if outbox {

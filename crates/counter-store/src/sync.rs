@@ -47,6 +47,51 @@ impl Store {
         Ok(())
     }
 
+    /// The point's registration on the central server: its level (A–E) and office name.
+    pub fn set_registration(
+        &mut self,
+        level: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn_mut().execute(
+            "UPDATE sync_state SET level = ?1, office_name = ?2 WHERE id = 1",
+            params![level, name],
+        )?;
+        Ok(())
+    }
+
+    /// The office settings with what the central registration says of this point (its code,
+    /// level and name), which wins over local settings once the device is enrolled.
+    pub fn registered_office(
+        &self,
+        mut office: counter_core::office::Office,
+    ) -> Result<counter_core::office::Office, StoreError> {
+        if let Some(link) = self.sync_link()? {
+            office.point = link.point;
+        }
+        let (level, name) = self.registration()?;
+        if let Some(l) = level.and_then(|l| serde_json::from_value(serde_json::json!(l)).ok()) {
+            office.level = Some(l);
+        }
+        if let Some(n) = name.filter(|n| !n.trim().is_empty()) {
+            office.name = n;
+        }
+        Ok(office)
+    }
+
+    /// (level, office name) from the central registration, when enrolled.
+    pub fn registration(&self) -> Result<(Option<String>, Option<String>), StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT level, office_name FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or((None, None)))
+    }
+
     /// The central signing key (hex) that catalogs and calendars must be signed with.
     pub fn set_server_key(&mut self, key: &str) -> Result<(), StoreError> {
         self.conn_mut()
@@ -160,8 +205,8 @@ impl Store {
     /// The oldest `limit` events not yet acknowledged, in sequence order.
     pub fn outbox_batch(&self, limit: u32) -> Result<Vec<WireEvent>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT e.seq, e.id, e.case_no, e.kind, e.body FROM outbox o JOIN events e ON e.seq = o.seq
-             ORDER BY o.seq LIMIT ?1",
+            "SELECT e.wire_seq, e.id, e.case_no, e.kind, e.body FROM outbox o JOIN events e ON e.seq = o.seq
+             ORDER BY e.wire_seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
             Ok((
@@ -191,7 +236,11 @@ impl Store {
     pub fn ack_outbox(&mut self, through: i64) -> Result<usize, StoreError> {
         Ok(self
             .conn_mut()
-            .execute("DELETE FROM outbox WHERE seq <= ?1", [through])?)
+            .execute(
+                "DELETE FROM outbox WHERE seq IN
+                   (SELECT o.seq FROM outbox o JOIN events e ON e.seq = o.seq WHERE e.wire_seq <= ?1)",
+                [through],
+            )?)
     }
 
     /// Applies the central office's changes and the new cursor in one transaction. A change
@@ -208,6 +257,10 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut applied = 0;
         for ch in changes {
+            if ch.status == RemoteStatus::Event {
+                applied += usize::from(apply_shared(&tx, &cipher, ch)?);
+                continue;
+            }
             let Ok(mut case) = load_case(&tx, &cipher, &ch.case_no) else {
                 tracing::warn!(case_no = %ch.case_no, "change for a case unknown here");
                 continue;
@@ -227,6 +280,51 @@ impl Store {
         tx.commit()?;
         Ok(applied)
     }
+}
+
+/// Applies another point's event on a case: a case handed over to this point arrives with
+/// its record; anything already applied, or for a case unknown here, is skipped.
+fn apply_shared(
+    tx: &rusqlite::Connection,
+    cipher: &crate::Cipher,
+    ch: &RemoteChange,
+) -> Result<bool, StoreError> {
+    let Some(ev) = ch
+        .event
+        .as_ref()
+        .and_then(|v| serde_json::from_value::<CaseEvent>(v.clone()).ok())
+    else {
+        tracing::warn!(case_no = %ch.case_no, "shared change without a readable event");
+        return Ok(false);
+    };
+    let mut arrived = false;
+    let mut case = match load_case(tx, cipher, &ch.case_no) {
+        Ok(c) => c,
+        Err(StoreError::NotFound(_)) => match &ev.change {
+            Change::HandedOver { case: Some(c), .. } if c.case_no == ch.case_no => {
+                crate::custody::insert_case(tx, cipher, c)?;
+                arrived = true;
+                (**c).clone()
+            }
+            _ => {
+                tracing::warn!(case_no = %ch.case_no, "shared event for a case unknown here");
+                return Ok(false);
+            }
+        },
+        Err(e) => return Err(e),
+    };
+    crate::custody::note_sheet(tx, &ev)?;
+    let changed = case.apply_shared(&ev);
+    // The snapshot is kept once, in the case itself, not again in the audit trail.
+    let mut kept = ev;
+    if let Change::HandedOver { case: snap, .. } = &mut kept.change {
+        *snap = None;
+    }
+    if changed || arrived {
+        write_case(tx, cipher, &case)?;
+        append(tx, cipher, &ch.case_no, std::slice::from_ref(&kept), false)?;
+    }
+    Ok(changed || arrived)
 }
 
 /// The local events that mirror a central decision; empty when it does not apply.

@@ -160,6 +160,7 @@ pub fn enroll(
     )?;
     store.set_enrollment(server, &r.device_id, &r.key, &r.point)?;
     store.set_server_key(&r.public_key)?;
+    store.set_registration(r.level.as_deref(), r.name.as_deref())?;
     Ok(r)
 }
 

@@ -3,10 +3,13 @@ import type { Acceptance } from "./Acceptance";
 import type { Applicant } from "./Applicant";
 import type { CaseState } from "./CaseState";
 import type { ChecklistEntry } from "./ChecklistEntry";
+import type { CustodyStep } from "./CustodyStep";
+import type { Holder } from "./Holder";
 import type { MaterialLine } from "./MaterialLine";
 import type { Notice } from "./Notice";
 import type { Omission } from "./Omission";
 import type { Person } from "./Person";
+import type { Rating } from "./Rating";
 import type { Refusal } from "./Refusal";
 import type { Situation } from "./Situation";
 
@@ -27,8 +30,20 @@ unanswered: Array<string>,
  * The answers the rules work with: the clerk's, plus the ordinary answer (否/无/一般) of
  * a question not yet answered — so the screen can show what is assumed.
  */
-answers_in_effect: { [key in string]: string }, due: string | null, time_limit_text: string, case_no: string, catalog: string, edition: string, item: string, item_name: string, bundle: string | null, applicant: Applicant, agent: Person | null, point: string, clerk: string, opened_at: string, state: CaseState, answers: { [key in string]: string }, checklist: Array<ChecklistEntry>, notice: Notice | null, refusal: Refusal | null, acceptance: Acceptance | null, completed_at: string | null, omissions: Array<Omission>, 
+answers_in_effect: { [key in string]: string }, due: string | null, time_limit_text: string, 
+/**
+ * Where the paper is now (None before acceptance).
+ */
+holder: Holder | null, 
+/**
+ * The latest rating.
+ */
+rating: Rating | null, case_no: string, catalog: string, edition: string, item: string, item_name: string, bundle: string | null, applicant: Applicant, agent: Person | null, point: string, clerk: string, opened_at: string, state: CaseState, answers: { [key in string]: string }, checklist: Array<ChecklistEntry>, notice: Notice | null, refusal: Refusal | null, acceptance: Acceptance | null, completed_at: string | null, omissions: Array<Omission>, 
 /**
  * Reason of the last return, withdrawal or termination.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * Where the paper went after acceptance, step by step.
+ */
+custody: Array<CustodyStep>, ratings: Array<Rating>, };

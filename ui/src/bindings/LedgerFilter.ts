@@ -3,4 +3,8 @@
 /**
  * The ledger's filters as the screen sends them (dates as YYYY-MM-DD).
  */
-export type LedgerFilter = { date: string | null, state: string | null, item: string | null, clerk: string | null, id_number: string | null, case_no: string | null, overdue: boolean, due_within: number | null, };
+export type LedgerFilter = { date: string | null, state: string | null, item: string | null, clerk: string | null, id_number: string | null, case_no: string | null, overdue: boolean, due_within: number | null, 
+/**
+ * Only cases whose paper this point holds now.
+ */
+held: boolean, };

@@ -4,4 +4,9 @@ import type { RequiredMaterial } from "./RequiredMaterial";
 /**
  * The one-time notice as given: exactly the materials that were missing.
  */
-export type Notice = { at: string, missing: Array<RequiredMaterial>, };
+export type Notice = { at: string, missing: Array<RequiredMaterial>, 
+/**
+ * Set when this point may not accept the item: the office the applicant goes to, with
+ * everything the item needs.
+ */
+apply_to: string | null, };

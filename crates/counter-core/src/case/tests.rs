@@ -88,7 +88,8 @@ fn inpatient_claim_notice_lists_exactly_the_fourth_material_then_resume_and_acce
     assert_eq!(
         evs[0].change,
         Change::Notified {
-            missing: vec!["m4".into()]
+            missing: vec!["m4".into()],
+            apply_to: None
         }
     );
     let notice = c.notice.clone().unwrap();

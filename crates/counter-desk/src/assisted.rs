@@ -1,0 +1,194 @@
+//! Assisted service at the workstation: what this point may accept, hand-over sheets (create
+//! from the held paper, receive by scanning the sheet's QR code), hand-back, ratings and the
+//! supervisor's follow-ups.
+
+use counter_core::case::CaseView;
+use counter_core::custody::{scope, transit_overdue, Scope};
+use counter_core::rating::RatingChannel;
+use counter_store::{LedgerQuery, LedgerRow, SheetRow};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{err, now, store_err, ApiError, ApiErrorCode, Preview, Workstation};
+
+/// A hand-over sheet with its cases, for the receive screen (what to check the paper against).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SheetDetail {
+    pub sheet: SheetRow,
+    pub cases: Vec<CaseView>,
+    /// Cases on the sheet not yet synced to this workstation.
+    pub missing_cases: Vec<String>,
+    /// Not received this many working days after it was sent (see `TRANSIT_DAYS`).
+    pub overdue: bool,
+}
+
+/// A material noted at receipt: not there (缺失) or damaged (破损).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ReceiptNote {
+    pub case_no: String,
+    pub key: String,
+    pub note: String,
+}
+
+/// Working days after which a sheet not yet received is shown as overdue.
+pub const TRANSIT_DAYS: u32 = 3;
+
+impl Workstation {
+    /// What this point may do with a case's item.
+    pub fn scope_of(&self, case: &counter_core::case::Case) -> Result<Scope, ApiError> {
+        Ok(scope(
+            self.catalog_of(&case.catalog)?,
+            self.office.level,
+            &case.item,
+        ))
+    }
+
+    /// Refuses to accept on the applicant's behalf what this point's level may not take.
+    pub(crate) fn check_scope(&self, case_no: &str) -> Result<(), ApiError> {
+        let case = self.store.case(case_no.trim()).map_err(store_err)?;
+        if let Scope::Elsewhere { office } = self.scope_of(&case)? {
+            return Err(err(
+                ApiErrorCode::InvalidInput,
+                format!("本网点不能受理此事项，应由{office}办理。请按 F9 出具一次性告知书，告知申请人到该机构办理及需携带的材料"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// 移交: the given cases on a new sheet to `to`; returns the sheet's preview to print.
+    pub fn hand_over(&mut self, cases: Vec<String>, to: &str) -> Result<Preview, ApiError> {
+        let clerk = self.clerk()?.name.clone();
+        let point = self.office.point.clone();
+        let sent = self
+            .store
+            .hand_over(&cases, &point, to.trim(), &clerk, now())
+            .map_err(store_err)?;
+        self.sheet_document(&sent.sheet_no)
+    }
+
+    /// The 材料交接单 of a recorded sheet, kept for reprinting and rendered for preview.
+    pub fn sheet_document(&self, sheet_no: &str) -> Result<Preview, ApiError> {
+        self.clerk()?;
+        let (sheet, cases) = self.store.sheet_cases(sheet_no).map_err(store_err)?;
+        let pdf = counter_docs::handover(
+            &counter_docs::Handover {
+                number: sheet.sheet_no.clone(),
+                to_office: format!("网点 {}", sheet.to),
+                cases: &cases,
+                at: sheet.sent_at,
+                clerk: sheet.sent_by.clone(),
+            },
+            &self.office,
+        )
+        .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
+        self.keep_and_preview(&sheet.sheet_no, "handover", "材料交接单", &pdf)
+    }
+
+    /// A sheet by its number (typed, or scanned from its QR code).
+    pub fn sheet(&self, sheet_no: &str) -> Result<SheetDetail, ApiError> {
+        self.clerk()?;
+        let (sheet, cases) = self.store.sheet_cases(sheet_no).map_err(store_err)?;
+        let missing_cases = sheet
+            .cases
+            .iter()
+            .filter(|n| !cases.iter().any(|c| &c.case_no == *n))
+            .cloned()
+            .collect();
+        let overdue = sheet.received_at.is_none()
+            && transit_overdue(
+                sheet.sent_at.date(),
+                TRANSIT_DAYS,
+                &self.calendar,
+                now().date(),
+            );
+        Ok(SheetDetail {
+            cases: cases
+                .iter()
+                .map(|c| self.view(c))
+                .collect::<Result<_, _>>()?,
+            sheet,
+            missing_cases,
+            overdue,
+        })
+    }
+
+    /// 接收: confirms the sheet's paper arrived, with what was missing or damaged.
+    pub fn receive_sheet(
+        &mut self,
+        sheet_no: &str,
+        notes: Vec<ReceiptNote>,
+    ) -> Result<SheetDetail, ApiError> {
+        let clerk = self.clerk()?.name.clone();
+        let notes: Vec<(String, String, String)> = notes
+            .into_iter()
+            .map(|n| (n.case_no, n.key, n.note))
+            .collect();
+        let point = self.office.point.clone();
+        self.store
+            .receive_sheet(sheet_no, &point, &notes, &clerk, now())
+            .map_err(store_err)?;
+        self.sheet(sheet_no)
+    }
+
+    /// Sheets of this point, newest first; `pending`: not yet received.
+    pub fn sheets(&self, pending: bool) -> Result<Vec<SheetDetail>, ApiError> {
+        self.clerk()?;
+        self.store
+            .sheets(&self.office.point, pending)
+            .map_err(store_err)?
+            .iter()
+            .map(|s| self.sheet(&s.sheet_no))
+            .collect()
+    }
+
+    /// 送达: the result handed back to the applicant here.
+    pub fn hand_back(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
+        let point = self.office.point.clone();
+        let clerk = self.clerk()?.name.clone();
+        self.change(case_no, |c, _, _, t| c.hand_back(&point, &clerk, t))
+    }
+
+    /// 好差评, given on the screen (`counter`) or typed in from a paper form (`paper`).
+    pub fn rate(
+        &mut self,
+        case_no: &str,
+        score: u8,
+        channel: &str,
+        comment: Option<String>,
+    ) -> Result<CaseView, ApiError> {
+        let channel = RatingChannel::parse(channel).ok_or_else(|| {
+            err(
+                ApiErrorCode::InvalidInput,
+                format!("未知的评价渠道 {channel}"),
+            )
+        })?;
+        let clerk = self.clerk()?.name.clone();
+        self.change(case_no, |c, _, cal, t| {
+            c.rate(score, channel, comment.as_deref(), cal, &clerk, t)
+        })
+    }
+
+    /// The supervisor's reply to a 差评.
+    pub fn reply_follow_up(&mut self, case_no: &str, reply: &str) -> Result<CaseView, ApiError> {
+        self.supervisor()?;
+        let clerk = self.clerk()?.name.clone();
+        self.change(case_no, |c, _, _, t| c.reply_follow_up(reply, &clerk, t))
+    }
+
+    /// 差评 awaiting a reply, soonest due first.
+    pub fn follow_ups(&self) -> Result<Vec<LedgerRow>, ApiError> {
+        self.clerk()?;
+        let mut rows = self
+            .store
+            .ledger(
+                &LedgerQuery {
+                    follow_ups: true,
+                    ..Default::default()
+                },
+                now().date(),
+            )
+            .map_err(store_err)?;
+        rows.sort_by(|a, b| a.follow_up_due.cmp(&b.follow_up_due));
+        Ok(rows)
+    }
+}

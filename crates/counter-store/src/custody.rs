@@ -1,0 +1,306 @@
+//! Hand-over sheets (材料交接单) and where each case's paper is: sheets this point sent or
+//! that are addressed to it, and the cases of other points whose paper it holds.
+
+use chrono::NaiveDateTime;
+use counter_core::case::{Case, CaseEvent, Change};
+use counter_core::custody::PaperNote;
+use counter_core::ids::mask_id;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{append, date_text, load_case, write_case, Cipher, Store, StoreError};
+
+/// A sheet just sent: its number and its cases as they left.
+#[derive(Debug, Clone)]
+pub struct SheetSent {
+    pub sheet_no: String,
+    pub cases: Vec<Case>,
+}
+
+/// A hand-over sheet as the lists show it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SheetRow {
+    pub sheet_no: String,
+    pub from: String,
+    pub to: String,
+    #[ts(type = "string")]
+    pub sent_at: NaiveDateTime,
+    pub sent_by: String,
+    #[ts(type = "string | null")]
+    pub received_at: Option<NaiveDateTime>,
+    pub received_by: Option<String>,
+    pub cases: Vec<String>,
+    /// Addressed to this point (else sent by it).
+    pub incoming: bool,
+}
+
+fn time_text(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Keeps the sheet bookkeeping in step with a hand-over or receipt event, local or not.
+pub(crate) fn note_sheet(conn: &Connection, ev: &CaseEvent) -> Result<(), StoreError> {
+    match &ev.change {
+        Change::HandedOver {
+            sheet_no,
+            from,
+            to,
+            sheet,
+            ..
+        } => {
+            conn.execute(
+                "INSERT INTO sheets (sheet_no, from_point, to_point, sent_at, sent_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sheet_no) DO NOTHING",
+                params![sheet_no, from, to, time_text(ev.at), ev.clerk],
+            )?;
+            for (pos, c) in sheet.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO sheet_cases (sheet_no, case_no, pos) VALUES (?1, ?2, ?3)
+                     ON CONFLICT DO NOTHING",
+                    params![sheet_no, c, pos as i64],
+                )?;
+            }
+        }
+        Change::HandoverReceived { sheet_no, .. } => {
+            conn.execute(
+                "UPDATE sheets SET received_at = coalesce(received_at, ?2),
+                                   received_by = coalesce(received_by, ?3)
+                 WHERE sheet_no = ?1",
+                params![sheet_no, time_text(ev.at), ev.clerk],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Adds a case: one opened here, or one that arrived with a hand-over from another point.
+pub(crate) fn insert_case(
+    conn: &Connection,
+    cipher: &Cipher,
+    case: &Case,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO cases (case_no, point, clerk, catalog, item, item_name, bundle, state,
+                            opened_on, id_hash, id_masked, body, due_on, provisional, holder,
+                            follow_up_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        params![
+            case.case_no,
+            case.point,
+            case.clerk,
+            case.catalog,
+            case.item,
+            case.item_name,
+            case.bundle,
+            case.state.as_str(),
+            date_text(case.opened_at.date()),
+            cipher.id_hash(case.applicant.id_number()),
+            mask_id(case.applicant.id_number()),
+            cipher.seal(&serde_json::to_vec(case)?, &case.case_no),
+            case.due().map(date_text),
+            case.acceptance.as_ref().is_some_and(|a| a.provisional),
+            case.held_by(),
+            case.follow_up_due().map(date_text),
+        ],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// 移交: puts `case_nos` on a new hand-over sheet from this point to `to`, all or none.
+    pub fn hand_over(
+        &mut self,
+        case_nos: &[String],
+        from: &str,
+        to: &str,
+        clerk: &str,
+        now: NaiveDateTime,
+    ) -> Result<SheetSent, StoreError> {
+        let mut list: Vec<String> = Vec::new();
+        for c in case_nos.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+            if !list.iter().any(|l| l == c) {
+                list.push(c.to_string());
+            }
+        }
+        if list.is_empty() {
+            return Err(StoreError::Input("交接单至少要有一件办件".into()));
+        }
+        let cipher = Cipher::clone_of(self.cipher());
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let key = format!("JJ-{from}");
+        let day = date_text(now.date());
+        let seq = tx
+            .query_row(
+                "SELECT last FROM day_seq WHERE point = ?1 AND day = ?2",
+                params![key, day],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0)
+            + 1;
+        tx.execute(
+            "INSERT INTO day_seq (point, day, last) VALUES (?1, ?2, ?3)
+             ON CONFLICT (point, day) DO UPDATE SET last = excluded.last",
+            params![key, day, seq],
+        )?;
+        let sheet_no = format!("JJ-{from}-{}-{seq:02}", now.format("%Y%m%d"));
+        let mut cases = Vec::new();
+        for no in &list {
+            let mut case = load_case(&tx, &cipher, no)?;
+            let events = case.hand_over(&sheet_no, &list, from, to, clerk, now)?;
+            write_case(&tx, &cipher, &case)?;
+            append(&tx, &cipher, no, &events, true)?;
+            for e in &events {
+                note_sheet(&tx, e)?;
+            }
+            cases.push(case);
+        }
+        tx.commit()?;
+        tracing::info!(%sheet_no, to, cases = cases.len(), "hand-over sheet sent");
+        Ok(SheetSent { sheet_no, cases })
+    }
+
+    /// 接收: this point confirms the paper of sheet `sheet_no` arrived; `notes` are
+    /// (case number, material key, 缺失/破损…) for what did not arrive whole. All or none.
+    pub fn receive_sheet(
+        &mut self,
+        sheet_no: &str,
+        at_point: &str,
+        notes: &[(String, String, String)],
+        clerk: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<Case>, StoreError> {
+        let sheet = self.sheet(sheet_no)?;
+        if sheet.to != at_point {
+            return Err(StoreError::Input(format!(
+                "交接单 {} 是交给 {} 的，不是本网点 {at_point}",
+                sheet.sheet_no, sheet.to
+            )));
+        }
+        if let Some(at) = &sheet.received_at {
+            return Err(StoreError::Input(format!(
+                "交接单 {} 已于 {} 接收",
+                sheet.sheet_no,
+                at.format("%Y-%m-%d %H:%M")
+            )));
+        }
+        for (c, _, _) in notes {
+            if !sheet.cases.contains(c) {
+                return Err(StoreError::Input(format!(
+                    "办件 {c} 不在交接单 {} 上",
+                    sheet.sheet_no
+                )));
+            }
+        }
+        let cipher = Cipher::clone_of(self.cipher());
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::new();
+        for no in &sheet.cases {
+            let mut case = load_case(&tx, &cipher, no).map_err(|e| match e {
+                StoreError::NotFound(_) => StoreError::Input(format!(
+                    "交接单 {} 上的办件 {no} 尚未同步到本机，请先同步再接收",
+                    sheet.sheet_no
+                )),
+                e => e,
+            })?;
+            let mine = notes
+                .iter()
+                .filter(|(c, _, _)| c == no)
+                .map(|(_, key, note)| PaperNote {
+                    key: key.clone(),
+                    name: case
+                        .checklist
+                        .iter()
+                        .find(|e| e.material.key == *key)
+                        .map(|e| e.material.name.clone())
+                        .unwrap_or_default(),
+                    note: note.clone(),
+                })
+                .collect();
+            let events = case.receive(&sheet.sheet_no, at_point, mine, clerk, now)?;
+            write_case(&tx, &cipher, &case)?;
+            append(&tx, &cipher, no, &events, true)?;
+            for e in &events {
+                note_sheet(&tx, e)?;
+            }
+            out.push(case);
+        }
+        tx.commit()?;
+        tracing::info!(sheet_no = %sheet.sheet_no, cases = out.len(), "hand-over sheet received");
+        Ok(out)
+    }
+
+    /// One sheet, by its number (as typed or scanned).
+    pub fn sheet(&self, sheet_no: &str) -> Result<SheetRow, StoreError> {
+        self.sheet_rows("WHERE s.sheet_no = ?1", sheet_no.trim(), "")?
+            .pop()
+            .ok_or_else(|| {
+                StoreError::Input(format!(
+                    "未找到交接单 {}（对方移交后请先同步）",
+                    sheet_no.trim()
+                ))
+            })
+    }
+
+    /// A sheet with its cases, in sheet order (a case not yet synced here is left out).
+    pub fn sheet_cases(&self, sheet_no: &str) -> Result<(SheetRow, Vec<Case>), StoreError> {
+        let sheet = self.sheet(sheet_no)?;
+        let mut cases = Vec::new();
+        for no in &sheet.cases {
+            match self.case(no) {
+                Ok(c) => cases.push(c),
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok((sheet, cases))
+    }
+
+    /// Sheets sent by `point` or addressed to it, newest first; `pending`: not yet received.
+    pub fn sheets(&self, point: &str, pending: bool) -> Result<Vec<SheetRow>, StoreError> {
+        let filter = if pending {
+            "WHERE (s.from_point = ?1 OR s.to_point = ?1) AND s.received_at IS NULL"
+        } else {
+            "WHERE (s.from_point = ?1 OR s.to_point = ?1)"
+        };
+        self.sheet_rows(filter, point, point)
+    }
+
+    fn sheet_rows(&self, filter: &str, arg: &str, me: &str) -> Result<Vec<SheetRow>, StoreError> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT s.sheet_no, s.from_point, s.to_point, s.sent_at, s.sent_by, s.received_at,
+                    s.received_by,
+                    (SELECT group_concat(case_no, ',') FROM
+                       (SELECT case_no FROM sheet_cases c WHERE c.sheet_no = s.sheet_no ORDER BY pos))
+             FROM sheets s {filter} ORDER BY s.sent_at DESC, s.sheet_no DESC"
+        ))?;
+        let time = |r: &rusqlite::Row, i: usize| -> rusqlite::Result<Option<NaiveDateTime>> {
+            Ok(r.get::<_, Option<String>>(i)?
+                .and_then(|t| NaiveDateTime::parse_from_str(&t, "%Y-%m-%dT%H:%M:%S").ok()))
+        };
+        let rows = stmt.query_map([arg], |r| {
+            let to: String = r.get(2)?;
+            Ok(SheetRow {
+                sheet_no: r.get(0)?,
+                from: r.get(1)?,
+                incoming: to == me,
+                to,
+                sent_at: time(r, 3)?.unwrap_or_default(),
+                sent_by: r.get(4)?,
+                received_at: time(r, 5)?,
+                received_by: r.get(6)?,
+                cases: r
+                    .get::<_, Option<String>>(7)?
+                    .map(|s| s.split(',').map(str::to_string).collect())
+                    .unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
