@@ -68,10 +68,15 @@ fn artifacts() -> PathBuf {
 /// A workstation folder: office settings printing to CounterPDF, and (unless `fresh`) a clerk
 /// account 王芳 / pass123 already made, as a supervisor would have.
 fn workstation(fresh: bool) -> tempfile::TempDir {
+    workstation_as(fresh, "镇江市京口区医疗保障服务中心", "3211", "C")
+}
+
+/// A workstation of point `point` at `level`, set in its settings (never enrolled).
+fn workstation_as(fresh: bool, name: &str, point: &str, level: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("office.toml"),
-        "name = \"镇江市京口区医疗保障服务中心\"\naddress = \"学府路88号政务服务中心二楼\"\nphone = \"0511-84401234\"\ncomplaint_phone = \"12345\"\npoint = \"3211\"\nlevel = \"C\"\nprinter = \"CounterPDF\"\n",
+        format!("name = \"{name}\"\naddress = \"学府路88号政务服务中心二楼\"\nphone = \"0511-84401234\"\ncomplaint_phone = \"12345\"\npoint = \"{point}\"\nlevel = \"{level}\"\nprinter = \"CounterPDF\"\n"),
     )
     .unwrap();
     if !fresh {
@@ -239,6 +244,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 /// Waits until the element's text contains `part`.
 async fn wait_text(client: &Client, css: &str, part: &str) -> String {
     let (css, part) = (css.to_string(), part.to_string());
+    let deadline = Instant::now() + Duration::from_secs(14);
     wait_for(&format!("{css} to show {part}"), || {
         let (css, part) = (css.clone(), part.clone());
         async move {
@@ -249,6 +255,11 @@ async fn wait_text(client: &Client, css: &str, part: &str) -> String {
                 .text()
                 .await
                 .ok()?;
+            if !t.contains(&part) && Instant::now() > deadline {
+                screenshot(client, "failed.png").await;
+                let shown = texts(client, ".error, .warn, #message, #ho-message").await;
+                panic!("{css} shows {t:?}, not {part:?}; messages on screen: {shown:?}");
+            }
             t.contains(&part).then_some(t)
         }
     })
@@ -331,7 +342,14 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: std::future::Future<Output = Client>,
 {
-    let dir = workstation(fresh);
+    run_in(workstation(fresh), f).await;
+}
+
+async fn run_in<F, Fut>(dir: tempfile::TempDir, f: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Client>,
+{
     let (_driver, client) = start(dir.path()).await;
     let client = f(client).await;
     client.close().await.ok();
@@ -529,6 +547,229 @@ async fn a_bundle_answers_once_ticks_one_merged_list_and_prints_one_notice() {
         assert!(preview.text().await.unwrap().contains("一次性告知书"));
         screenshot(&client, "5-bundle-notice.png").await;
         keys.press(ESC).await;
+        client
+    })
+    .await;
+}
+
+const F2: &str = "\u{E032}";
+const F3: &str = "\u{E033}";
+const F4: &str = "\u{E034}";
+
+/// Opens the ledger row of a case (today's ledger) in the case view.
+async fn open_ledger_row(client: &Client, case_no: &str) {
+    let row = wait_for("ledger row", || async {
+        for r in client
+            .find_all(Locator::Css("#ledger tbody tr"))
+            .await
+            .ok()?
+        {
+            if r.text().await.ok()?.contains(case_no) {
+                return Some(r);
+            }
+        }
+        None
+    })
+    .await;
+    // WebKit's driver clicks cells, not rows.
+    row.find(Locator::Css("td"))
+        .await
+        .expect("cell")
+        .click()
+        .await
+        .expect("click");
+    find(client, "#detail").await;
+}
+
+async fn click(client: &Client, css: &str) {
+    find(client, css).await.click().await.expect("click");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_and_sends_others_elsewhere(
+) {
+    let dir = workstation_as(false, "京口区象山街道某村便民服务点", "E01", "E");
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        // 异地安置退休人员备案: a village point accepts it on the applicant's behalf.
+        let no = open_case(&client, &mut keys, "322036013001", "322036013001", None).await;
+        let banner = wait_text(&client, "#scope", "帮办代办").await;
+        assert!(banner.contains("乡镇(街道)医疗保障经办机构"), "{banner}");
+        keys.press("12").await;
+        wait_text(&client, "#missing", "材料已齐").await;
+        screenshot(&client, "6-assisted.png").await;
+        keys.press(F8).await;
+        find(&client, "#preview[data-kind='receipt']").await;
+        keys.press(ESC).await;
+        // The applicant rates the service on the screen: 不满意 opens a follow-up.
+        click(&client, "#rate-last").await;
+        find(&client, "#rating").await;
+        keys.press("4").await;
+        screenshot(&client, "6-rating.png").await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#message", "已记录评价：不满意").await;
+
+        // F4: the held paper goes on a hand-over sheet to the township office D01.
+        keys.press(F4).await;
+        click(&client, &format!("#ho-held li[data-case='{no}']")).await;
+        let to = find(&client, "#ho-to").await;
+        keys.type_into(&to, "D01").await;
+        click(&client, "#ho-send").await;
+        let preview = find(&client, "#preview[data-kind='handover']").await;
+        assert!(preview.text().await.unwrap().contains("材料交接单"));
+        screenshot(&client, "6-handover-sheet.png").await;
+        keys.press(ESC).await;
+        let list = wait_text(&client, "#ho-list", "对方未接收").await;
+        assert!(list.contains("JJ-E01-20250926-01"), "{list}");
+        assert!(text_of(&client, "#ho-held").await.contains("没有保管"));
+        screenshot(&client, "6-handover-list.png").await;
+
+        // 住院费用报销 is not for a village: the screen says where to go; F9 prints it.
+        keys.press(F2).await;
+        find(&client, "#search:not([disabled])").await;
+        open_case(&client, &mut keys, "zyfy", "322036066002", None).await;
+        let banner = wait_text(&client, "#scope", "不能受理").await;
+        assert!(banner.contains("县(市、区)医疗保障经办机构"), "{banner}");
+        assert!(find(&client, "#accept")
+            .await
+            .attr("disabled")
+            .await
+            .unwrap()
+            .is_some());
+        screenshot(&client, "6-elsewhere.png").await;
+        keys.press(F9).await;
+        let preview = find(&client, "#preview[data-kind='notice']").await;
+        assert!(preview.text().await.unwrap().contains("一次性告知书"));
+        screenshot(&client, "6-elsewhere-notice.png").await;
+        keys.press(ESC).await;
+        find(&client, "#search:not([disabled])").await;
+
+        // The ledger: the case's custody so far, its rating, and the follow-up list.
+        keys.press(F3).await;
+        open_ledger_row(&client, &no).await;
+        let holder = wait_text(&client, "#holder", "尚未接收").await;
+        assert!(holder.contains("D01"), "{holder}");
+        assert_eq!(
+            client
+                .find_all(Locator::Css("#custody li"))
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(text_of(&client, "#rating-shown").await.contains("不满意"));
+        assert!(text_of(&client, "#follow-ups").await.contains(&no));
+        screenshot(&client, "6-custody.png").await;
+        client
+    })
+    .await;
+}
+
+/// The township office (D01) receives a village's sheet: the sheet arrives as the sync
+/// client applies it (the same store call a pull makes), then the clerk scans its number,
+/// checks the paper, marks the missing ID copy and confirms.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
+    use counter_core::case::{Applicant, Case, Form, IdType, OpenCase, Person};
+    use counter_core::proto::{RemoteChange, RemoteStatus};
+    let dir = workstation_as(false, "京口区象山街道医保服务站", "D01", "D");
+    let set = counter_core::bundled::catalogs().unwrap();
+    let js = set.get("jiangsu-2024").unwrap();
+    let at = |h| {
+        chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+    };
+    let (mut c, _) = Case::open(
+        OpenCase {
+            case_no: "E01-20250926-0001".into(),
+            catalog: "jiangsu-2024".into(),
+            item: "322036013001".into(),
+            bundle: None,
+            applicant: Applicant::Person(Person {
+                name: "李四".into(),
+                id_type: IdType::ResidentId,
+                id_number: ID.into(),
+                phone: None,
+            }),
+            agent: None,
+            point: "E01".into(),
+            clerk: "村代办员".into(),
+            answers: Default::default(),
+        },
+        js,
+        at(8),
+    )
+    .unwrap();
+    c.tick("m1", Form::Copy, 1, Some("有效身份证件"), at(8))
+        .unwrap();
+    c.tick("m2", Form::Original, 1, Some("个人承诺书"), at(8))
+        .unwrap();
+    c.accept(js, &counter_core::bundled::calendar().unwrap(), at(8))
+        .unwrap();
+    let sheet = "JJ-E01-20250926-01";
+    let ev = c
+        .hand_over(sheet, &[c.case_no.clone()], "E01", "D01", "村代办员", at(9))
+        .unwrap();
+    let mut store = counter_store::Store::open(
+        &dir.path().join("counter.db"),
+        &dir.path().join("store.key"),
+    )
+    .unwrap();
+    store
+        .apply_remote(
+            &[RemoteChange {
+                seq: 1,
+                case_no: c.case_no.clone(),
+                status: RemoteStatus::Event,
+                reason: None,
+                by: "E01 村代办员".into(),
+                event: Some(serde_json::to_value(&ev[0]).unwrap()),
+            }],
+            1,
+        )
+        .unwrap();
+    drop(store);
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        keys.press(F4).await;
+        let list = wait_text(&client, "#ho-list", "待本网点接收").await;
+        assert!(list.contains(sheet), "{list}");
+        let scan = find(&client, "#ho-scan").await;
+        keys.type_into(&scan, sheet).await;
+        keys.press(ENTER).await;
+        let shown = wait_text(&client, "#ho-sheet", "李四").await;
+        assert!(shown.contains("E01-20250926-0001"), "{shown}");
+        // The ID copy is not in the envelope: one click marks it missing.
+        click(&client, "[data-paper='E01-20250926-0001:m1']").await;
+        wait_text(&client, "#ho-sheet", "（缺失）").await;
+        screenshot(&client, "7-receive-check.png").await;
+        click(&client, "#ho-receive").await;
+        let msg = wait_text(&client, "#ho-message", "已接收交接单").await;
+        assert!(msg.contains("1 项缺失或破损"), "{msg}");
+        wait_text(&client, "#ho-list", "已接收").await;
+        // The paper is now held here: it is offered for the return hand-over.
+        wait_text(&client, "#ho-held", "E01-20250926-0001").await;
+        screenshot(&client, "7-received.png").await;
+        keys.press(F3).await;
+        open_ledger_row(&client, "E01-20250926-0001").await;
+        let holder = wait_text(&client, "#holder", "D01").await;
+        assert!(holder.contains("保管"), "{holder}");
+        let chain = text_of(&client, "#custody").await;
+        assert!(chain.contains("接收") && chain.contains("缺失"), "{chain}");
+        screenshot(&client, "7-custody.png").await;
         client
     })
     .await;

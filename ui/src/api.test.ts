@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asApiError, isCaseNumber } from "./api";
+import { asApiError, isCaseNumber, isSheetNumber } from "./api";
 
 describe("asApiError", () => {
   it("keeps an ApiError from a command and wraps anything else in Chinese", () => {
@@ -15,5 +15,14 @@ describe("isCaseNumber", () => {
     expect(isCaseNumber("zyfy")).toBe(false);
     expect(isCaseNumber("002036006002")).toBe(false);
     expect(isCaseNumber("3211-2025092-0001")).toBe(false);
+  });
+});
+
+describe("isSheetNumber", () => {
+  it("tells a scanned hand-over sheet from a case number", () => {
+    expect(isSheetNumber("JJ-E01-20250926-01")).toBe(true);
+    expect(isSheetNumber(" JJ-E01-20250926-01\n")).toBe(true);
+    expect(isSheetNumber("E01-20250926-0001")).toBe(false);
+    expect(isSheetNumber("JJ-E01-2025092-01")).toBe(false);
   });
 });

@@ -19,6 +19,11 @@ import type { Opened } from "./bindings/Opened";
 import type { Preview } from "./bindings/Preview";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SyncState } from "./bindings/SyncState";
+import type { SheetDetail } from "./bindings/SheetDetail";
+import type { ReceiptNote } from "./bindings/ReceiptNote";
+import type { CustodyStep } from "./bindings/CustodyStep";
+import type { Scope } from "./bindings/Scope";
+import type { Rating } from "./bindings/Rating";
 
 export type {
   ApiError,
@@ -40,6 +45,11 @@ export type {
   Preview,
   SearchHit,
   SyncState,
+  SheetDetail,
+  ReceiptNote,
+  CustodyStep,
+  Scope,
+  Rating,
 };
 
 /** Turns whatever a command threw into an ApiError with a Chinese message. */
@@ -47,6 +57,20 @@ export function asApiError(e: unknown): ApiError {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as ApiError;
   return { code: "invalid_input", message: `操作未完成：${String(e)}` };
 }
+
+/** A hand-over sheet number as printed (and in its QR code): JJ-point-yyyymmdd-seq. */
+export function isSheetNumber(s: string): boolean {
+  return /^JJ-[A-Za-z0-9]{1,12}-\d{8}-\d{2,}$/.test(s.trim());
+}
+
+/** The five rating levels, best first (好差评). */
+export const RATING_LEVELS: [number, string][] = [
+  [5, "非常满意"],
+  [4, "满意"],
+  [3, "基本满意"],
+  [2, "不满意"],
+  [1, "非常不满意"],
+];
 
 /** A case number as printed (and encoded in the QR code): point-yyyymmdd-seq. */
 export function isCaseNumber(s: string): boolean {
@@ -91,4 +115,16 @@ export const api = {
   print: (caseNo: string, kind: string) => invoke<string>("print_document", { caseNo, kind }),
   syncState: () => invoke<SyncState>("sync_state"),
   syncNow: () => invoke<string>("sync_now"),
+  handOver: (cases: string[], to: string) => invoke<Preview>("hand_over", { cases, to }),
+  sheet: (sheetNo: string) => invoke<SheetDetail>("sheet", { sheetNo }),
+  sheetDocument: (sheetNo: string) => invoke<Preview>("sheet_document", { sheetNo }),
+  receiveSheet: (sheetNo: string, notes: ReceiptNote[]) =>
+    invoke<SheetDetail>("receive_sheet", { sheetNo, notes }),
+  sheets: (pending: boolean) => invoke<SheetDetail[]>("sheets", { pending }),
+  handBack: (caseNo: string) => invoke<CaseView>("hand_back", { caseNo }),
+  rate: (caseNo: string, score: number, channel: string, comment: string | null) =>
+    invoke<CaseView>("rate", { caseNo, score, channel, comment }),
+  replyFollowUp: (caseNo: string, reply: string) =>
+    invoke<CaseView>("reply_follow_up", { caseNo, reply }),
+  followUps: () => invoke<LedgerRow[]>("follow_ups"),
 };

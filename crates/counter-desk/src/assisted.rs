@@ -87,7 +87,8 @@ impl Workstation {
     /// A sheet by its number (typed, or scanned from its QR code).
     pub fn sheet(&self, sheet_no: &str) -> Result<SheetDetail, ApiError> {
         self.clerk()?;
-        let (sheet, cases) = self.store.sheet_cases(sheet_no).map_err(store_err)?;
+        let (mut sheet, cases) = self.store.sheet_cases(sheet_no).map_err(store_err)?;
+        sheet.incoming = sheet.to == self.office.point;
         let missing_cases = sheet
             .cases
             .iter()
