@@ -601,7 +601,13 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         let no = open_case(&client, &mut keys, "322036013001", "322036013001", None).await;
         let banner = wait_text(&client, "#scope", "帮办代办").await;
         assert!(banner.contains("乡镇(街道)医疗保障经办机构"), "{banner}");
-        keys.press("12").await;
+        // The authorisation is a material of the assisted case: the third line.
+        let third = text_of(&client, "#checklist li[data-key='assist1']").await;
+        assert!(
+            third.contains("帮办代办委托书") && third.contains("村（社区）集体出具的确认书"),
+            "{third}"
+        );
+        keys.press("123").await;
         wait_text(&client, "#missing", "材料已齐").await;
         screenshot(&client, "6-assisted.png").await;
         keys.press(F8).await;
@@ -704,6 +710,7 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
             point: "E01".into(),
             clerk: "村代办员".into(),
             answers: Default::default(),
+            assisted: None,
         },
         js,
         at(8),

@@ -385,6 +385,10 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
                     point: a.point.clone().unwrap_or_else(|| ctx.office.point.clone()),
                     clerk: a.clerk.clone(),
                     answers: answers(&a.answers)?,
+                    assisted: match scope(catalog, ctx.office.level, a.item.trim()) {
+                        Scope::Assisted { office } => Some(office),
+                        _ => None,
+                    },
                 },
                 now,
             )?;

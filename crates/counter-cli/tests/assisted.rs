@@ -134,6 +134,30 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     let case = open_ticked(&v, "322036013001");
     assert!(case.starts_with("E01-"), "{case}");
     ok(&v, &["case", "accept", &case]);
+    // Accepted on the applicant's behalf: the authorisation is one of its materials.
+    let shown = ok(&v, &["case", "show", &case, "--json"]);
+    let auth = shown["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["source"] == "assisted")
+        .expect("an authorisation material");
+    assert_eq!(auth["status"], "received");
+    assert!(auth["name"].as_str().unwrap().contains("帮办代办委托书"));
+    let receipt = v.join("receipt.pdf");
+    ok(
+        &v,
+        &["doc", "receipt", &case, "--out", receipt.to_str().unwrap()],
+    );
+    let text = Command::new("pdftotext")
+        .args([receipt.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    assert!(
+        text.contains("本件为帮办代办") && text.contains("乡镇(街道)医疗保障经办机构"),
+        "{text}"
+    );
 
     // 住院费用报销 is not for a village point: refused, and a notice says where to go.
     let other = open_ticked(&v, "322036066002");
@@ -192,6 +216,25 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&text.stdout).contains(&sheet));
+    // Its QR code carries the sheet number, for the receiving office's scanner.
+    let png = v.join("sheet");
+    let st = Command::new("pdftoppm")
+        .args([
+            "-r",
+            "150",
+            "-png",
+            "-singlefile",
+            sheet_pdf.to_str().unwrap(),
+            png.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let qr = Command::new("zbarimg")
+        .args(["-q", "--raw", v.join("sheet.png").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&qr.stdout).trim(), sheet);
     // Handing the same paper over twice is refused.
     let e = fails(&v, &["handover", "create", "--cases", &case, "--to", "D01"]);
     assert!(e.contains("尚未接收"), "{e}");

@@ -170,6 +170,8 @@ pub enum MaterialSource {
     Agent,
     /// Bank account on a first reimbursement or a changed account.
     FirstPayment,
+    /// 帮办代办: the authorisation for a point accepting on the applicant's behalf.
+    Assisted,
 }
 
 /// A material this case needs, with its requirements as the catalog states them.
@@ -393,6 +395,10 @@ pub struct Case {
     pub custody: Vec<crate::custody::CustodyStep>,
     #[serde(default)]
     pub ratings: Vec<crate::rating::Rating>,
+    /// 帮办代办: the office that handles the case this point accepted on the applicant's
+    /// behalf.
+    #[serde(default)]
+    pub assisted: Option<String>,
 }
 
 /// One change to a case: the audit trail and, later, the unit of sync.
@@ -416,6 +422,9 @@ pub enum Change {
         #[serde(default)]
         agent: Option<Box<Person>>,
         answers: BTreeMap<String, String>,
+        /// 帮办代办: the office that will handle it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assisted: Option<String>,
     },
     Answered {
         situation: String,
@@ -603,6 +612,9 @@ pub struct OpenCase {
     pub point: String,
     pub clerk: String,
     pub answers: BTreeMap<String, String>,
+    /// 帮办代办: the office that will handle the case, when this point accepts it on the
+    /// applicant's behalf (see `custody::scope`).
+    pub assisted: Option<String>,
 }
 
 impl OpenCase {
@@ -631,6 +643,7 @@ impl OpenCase {
             point: point.into(),
             clerk: clerk.into(),
             answers: BTreeMap::new(),
+            assisted: None,
         }
     }
 
@@ -942,7 +955,11 @@ impl Case {
         check_answers(&q, &req.answers)?;
         let point = check_name("网点代码", &req.point)?;
         let clerk = check_name("经办人", &req.clerk)?;
-        let checklist = required_materials(catalog, item, &req.answers, agent.is_some())
+        let mut checklist = required_materials(catalog, item, &req.answers, agent.is_some());
+        if req.assisted.is_some() {
+            checklist.push(crate::custody::authorisation());
+        }
+        let checklist = checklist
             .into_iter()
             .map(|material| ChecklistEntry {
                 material,
@@ -972,6 +989,7 @@ impl Case {
             reason: None,
             custody: Vec::new(),
             ratings: Vec::new(),
+            assisted: req.assisted.clone(),
         };
         let ev = case.event(
             now,
@@ -983,6 +1001,7 @@ impl Case {
                 applicant: Box::new(case.applicant.clone()),
                 agent: case.agent.clone().map(Box::new),
                 answers: case.answers.clone(),
+                assisted: case.assisted.clone(),
             },
         );
         Ok((case, ev))
@@ -1006,7 +1025,10 @@ impl Case {
     ) -> Result<Vec<CaseEvent>, CaseError> {
         let item = self.item(catalog)?;
         let item = &*item;
-        let required = required_materials(catalog, item, &self.answers, self.agent.is_some());
+        let mut required = required_materials(catalog, item, &self.answers, self.agent.is_some());
+        if self.assisted.is_some() {
+            required.push(crate::custody::authorisation());
+        }
         let old = std::mem::take(&mut self.checklist);
         self.checklist = required
             .into_iter()

@@ -9,7 +9,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::case::{Case, CaseError, CaseEvent, CaseState, Change};
+use crate::case::{
+    Case, CaseError, CaseEvent, CaseState, Change, MaterialSource, RequiredMaterial,
+};
 use crate::catalog::{Catalog, Level, RuleKind};
 use crate::Calendar;
 
@@ -72,6 +74,30 @@ pub fn scope(catalog: &Catalog, level: Option<Level>, item: &str) -> Scope {
         Scope::Elsewhere {
             office: handling_office(catalog, &levels, level),
         }
+    }
+}
+
+/// The authorisation a point needs to accept on the applicant's behalf (帮办代办): the
+/// applicant's signed 委托书, or where the applicant cannot sign it, the village (community)
+/// collective's confirmation.
+pub fn authorisation() -> RequiredMaterial {
+    let any_of = vec![
+        "帮办代办委托书（申请人签字）".to_string(),
+        "村（社区）集体出具的确认书".to_string(),
+    ];
+    RequiredMaterial {
+        key: "assist1".into(),
+        name: any_of.join("或"),
+        any_of,
+        form: Some("原件".into()),
+        copies: None,
+        stamp: None,
+        issuer: None,
+        note: Some("随办件材料一并移交办理机构".into()),
+        optional: false,
+        deferrable: false,
+        promise: false,
+        source: MaterialSource::Assisted,
     }
 }
 
@@ -445,6 +471,7 @@ mod tests {
                 point: "V01".into(),
                 clerk: "村代办员".into(),
                 answers: Default::default(),
+                assisted: Some("乡镇(街道)医疗保障经办机构（办理层级D）".into()),
             },
             js,
             at(23, 9),
@@ -507,6 +534,10 @@ mod tests {
         let set = set();
         let mut v = accepted(&set);
         assert_eq!(v.held_by().as_deref(), Some("V01"));
+        // Accepted on the applicant's behalf: the authorisation was one of the materials.
+        let auth = v.checklist.last().unwrap();
+        assert_eq!(auth.material.key, "assist1");
+        assert_eq!(auth.material.any_of.len(), 2);
         let sheet = vec![v.case_no.clone()];
         let sent = v
             .hand_over(

@@ -434,6 +434,14 @@ impl Workstation {
                     point: self.office.point.clone(),
                     clerk,
                     answers: BTreeMap::new(),
+                    assisted: match counter_core::custody::scope(
+                        catalog,
+                        self.office.level,
+                        &r.item,
+                    ) {
+                        Scope::Assisted { office } => Some(office),
+                        _ => None,
+                    },
                 },
                 now(),
             )

@@ -44,6 +44,7 @@ fn case(no: u32, item: &str) -> Case {
             point: "3211".into(),
             clerk: "王芳".into(),
             answers: BTreeMap::new(),
+            assisted: None,
         },
         set.get("national").unwrap(),
         now(),

@@ -325,6 +325,12 @@ pub fn render(
                 l.gap(2.0);
                 l.body("已收材料：", 10.5);
                 l.table(&RECEIVED_COLS, &materials_received(case), 10.0);
+                if let Some(to) = &case.assisted {
+                    l.body(
+                        &format!("本件为帮办代办：本网点代为受理，将上述纸质材料移交{to}办理，办理结果由本网点送达您。"),
+                        10.5,
+                    );
+                }
                 l.fields(&office_fields(office, case), 10.0);
                 signatures(&mut l, "申请人（代理人）签字");
             }
@@ -619,13 +625,16 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
                 .checklist
                 .iter()
                 .filter_map(|e| match &e.status {
-                    MaterialStatus::Received { form, copies, .. }
-                        if *form != counter_core::case::Form::Electronic =>
-                    {
+                    MaterialStatus::Received {
+                        form,
+                        copies,
+                        option,
+                    } if *form != counter_core::case::Form::Electronic => {
                         pieces += copies;
+                        // For an 'any of' material, the one actually in the envelope.
                         Some(format!(
                             "{}（{}{}份）",
-                            e.material.name,
+                            option.as_deref().unwrap_or(&e.material.name),
                             form.label(),
                             copies
                         ))
@@ -652,15 +661,15 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
         &[
             Column {
                 header: "序号",
-                width: 11.0,
+                width: 9.0,
             },
             Column {
                 header: "办件编号",
-                width: 37.0,
+                width: 34.0,
             },
             Column {
                 header: "申请人",
-                width: 30.0,
+                width: 37.0,
             },
             Column {
                 header: "事项",
@@ -668,7 +677,7 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
             },
             Column {
                 header: "纸质材料（形式、份数）",
-                width: 56.0,
+                width: 54.0,
             },
             Column {
                 header: "份数",

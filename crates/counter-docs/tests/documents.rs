@@ -58,6 +58,7 @@ fn open(catalog: &Catalog, item: &str, no: u32) -> Case {
             point: "3211".into(),
             clerk: "王芳".into(),
             answers: BTreeMap::new(),
+            assisted: None,
         },
         catalog,
         now(),

@@ -46,4 +46,9 @@ reason: string | null,
 /**
  * Where the paper went after acceptance, step by step.
  */
-custody: Array<CustodyStep>, ratings: Array<Rating>, };
+custody: Array<CustodyStep>, ratings: Array<Rating>, 
+/**
+ * 帮办代办: the office that handles the case this point accepted on the applicant's
+ * behalf.
+ */
+assisted: string | null, };

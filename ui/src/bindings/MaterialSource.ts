@@ -3,4 +3,4 @@
 /**
  * Where a material on the checklist comes from.
  */
-export type MaterialSource = "item" | "agent" | "first_payment";
+export type MaterialSource = "item" | "agent" | "first_payment" | "assisted";

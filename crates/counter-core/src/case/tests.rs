@@ -50,6 +50,7 @@ fn open(
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            assisted: None,
         },
         catalog,
         now(),
@@ -329,6 +330,7 @@ fn bad_applicants_are_refused_with_a_message_that_says_what_is_wrong() {
                 point: "3211".into(),
                 clerk: "王芳".into(),
                 answers: BTreeMap::new(),
+                assisted: None,
             },
             national,
             now(),
@@ -376,6 +378,7 @@ fn a_legacy_15_digit_number_is_upgraded_on_the_case() {
             point: "3211".into(),
             clerk: "王芳".into(),
             answers: BTreeMap::new(),
+            assisted: None,
         },
         national,
         now(),
