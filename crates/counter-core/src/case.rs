@@ -1454,6 +1454,11 @@ impl Case {
         let mut evs = Vec::new();
         match self.state {
             CaseState::Draft => {
+                if let Some(office) = &self.assisted {
+                    return Err(CaseError::Custody(format!(
+                        "本件为帮办代办，须受理后将材料移交{office}办理，不能在本网点当场办结"
+                    )));
+                }
                 let item = self.item(catalog)?;
                 let item = &*item;
                 let limit = time_limit(catalog, item, &self.answers);

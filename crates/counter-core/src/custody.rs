@@ -454,6 +454,15 @@ mod tests {
 
     /// An accepted 异地安置退休人员备案 case of village point V01.
     fn accepted(set: &CatalogSet) -> Case {
+        let mut c = ticked(set);
+        let js = set.get("jiangsu-2024").unwrap();
+        c.accept(js, &bundled::calendar().unwrap(), at(23, 9))
+            .unwrap();
+        c
+    }
+
+    /// The same case with every material ticked, not yet decided.
+    fn ticked(set: &CatalogSet) -> Case {
         let js = set.get("jiangsu-2024").unwrap();
         let (mut c, _) = Case::open(
             OpenCase {
@@ -490,8 +499,6 @@ mod tests {
                 .unwrap();
             }
         }
-        c.accept(js, &bundled::calendar().unwrap(), at(23, 9))
-            .unwrap();
         c
     }
 
@@ -538,6 +545,16 @@ mod tests {
         let auth = v.checklist.last().unwrap();
         assert_eq!(auth.material.key, "assist1");
         assert_eq!(auth.material.any_of.len(), 2);
+        // An assisted case is handled elsewhere: it cannot be completed on the spot.
+        let mut spot = ticked(&set);
+        let e = spot
+            .complete(
+                set.get("jiangsu-2024").unwrap(),
+                &bundled::calendar().unwrap(),
+                at(23, 9),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("不能在本网点当场办结"), "{e}");
         let sheet = vec![v.case_no.clone()];
         let sent = v
             .hand_over(
