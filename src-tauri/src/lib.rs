@@ -252,6 +252,15 @@ fn receive_sheet(
 }
 
 #[tauri::command]
+fn recall_sheet(
+    desk: State<'_, Desk>,
+    sheet_no: String,
+    reason: Option<String>,
+) -> Result<SheetDetail, ApiError> {
+    with(&desk, |w| w.recall_sheet(&sheet_no, reason))
+}
+
+#[tauri::command]
 fn sheets(desk: State<'_, Desk>, pending: bool) -> Result<Vec<SheetDetail>, ApiError> {
     with(&desk, |w| w.sheets(pending))
 }
@@ -326,6 +335,7 @@ pub fn run() {
             sheet,
             sheet_document,
             receive_sheet,
+            recall_sheet,
             sheets,
             hand_back,
             rate,

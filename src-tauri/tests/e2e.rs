@@ -621,19 +621,33 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         keys.press(ENTER).await;
         wait_text(&client, "#message", "已记录评价：不满意").await;
 
-        // F4: the held paper goes on a hand-over sheet to the township office D01.
+        // F4: the held paper goes on a hand-over sheet. The clerk mistypes the office code,
+        // takes the sheet back (two presses), and sends it to the township office D01.
         keys.press(F4).await;
-        click(&client, &format!("#ho-held li[data-case='{no}']")).await;
-        let to = find(&client, "#ho-to").await;
-        keys.type_into(&to, "D01").await;
-        click(&client, "#ho-send").await;
-        let preview = find(&client, "#preview[data-kind='handover']").await;
-        assert!(preview.text().await.unwrap().contains("材料交接单"));
-        screenshot(&client, "6-handover-sheet.png").await;
-        keys.press(ESC).await;
-        let list = wait_text(&client, "#ho-list", "对方未接收").await;
-        assert!(list.contains("JJ-E01-20250926-01"), "{list}");
-        assert!(text_of(&client, "#ho-held").await.contains("没有保管"));
+        for (to, sheet) in [("D1O", "JJ-E01-20250926-01"), ("D01", "JJ-E01-20250926-02")] {
+            click(&client, &format!("#ho-held li[data-case='{no}']")).await;
+            let field = find(&client, "#ho-to").await;
+            field.clear().await.unwrap();
+            keys.type_into(&field, to).await;
+            click(&client, "#ho-send").await;
+            let preview = find(&client, "#preview[data-kind='handover']").await;
+            assert!(preview.text().await.unwrap().contains("材料交接单"));
+            if to == "D01" {
+                screenshot(&client, "6-handover-sheet.png").await;
+            }
+            keys.press(ESC).await;
+            let list = wait_text(&client, "#ho-list", sheet).await;
+            assert!(list.contains("对方未接收"), "{list}");
+            assert!(text_of(&client, "#ho-held").await.contains("没有保管"));
+            if to == "D1O" {
+                let recall = format!("[data-recall='{sheet}']");
+                click(&client, &recall).await;
+                wait_text(&client, &recall, "确认撤回").await;
+                click(&client, &recall).await;
+                wait_text(&client, "#ho-list", "已撤回").await;
+                wait_text(&client, "#ho-held", &no).await;
+            }
+        }
         screenshot(&client, "6-handover-list.png").await;
 
         // 住院费用报销 is not for a village: the screen says where to go; F9 prints it.
@@ -661,14 +675,10 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         open_ledger_row(&client, &no).await;
         let holder = wait_text(&client, "#holder", "尚未接收").await;
         assert!(holder.contains("D01"), "{holder}");
-        assert_eq!(
-            client
-                .find_all(Locator::Css("#custody li"))
-                .await
-                .unwrap()
-                .len(),
-            2
-        );
+        // 受理收件, 移交 D1O, 撤回, 移交 D01.
+        let steps = client.find_all(Locator::Css("#custody li")).await.unwrap();
+        assert_eq!(steps.len(), 4);
+        assert!(steps[2].text().await.unwrap().contains("撤回移交"));
         assert!(text_of(&client, "#rating-shown").await.contains("不满意"));
         assert!(text_of(&client, "#follow-ups").await.contains(&no));
         screenshot(&client, "6-custody.png").await;

@@ -120,6 +120,8 @@ export const api = {
   sheetDocument: (sheetNo: string) => invoke<Preview>("sheet_document", { sheetNo }),
   receiveSheet: (sheetNo: string, notes: ReceiptNote[]) =>
     invoke<SheetDetail>("receive_sheet", { sheetNo, notes }),
+  recallSheet: (sheetNo: string, reason: string | null) =>
+    invoke<SheetDetail>("recall_sheet", { sheetNo, reason }),
   sheets: (pending: boolean) => invoke<SheetDetail[]>("sheets", { pending }),
   handBack: (caseNo: string) => invoke<CaseView>("hand_back", { caseNo }),
   rate: (caseNo: string, score: number, channel: string, comment: string | null) =>

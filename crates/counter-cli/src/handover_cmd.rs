@@ -38,6 +38,15 @@ pub enum HandoverCmd {
         #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
         clerk: String,
     },
+    /// 撤回: takes back a sheet this point sent that nobody has received yet (a wrong office
+    /// code; paper that never left).
+    Recall {
+        sheet_no: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
+        clerk: String,
+    },
     /// Sheets sent by this point or addressed to it, newest first.
     List {
         /// Only those not yet received.
@@ -135,6 +144,27 @@ pub fn run(
                 println!("  {c} 材料 {k}：{n}");
             }
         }
+        HandoverCmd::Recall {
+            sheet_no,
+            reason,
+            clerk,
+        } => {
+            let cases =
+                store.recall_sheet(sheet_no, &office.point, reason.as_deref(), clerk, now)?;
+            let nos: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
+            if json {
+                return print_json(&serde_json::json!({
+                    "sheet_no": sheet_no.trim(),
+                    "cases": nos,
+                }));
+            }
+            println!(
+                "已撤回交接单 {}：{} 件材料仍由本网点保管（{}）",
+                sheet_no.trim(),
+                nos.len(),
+                nos.join("、")
+            );
+        }
         HandoverCmd::List {
             pending,
             overdue_days,
@@ -157,10 +187,11 @@ pub fn run(
                     r.to,
                     r.cases.len(),
                     r.sent_at.format("%Y-%m-%d %H:%M"),
-                    match &r.received_at {
-                        Some(at) => format!("已接收 {}", at.format("%Y-%m-%d %H:%M")),
-                        None if r.incoming => "待本网点接收".into(),
-                        None => "对方未接收".into(),
+                    match (&r.received_at, &r.recalled_at) {
+                        (Some(at), _) => format!("已接收 {}", at.format("%Y-%m-%d %H:%M")),
+                        (None, Some(at)) => format!("已撤回 {}", at.format("%Y-%m-%d %H:%M")),
+                        _ if r.incoming => "待本网点接收".into(),
+                        _ => "对方未接收".into(),
                     }
                 );
             }

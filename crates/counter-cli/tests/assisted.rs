@@ -191,6 +191,25 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
         "every material to bring: {text}"
     );
 
+    // A mistyped office code: the central server refuses the hand-over and says why; the
+    // village takes the sheet back and the paper is its own again.
+    let wrong = ok(
+        &v,
+        &[
+            "handover", "create", "--cases", &case, "--to", "D1O", "--json",
+        ],
+    );
+    let wrong = wrong["sheet_no"].as_str().unwrap().to_string();
+    let r = ok(&v, &["sync", "now", "--json"]);
+    let why = r["rejected"][0]["reason"].as_str().unwrap_or_default();
+    assert!(why.contains("D1O") && why.contains("未在中心登记"), "{r}");
+    ok(
+        &v,
+        &["handover", "recall", &wrong, "--reason", "网点代码填错"],
+    );
+    let held = ok(&v, &["case", "list", "--held", "--json"]);
+    assert_eq!(held[0]["case_no"], case.as_str());
+
     // The hand-over sheet, made offline; its PDF carries the sheet number.
     let sheet_pdf = v.join("sheet.pdf");
     let s = ok(
@@ -365,6 +384,9 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     let chain = custody(&sv);
     let want = [
         ("申请人", "E01", "accepted", "村代办员"),
+        // The mistyped sheet stays on the record, taken back.
+        ("E01", "D1O", "sent", "经办人"),
+        ("E01", "D1O", "recalled", "经办人"),
         ("E01", "D01", "sent", "村代办员"),
         ("E01", "D01", "received", "镇经办员"),
         ("D01", "E01", "sent", "镇经办员"),
@@ -374,7 +396,7 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()));
     assert_eq!(chain, want);
     assert_eq!(custody(&st), want);
-    assert_eq!(sv["custody"][2]["notes"][0]["note"], "破损");
+    assert_eq!(sv["custody"][4]["notes"][0]["note"], "破损");
     assert_eq!(sv["holder"]["where"], "applicant");
     for s in [&sv, &st] {
         assert_eq!(s["rating"]["label"], "不满意");
@@ -419,5 +441,8 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     );
     let (accepted, rejected, _) = central.counts().unwrap();
     assert!(accepted > 0);
-    assert_eq!(rejected, 0, "no event of either point was refused");
+    assert_eq!(
+        rejected, 1,
+        "only the hand-over to the mistyped office was refused"
+    );
 }

@@ -499,6 +499,15 @@ pub enum Change {
         #[serde(default)]
         notes: Vec<crate::custody::PaperNote>,
     },
+    /// A sheet taken back by its sender before anyone received it (a wrong office, a sheet
+    /// that never left): the paper is the sender's again.
+    HandoverRecalled {
+        sheet_no: String,
+        from: String,
+        to: String,
+        #[serde(default)]
+        reason: Option<String>,
+    },
     /// 送达: the result handed back to the applicant.
     HandedBack {
         point: String,
@@ -539,6 +548,7 @@ impl Change {
             Change::Withdrawn { .. } => "withdrawn",
             Change::HandedOver { .. } => "handed_over",
             Change::HandoverReceived { .. } => "handover_received",
+            Change::HandoverRecalled { .. } => "handover_recalled",
             Change::HandedBack { .. } => "handed_back",
             Change::Rated { .. } => "rated",
             Change::FollowUpReplied { .. } => "follow_up_replied",

@@ -115,6 +115,8 @@ pub enum CustodyKind {
     Sent,
     /// 接收: the receiving office confirmed it.
     Received,
+    /// 撤回: the sender took the sheet back before it was received.
+    Recalled,
     /// 送达: the result handed back to the applicant.
     HandedBack,
 }
@@ -125,6 +127,7 @@ impl CustodyKind {
             CustodyKind::Accepted => "受理收件",
             CustodyKind::Sent => "移交",
             CustodyKind::Received => "接收",
+            CustodyKind::Recalled => "撤回移交",
             CustodyKind::HandedBack => "送达申请人",
         }
     }
@@ -190,6 +193,10 @@ impl Case {
             CustodyKind::HandedBack => Holder::Applicant { since: last.at },
             CustodyKind::Accepted | CustodyKind::Received => Holder::Point {
                 point: last.to.clone(),
+                since: last.at,
+            },
+            CustodyKind::Recalled => Holder::Point {
+                point: last.from.clone(),
                 since: last.at,
             },
         })
@@ -350,6 +357,44 @@ impl Case {
         )])
     }
 
+    /// 撤回: the sender takes back a sheet nobody has received yet.
+    pub fn recall(
+        &mut self,
+        sheet_no: &str,
+        point: &str,
+        reason: Option<&str>,
+        clerk: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        let to = match self.holder() {
+            Some(Holder::InTransit {
+                from,
+                to,
+                sheet_no: s,
+                ..
+            }) if s == sheet_no && from == point => to,
+            _ => {
+                return Err(CaseError::Custody(format!(
+                    "办件 {} 不在本网点发出、尚未接收的交接单 {sheet_no} 上，不能撤回",
+                    self.case_no
+                )))
+            }
+        };
+        Ok(vec![self.custody_event(
+            now,
+            clerk,
+            Change::HandoverRecalled {
+                sheet_no: sheet_no.into(),
+                from: point.into(),
+                to,
+                reason: reason
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+            },
+        )])
+    }
+
     /// 送达: the point holding the result hands it back to the applicant.
     pub fn hand_back(
         &mut self,
@@ -418,11 +463,24 @@ impl Case {
                 to,
                 notes,
             } => step(from, to, CustodyKind::Received, Some(sheet_no), notes),
+            Change::HandoverRecalled {
+                sheet_no, from, to, ..
+            } => step(from, to, CustodyKind::Recalled, Some(sheet_no), &[]),
             Change::HandedBack { point } => {
                 step(point, APPLICANT, CustodyKind::HandedBack, None, &[])
             }
             _ => return false,
         };
+        // Paper that was received cannot have been recalled: when a recall made offline meets
+        // a receipt of the same sheet, the receipt stands on both sides.
+        if s.kind == CustodyKind::Recalled
+            && self
+                .custody
+                .iter()
+                .any(|c| c.kind == CustodyKind::Received && c.sheet_no == s.sheet_no)
+        {
+            return false;
+        }
         if self.custody.iter().any(|c| {
             c.kind == s.kind && c.sheet_no == s.sheet_no && c.from == s.from && c.to == s.to
         }) {
@@ -650,6 +708,61 @@ mod tests {
         assert_eq!(v.custody, t.custody);
         assert_eq!(v.custody[2].notes[0].note, "破损");
         assert_eq!(v.custody[2].by, "镇经办员");
+    }
+
+    #[test]
+    fn a_sheet_not_yet_received_can_be_recalled_but_a_receipt_stands() {
+        let set = set();
+        let mut v = accepted(&set);
+        let sheet = vec![v.case_no.clone()];
+        let sent = v
+            .hand_over(
+                "JJ-V01-20261123-01",
+                &sheet,
+                "V01",
+                "T10",
+                "村代办员",
+                at(23, 10),
+            )
+            .unwrap();
+        // Only the sender, and only that sheet.
+        assert!(v
+            .recall("JJ-V01-20261123-01", "T10", None, "x", at(23, 11))
+            .is_err());
+        assert!(v
+            .recall("JJ-V01-20261123-09", "V01", None, "x", at(23, 11))
+            .is_err());
+        let Change::HandedOver {
+            case: Some(snap), ..
+        } = &sent[0].change
+        else {
+            panic!("no snapshot");
+        };
+        let mut t = (**snap).clone();
+        let back = v
+            .recall(
+                "JJ-V01-20261123-01",
+                "V01",
+                Some("网点代码填错"),
+                "村代办员",
+                at(23, 11),
+            )
+            .unwrap();
+        assert_eq!(v.held_by().as_deref(), Some("V01"));
+        assert_eq!(v.custody.last().unwrap().kind, CustodyKind::Recalled);
+        // Recalled twice: refused, nothing changes.
+        assert!(v
+            .recall("JJ-V01-20261123-01", "V01", None, "x", at(23, 12))
+            .is_err());
+        // Offline on both sides, the office had already received that paper: the receipt
+        // stands on both sides, whatever order the two events arrive in.
+        let got = t
+            .receive("JJ-V01-20261123-01", "T10", vec![], "镇经办员", at(23, 11))
+            .unwrap();
+        assert!(!t.apply_shared(&back[0]));
+        assert!(v.apply_shared(&got[0]));
+        assert_eq!(t.held_by().as_deref(), Some("T10"));
+        assert_eq!(v.held_by().as_deref(), Some("T10"));
     }
 
     #[test]

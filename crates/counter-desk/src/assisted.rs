@@ -96,6 +96,7 @@ impl Workstation {
             .cloned()
             .collect();
         let overdue = sheet.received_at.is_none()
+            && sheet.recalled_at.is_none()
             && transit_overdue(
                 sheet.sent_at.date(),
                 TRANSIT_DAYS,
@@ -127,6 +128,20 @@ impl Workstation {
         let point = self.office.point.clone();
         self.store
             .receive_sheet(sheet_no, &point, &notes, &clerk, now())
+            .map_err(store_err)?;
+        self.sheet(sheet_no)
+    }
+
+    /// 撤回: takes back a sheet this point sent that nobody has received.
+    pub fn recall_sheet(
+        &mut self,
+        sheet_no: &str,
+        reason: Option<String>,
+    ) -> Result<SheetDetail, ApiError> {
+        let clerk = self.clerk()?.name.clone();
+        let point = self.office.point.clone();
+        self.store
+            .recall_sheet(sheet_no, &point, reason.as_deref(), &clerk, now())
             .map_err(store_err)?;
         self.sheet(sheet_no)
     }

@@ -477,6 +477,7 @@ fn signing_key(t: &mut dyn Exec) -> Result<SigningKey, ServerFailure> {
 const SHARED: &[&str] = &[
     "handed_over",
     "handover_received",
+    "handover_recalled",
     "handed_back",
     "rated",
     "follow_up_replied",
@@ -526,6 +527,26 @@ fn check_event(
         SHARED.contains(&e.kind.as_str()) && case_points(t, &e.case_no)?.iter().any(|p| p == point);
     if !own && !shared {
         return Ok(Some(format!("办件 {} 不属于网点 {point}", e.case_no)));
+    }
+    // A hand-over must name a point the central office knows, or the paper would wait for
+    // an office that never pulls it.
+    if e.kind == "handed_over" {
+        let to = e
+            .body
+            .get("to")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let known = t
+            .row(
+                "SELECT 1 FROM enroll_codes WHERE point = ?1 LIMIT 1",
+                &[to.into()],
+            )?
+            .is_some();
+        if !known {
+            return Ok(Some(format!(
+                "接收网点“{to}”未在中心登记，交接单无法送达：请核对网点代码，撤回该交接单后重新移交"
+            )));
+        }
     }
     Ok(match serde_json::from_value::<CaseEvent>(e.body.clone()) {
         Ok(ev) if ev.change.kind() == e.kind => None,

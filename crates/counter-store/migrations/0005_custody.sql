@@ -24,9 +24,10 @@ CREATE TABLE sheets (
     sent_at     TEXT NOT NULL,
     sent_by     TEXT NOT NULL,
     received_at TEXT,
-    received_by TEXT
+    received_by TEXT,
+    recalled_at TEXT                -- taken back by the sender before anyone received it
 );
-CREATE INDEX sheets_pending ON sheets (received_at, sent_at);
+CREATE INDEX sheets_pending ON sheets (received_at, recalled_at, sent_at);
 CREATE TABLE sheet_cases (
     sheet_no TEXT NOT NULL REFERENCES sheets (sheet_no),
     case_no  TEXT NOT NULL,

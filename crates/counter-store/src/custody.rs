@@ -30,6 +30,9 @@ pub struct SheetRow {
     #[ts(type = "string | null")]
     pub received_at: Option<NaiveDateTime>,
     pub received_by: Option<String>,
+    /// Taken back by the sender before anyone received it.
+    #[ts(type = "string | null")]
+    pub recalled_at: Option<NaiveDateTime>,
     pub cases: Vec<String>,
     /// Addressed to this point (else sent by it).
     pub incoming: bool,
@@ -61,6 +64,13 @@ pub(crate) fn note_sheet(conn: &Connection, ev: &CaseEvent) -> Result<(), StoreE
                     params![sheet_no, c, pos as i64],
                 )?;
             }
+        }
+        Change::HandoverRecalled { sheet_no, .. } => {
+            conn.execute(
+                "UPDATE sheets SET recalled_at = coalesce(recalled_at, ?2)
+                 WHERE sheet_no = ?1 AND received_at IS NULL",
+                params![sheet_no, time_text(ev.at)],
+            )?;
         }
         Change::HandoverReceived { sheet_no, .. } => {
             conn.execute(
@@ -188,6 +198,13 @@ impl Store {
                 at.format("%Y-%m-%d %H:%M")
             )));
         }
+        if let Some(at) = &sheet.recalled_at {
+            return Err(StoreError::Input(format!(
+                "交接单 {} 已于 {} 被移交方撤回，请与移交网点核对",
+                sheet.sheet_no,
+                at.format("%Y-%m-%d %H:%M")
+            )));
+        }
         for (c, _, _) in notes {
             if !sheet.cases.contains(c) {
                 return Err(StoreError::Input(format!(
@@ -236,6 +253,54 @@ impl Store {
         Ok(out)
     }
 
+    /// 撤回: this point takes back a sheet it sent that nobody has received (a wrong office
+    /// code, paper that never left). All or none.
+    pub fn recall_sheet(
+        &mut self,
+        sheet_no: &str,
+        point: &str,
+        reason: Option<&str>,
+        clerk: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<Case>, StoreError> {
+        let sheet = self.sheet(sheet_no)?;
+        if sheet.from != point {
+            return Err(StoreError::Input(format!(
+                "交接单 {} 由 {} 发出，只有移交网点可以撤回",
+                sheet.sheet_no, sheet.from
+            )));
+        }
+        if sheet.received_at.is_some() || sheet.recalled_at.is_some() {
+            return Err(StoreError::Input(format!(
+                "交接单 {} 已{}，不能撤回",
+                sheet.sheet_no,
+                if sheet.received_at.is_some() {
+                    "被接收"
+                } else {
+                    "撤回"
+                }
+            )));
+        }
+        let cipher = Cipher::clone_of(self.cipher());
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut out = Vec::new();
+        for no in &sheet.cases {
+            let mut case = load_case(&tx, &cipher, no)?;
+            let events = case.recall(&sheet.sheet_no, point, reason, clerk, now)?;
+            write_case(&tx, &cipher, &case)?;
+            append(&tx, &cipher, no, &events, true)?;
+            for e in &events {
+                note_sheet(&tx, e)?;
+            }
+            out.push(case);
+        }
+        tx.commit()?;
+        tracing::info!(sheet_no = %sheet.sheet_no, cases = out.len(), "hand-over sheet recalled");
+        Ok(out)
+    }
+
     /// One sheet, by its number (as typed or scanned).
     pub fn sheet(&self, sheet_no: &str) -> Result<SheetRow, StoreError> {
         self.sheet_rows("WHERE s.sheet_no = ?1", sheet_no.trim(), "")?
@@ -265,7 +330,8 @@ impl Store {
     /// Sheets sent by `point` or addressed to it, newest first; `pending`: not yet received.
     pub fn sheets(&self, point: &str, pending: bool) -> Result<Vec<SheetRow>, StoreError> {
         let filter = if pending {
-            "WHERE (s.from_point = ?1 OR s.to_point = ?1) AND s.received_at IS NULL"
+            "WHERE (s.from_point = ?1 OR s.to_point = ?1) AND s.received_at IS NULL
+               AND s.recalled_at IS NULL"
         } else {
             "WHERE (s.from_point = ?1 OR s.to_point = ?1)"
         };
@@ -275,7 +341,7 @@ impl Store {
     fn sheet_rows(&self, filter: &str, arg: &str, me: &str) -> Result<Vec<SheetRow>, StoreError> {
         let mut stmt = self.conn().prepare(&format!(
             "SELECT s.sheet_no, s.from_point, s.to_point, s.sent_at, s.sent_by, s.received_at,
-                    s.received_by,
+                    s.received_by, s.recalled_at,
                     (SELECT group_concat(case_no, ',') FROM
                        (SELECT case_no FROM sheet_cases c WHERE c.sheet_no = s.sheet_no ORDER BY pos))
              FROM sheets s {filter} ORDER BY s.sent_at DESC, s.sheet_no DESC"
@@ -295,8 +361,9 @@ impl Store {
                 sent_by: r.get(4)?,
                 received_at: time(r, 5)?,
                 received_by: r.get(6)?,
+                recalled_at: time(r, 7)?,
                 cases: r
-                    .get::<_, Option<String>>(7)?
+                    .get::<_, Option<String>>(8)?
                     .map(|s| s.split(',').map(str::to_string).collect())
                     .unwrap_or_default(),
             })

@@ -3,7 +3,11 @@
 /**
  * A hand-over sheet as the lists show it.
  */
-export type SheetRow = { sheet_no: string, from: string, to: string, sent_at: string, sent_by: string, received_at: string | null, received_by: string | null, cases: Array<string>, 
+export type SheetRow = { sheet_no: string, from: string, to: string, sent_at: string, sent_by: string, received_at: string | null, received_by: string | null, 
+/**
+ * Taken back by the sender before anyone received it.
+ */
+recalled_at: string | null, cases: Array<string>, 
 /**
  * Addressed to this point (else sent by it).
  */
