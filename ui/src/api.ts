@@ -63,6 +63,21 @@ export function isSheetNumber(s: string): boolean {
   return /^JJ-[A-Za-z0-9]{1,12}-\d{8}-\d{2,}$/.test(s.trim());
 }
 
+/** The ledger's filters with nothing chosen: every day, every state. */
+export function anyCase(): LedgerFilter {
+  return {
+    date: null,
+    state: null,
+    item: null,
+    clerk: null,
+    id_number: null,
+    case_no: null,
+    overdue: false,
+    due_within: null,
+    held: false,
+  };
+}
+
 /** The five rating levels, best first (好差评). */
 export const RATING_LEVELS: [number, string][] = [
   [5, "非常满意"],

@@ -122,7 +122,7 @@ pub fn run(
 
 /// The PDF of a recorded hand-over sheet; its QR code carries the sheet number.
 pub fn sheet_pdf(store: &Store, sheet_no: &str, office: &Office) -> Result<Vec<u8>, CliError> {
-    let (sheet, cases) = store.sheet_cases(sheet_no)?;
+    let (sheet, cases) = store.sheet_cases(sheet_no, &office.point)?;
     Ok(counter_docs::handover(
         &counter_docs::Handover {
             number: sheet.sheet_no.clone(),

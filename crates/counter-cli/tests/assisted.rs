@@ -4,7 +4,6 @@
 //! result comes back by a return hand-over, is handed back to the applicant and rated — and
 //! both points see the same custody chain and the rating.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -48,17 +47,7 @@ fn fails(dir: &Path, args: &[&str]) -> String {
 
 fn start_server(d: &Path) -> (Central, std::net::SocketAddr) {
     let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.set_nonblocking(true).unwrap();
-    let addr = l.local_addr().unwrap();
-    let c = central.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(l).unwrap();
-            counter_server::serve(c, l).await.unwrap();
-        });
-    });
+    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     (central, addr)
 }
 

@@ -1,7 +1,6 @@
 //! `counter sync` against the real central server on 127.0.0.1: a thousand cases made offline
 //! reach it exactly once, and a central decision comes back to the point's ledger.
 
-use std::net::TcpListener;
 use std::process::{Command, Output};
 
 use counter_core::proto::RemoteStatus;
@@ -32,17 +31,7 @@ fn json(dir: &std::path::Path, args: &[&str]) -> Value {
 /// The central server in-process on 127.0.0.1, its store in `d`.
 fn start_server(d: &std::path::Path) -> (Central, std::net::SocketAddr) {
     let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.set_nonblocking(true).unwrap();
-    let addr = l.local_addr().unwrap();
-    let c = central.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::from_std(l).unwrap();
-            counter_server::serve(c, l).await.unwrap();
-        });
-    });
+    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     (central, addr)
 }
 

@@ -1103,20 +1103,42 @@ impl Case {
         Ok(evs)
     }
 
-    fn entry_mut(&mut self, key: &str) -> Result<&mut ChecklistEntry, CaseError> {
-        let keys = self
-            .checklist
-            .iter()
-            .map(|e| e.material.key.as_str())
-            .collect::<Vec<_>>()
-            .join("、");
+    /// The checklist entry of material `key`, or an error listing the keys there are.
+    pub(crate) fn entry(&self, key: &str) -> Result<&ChecklistEntry, CaseError> {
         self.checklist
-            .iter_mut()
+            .iter()
             .find(|e| e.material.key == key)
             .ok_or_else(|| CaseError::UnknownMaterial {
                 key: key.to_string(),
-                keys,
+                keys: self
+                    .checklist
+                    .iter()
+                    .map(|e| e.material.key.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
             })
+    }
+
+    fn entry_mut(&mut self, key: &str) -> Result<&mut ChecklistEntry, CaseError> {
+        self.entry(key)?;
+        Ok(self
+            .checklist
+            .iter_mut()
+            .find(|e| e.material.key == key)
+            .expect("found above"))
+    }
+
+    /// The paper received for this case (every material handed over on paper, with the
+    /// option that was given): what travels on a hand-over sheet.
+    pub fn paper(&self) -> impl Iterator<Item = (&ChecklistEntry, Form, u32, Option<&str>)> {
+        self.checklist.iter().filter_map(|e| match &e.status {
+            MaterialStatus::Received {
+                form,
+                copies,
+                option,
+            } if *form != Form::Electronic => Some((e, *form, *copies, option.as_deref())),
+            _ => None,
+        })
     }
 
     /// Ticks a material as received. In an accepted case only a deferred material may still

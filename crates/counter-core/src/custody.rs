@@ -283,7 +283,6 @@ impl Case {
                 )))
             }
         }
-        self.record_intake_if_accepted();
         let mut ev = self.custody_event(
             now,
             clerk,
@@ -302,29 +301,31 @@ impl Case {
         Ok(vec![ev])
     }
 
-    fn record_intake_if_accepted(&mut self) {
-        if let Some(at) = self.acceptance.as_ref().map(|a| a.at) {
-            self.record_intake(at);
-        }
-    }
-
-    /// 接收: `at_point` confirms it received the paper of sheet `sheet_no`, noting what is
-    /// missing or damaged.
-    pub fn receive(
-        &mut self,
-        sheet_no: &str,
-        at_point: &str,
-        notes: Vec<PaperNote>,
-        clerk: &str,
-        now: NaiveDateTime,
-    ) -> Result<Vec<CaseEvent>, CaseError> {
-        let from = match self.holder() {
-            Some(Holder::InTransit {
+    /// (from, to) when the paper is on sheet `sheet_no`, not yet received.
+    fn in_transit_on(&self, sheet_no: &str) -> Option<(String, String)> {
+        match self.holder()? {
+            Holder::InTransit {
                 from,
                 to,
                 sheet_no: s,
                 ..
-            }) if s == sheet_no && to == at_point => from,
+            } if s == sheet_no => Some((from, to)),
+            _ => None,
+        }
+    }
+
+    /// 接收: `at_point` confirms it received the paper of sheet `sheet_no`; `notes` are
+    /// (material key, 缺失/破损…) for what did not arrive whole.
+    pub fn receive(
+        &mut self,
+        sheet_no: &str,
+        at_point: &str,
+        notes: &[(String, String)],
+        clerk: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        let from = match self.in_transit_on(sheet_no) {
+            Some((from, to)) if to == at_point => from,
             _ => {
                 return Err(CaseError::Custody(format!(
                     "办件 {} 不在交接单 {sheet_no} 上移交给本网点 {at_point} 的途中",
@@ -332,19 +333,16 @@ impl Case {
                 )))
             }
         };
-        for n in &notes {
-            if !self.checklist.iter().any(|e| e.material.key == n.key) {
-                return Err(CaseError::UnknownMaterial {
-                    key: n.key.clone(),
-                    keys: self
-                        .checklist
-                        .iter()
-                        .map(|e| e.material.key.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                });
-            }
-        }
+        let notes = notes
+            .iter()
+            .map(|(key, note)| {
+                Ok(PaperNote {
+                    key: key.clone(),
+                    name: self.entry(key)?.material.name.clone(),
+                    note: note.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, CaseError>>()?;
         Ok(vec![self.custody_event(
             now,
             clerk,
@@ -366,13 +364,8 @@ impl Case {
         clerk: &str,
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
-        let to = match self.holder() {
-            Some(Holder::InTransit {
-                from,
-                to,
-                sheet_no: s,
-                ..
-            }) if s == sheet_no && from == point => to,
+        let to = match self.in_transit_on(sheet_no) {
+            Some((from, to)) if from == point => to,
             _ => {
                 return Err(CaseError::Custody(format!(
                     "办件 {} 不在本网点发出、尚未接收的交接单 {sheet_no} 上，不能撤回",
@@ -430,7 +423,6 @@ impl Case {
                 )))
             }
         }
-        self.record_intake_if_accepted();
         Ok(vec![self.custody_event(
             now,
             clerk,
@@ -486,7 +478,10 @@ impl Case {
         }) {
             return false;
         }
-        self.record_intake_if_accepted();
+        // A case accepted before custody was kept starts its chain at its acceptance.
+        if let Some(at) = self.acceptance.as_ref().map(|a| a.at) {
+            self.record_intake(at);
+        }
         self.custody.push(s);
         true
     }
@@ -646,21 +641,16 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("尚未接收"), "{e}");
         assert!(t
-            .receive("JJ-V01-20261123-01", "T02", vec![], "镇经办员", at(24, 9))
+            .receive("JJ-V01-20261123-01", "T02", &[], "镇经办员", at(24, 9))
             .is_err());
-        let note = PaperNote {
-            key: t.checklist[0].material.key.clone(),
-            name: t.checklist[0].material.name.clone(),
-            note: "破损".into(),
-        };
+        // A material the case does not have is refused; the note names the material.
+        let wrong = [("m9".to_string(), "破损".to_string())];
+        assert!(t
+            .receive("JJ-V01-20261123-01", "T01", &wrong, "镇经办员", at(24, 9))
+            .is_err());
+        let note = [("m1".to_string(), "破损".to_string())];
         let got = t
-            .receive(
-                "JJ-V01-20261123-01",
-                "T01",
-                vec![note],
-                "镇经办员",
-                at(24, 9),
-            )
+            .receive("JJ-V01-20261123-01", "T01", &note, "镇经办员", at(24, 9))
             .unwrap();
         // The village applies the township's receipt; applying it twice changes nothing.
         assert!(v.apply_shared(&got[0]));
@@ -682,7 +672,7 @@ mod tests {
             .unwrap();
         assert!(v.apply_shared(&back[0]));
         let got = v
-            .receive("JJ-T01-20261125-01", "V01", vec![], "村代办员", at(25, 15))
+            .receive("JJ-T01-20261125-01", "V01", &[], "村代办员", at(25, 15))
             .unwrap();
         assert!(t.apply_shared(&got[0]));
         let done = v.hand_back("V01", "村代办员", at(26, 9)).unwrap();
@@ -707,6 +697,7 @@ mod tests {
         );
         assert_eq!(v.custody, t.custody);
         assert_eq!(v.custody[2].notes[0].note, "破损");
+        assert_eq!(v.custody[2].notes[0].name, v.checklist[0].material.name);
         assert_eq!(v.custody[2].by, "镇经办员");
     }
 
@@ -757,7 +748,7 @@ mod tests {
         // Offline on both sides, the office had already received that paper: the receipt
         // stands on both sides, whatever order the two events arrive in.
         let got = t
-            .receive("JJ-V01-20261123-01", "T10", vec![], "镇经办员", at(23, 11))
+            .receive("JJ-V01-20261123-01", "T10", &[], "镇经办员", at(23, 11))
             .unwrap();
         assert!(!t.apply_shared(&back[0]));
         assert!(v.apply_shared(&got[0]));

@@ -2,7 +2,7 @@
 //! from the held paper, receive by scanning the sheet's QR code), hand-back, ratings and the
 //! supervisor's follow-ups.
 
-use counter_core::case::CaseView;
+use counter_core::case::{CaseView, Form};
 use counter_core::custody::{scope, transit_overdue, Scope};
 use counter_core::rating::RatingChannel;
 use counter_store::{LedgerQuery, LedgerRow, SheetRow};
@@ -15,11 +15,32 @@ use crate::{err, now, store_err, ApiError, ApiErrorCode, Preview, Workstation};
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SheetDetail {
     pub sheet: SheetRow,
-    pub cases: Vec<CaseView>,
+    pub cases: Vec<SheetCase>,
     /// Cases on the sheet not yet synced to this workstation.
     pub missing_cases: Vec<String>,
     /// Not received this many working days after it was sent (see `TRANSIT_DAYS`).
     pub overdue: bool,
+    /// Addressed to this point, open, and every case of it here.
+    pub can_receive: bool,
+    /// Sent by this point and neither received nor recalled.
+    pub can_recall: bool,
+}
+
+/// One case of a sheet and the paper that travels with it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SheetCase {
+    pub case: CaseView,
+    pub paper: Vec<SheetPaper>,
+}
+
+/// A piece of paper on a sheet: the material (the option handed over, for an 'any of'), in
+/// which form and how many copies.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SheetPaper {
+    pub key: String,
+    pub name: String,
+    pub form: Form,
+    pub copies: u32,
 }
 
 /// A material noted at receipt: not there (缺失) or damaged (破损).
@@ -69,7 +90,10 @@ impl Workstation {
     /// The 材料交接单 of a recorded sheet, kept for reprinting and rendered for preview.
     pub fn sheet_document(&self, sheet_no: &str) -> Result<Preview, ApiError> {
         self.clerk()?;
-        let (sheet, cases) = self.store.sheet_cases(sheet_no).map_err(store_err)?;
+        let (sheet, cases) = self
+            .store
+            .sheet_cases(sheet_no, &self.office.point)
+            .map_err(store_err)?;
         let pdf = counter_docs::handover(
             &counter_docs::Handover {
                 number: sheet.sheet_no.clone(),
@@ -87,27 +111,45 @@ impl Workstation {
     /// A sheet by its number (typed, or scanned from its QR code).
     pub fn sheet(&self, sheet_no: &str) -> Result<SheetDetail, ApiError> {
         self.clerk()?;
-        let (mut sheet, cases) = self.store.sheet_cases(sheet_no).map_err(store_err)?;
-        sheet.incoming = sheet.to == self.office.point;
-        let missing_cases = sheet
+        let (sheet, cases) = self
+            .store
+            .sheet_cases(sheet_no, &self.office.point)
+            .map_err(store_err)?;
+        let missing_cases: Vec<String> = sheet
             .cases
             .iter()
             .filter(|n| !cases.iter().any(|c| &c.case_no == *n))
             .cloned()
             .collect();
-        let overdue = sheet.received_at.is_none()
-            && sheet.recalled_at.is_none()
+        let open = sheet.received_at.is_none() && sheet.recalled_at.is_none();
+        let overdue = open
             && transit_overdue(
                 sheet.sent_at.date(),
                 TRANSIT_DAYS,
                 &self.calendar,
                 now().date(),
             );
+        let cases = cases
+            .iter()
+            .map(|c| {
+                Ok(SheetCase {
+                    case: self.view(c)?,
+                    paper: c
+                        .paper()
+                        .map(|(e, form, copies, option)| SheetPaper {
+                            key: e.material.key.clone(),
+                            name: option.unwrap_or(&e.material.name).to_string(),
+                            form,
+                            copies,
+                        })
+                        .collect(),
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
         Ok(SheetDetail {
-            cases: cases
-                .iter()
-                .map(|c| self.view(c))
-                .collect::<Result<_, _>>()?,
+            can_receive: open && sheet.incoming && missing_cases.is_empty(),
+            can_recall: open && sheet.from == self.office.point,
+            cases,
             sheet,
             missing_cases,
             overdue,

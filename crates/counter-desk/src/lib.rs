@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 mod assisted;
-pub use assisted::{ReceiptNote, SheetDetail, TRANSIT_DAYS};
+pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetPaper, TRANSIT_DAYS};
 use counter_core::custody::Scope;
 
 /// Where the workstation keeps its files.
@@ -137,6 +137,8 @@ pub struct CaseDetail {
     /// The documents this case can print now (`receipt`, `notice`, …).
     pub documents: Vec<String>,
     pub scope: Scope,
+    /// The result is here, completed, and may be handed back to the applicant (送达).
+    pub can_hand_back: bool,
 }
 
 pub struct Workstation {
@@ -608,7 +610,13 @@ impl Workstation {
         if case.state == CaseState::Completed {
             documents.push("completion".into());
         }
+        // Asked of the rules themselves, on a copy: nothing is recorded.
+        let can_hand_back = case
+            .clone()
+            .hand_back(&self.office.point, "", now())
+            .is_ok();
         Ok(CaseDetail {
+            can_hand_back,
             scope: self.scope_of(&case)?,
             case: self.view(&case)?,
             events,

@@ -104,6 +104,28 @@ fn applicant_fields(case: &Case, masked: bool) -> Vec<(&'static str, String)> {
 }
 
 /// Title block: office, title, document and case numbers, the QR code of the case number.
+/// The two copies the rules require (the applicant's, with the ID number masked, and the
+/// office's file copy), each starting on a clean page under its own head.
+fn two_copies(
+    l: &mut Layout,
+    office: &Office,
+    kind: DocKind,
+    number: &str,
+    case: &Case,
+    mut body: impl FnMut(&mut Layout, bool),
+) {
+    for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"]
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            l.new_section();
+        }
+        head(l, office, kind.title(), Some(copy), number, &case.case_no);
+        body(l, i == 0);
+    }
+}
+
 fn head(l: &mut Layout, office: &Office, title: &str, copy: Option<&str>, number: &str, qr: &str) {
     l.qr(PAGE_W - MARGIN - 26.0, MARGIN - 4.0, 26.0, qr);
     l.para(
@@ -302,22 +324,7 @@ pub fn render(
     let mut l = Layout::new(font(), kind.title());
     match kind {
         DocKind::Receipt => {
-            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"]
-                .iter()
-                .enumerate()
-            {
-                if i > 0 {
-                    l.new_section();
-                }
-                head(
-                    &mut l,
-                    office,
-                    kind.title(),
-                    Some(copy),
-                    &number,
-                    &case.case_no,
-                );
-                let masked = i == 0;
+            two_copies(&mut l, office, kind, &number, case, |l, masked| {
                 let mut f = item_fields(case, catalog);
                 f.extend(applicant_fields(case, masked));
                 f.extend(promise_fields(case));
@@ -332,8 +339,8 @@ pub fn render(
                     );
                 }
                 l.fields(&office_fields(office, case), 10.0);
-                signatures(&mut l, "申请人（代理人）签字");
-            }
+                signatures(l, "申请人（代理人）签字");
+            });
         }
         DocKind::Notice => {
             let notice = case.notice.as_ref().expect("checked above");
@@ -499,23 +506,9 @@ pub fn render(
             if deferred.is_empty() {
                 return Err(DocError::NothingDeferred(case.case_no.clone()));
             }
-            for (i, copy) in ["（申请人留存联）", "（受理机构存档联）"]
-                .iter()
-                .enumerate()
-            {
-                if i > 0 {
-                    l.new_section();
-                }
-                head(
-                    &mut l,
-                    office,
-                    kind.title(),
-                    Some(copy),
-                    &number,
-                    &case.case_no,
-                );
+            two_copies(&mut l, office, kind, &number, case, |l, masked| {
                 let mut f = item_fields(case, catalog);
-                f.extend(applicant_fields(case, i == 0));
+                f.extend(applicant_fields(case, masked));
                 f.extend(promise_fields(case));
                 l.fields(&f, 10.5);
                 l.body("容缺补交的材料：", 10.5);
@@ -548,8 +541,8 @@ pub fn render(
                     10.5,
                 );
                 l.fields(&office_fields(office, case), 10.0);
-                signatures(&mut l, "申请人（代理人）承诺签字");
-            }
+                signatures(l, "申请人（代理人）承诺签字");
+            });
         }
         DocKind::Completion => {
             head(&mut l, office, kind.title(), None, &number, &case.case_no);
@@ -622,24 +615,16 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
         .map(|(i, c)| {
             let mut pieces = 0;
             let materials: Vec<String> = c
-                .checklist
-                .iter()
-                .filter_map(|e| match &e.status {
-                    MaterialStatus::Received {
-                        form,
-                        copies,
-                        option,
-                    } if *form != counter_core::case::Form::Electronic => {
-                        pieces += copies;
-                        // For an 'any of' material, the one actually in the envelope.
-                        Some(format!(
-                            "{}（{}{}份）",
-                            option.as_deref().unwrap_or(&e.material.name),
-                            form.label(),
-                            copies
-                        ))
-                    }
-                    _ => None,
+                .paper()
+                .map(|(e, form, copies, option)| {
+                    pieces += copies;
+                    // For an 'any of' material, the one actually in the envelope.
+                    format!(
+                        "{}（{}{}份）",
+                        option.unwrap_or(&e.material.name),
+                        form.label(),
+                        copies
+                    )
                 })
                 .collect();
             total += pieces;

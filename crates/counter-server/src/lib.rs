@@ -788,6 +788,28 @@ pub async fn serve(central: Central, listener: tokio::net::TcpListener) -> std::
     axum::serve(listener, router(central)).await
 }
 
+/// Serves on `addr` (port 0: any free port) from a thread of its own with its own runtime,
+/// for as long as the process lives; returns the address it listens on. For tests and
+/// benchmarks that run the real server beside the real client.
+pub fn spawn(
+    central: Central,
+    addr: std::net::SocketAddr,
+) -> std::io::Result<std::net::SocketAddr> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().expect("a tokio runtime");
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::from_std(listener).expect("a listener");
+            if let Err(e) = serve(central, l).await {
+                tracing::error!(error = %e, "the server stopped");
+            }
+        });
+    });
+    Ok(addr)
+}
+
 /// Serves until `stop` resolves (tests restart the server this way).
 pub async fn serve_until(
     central: Central,

@@ -3,13 +3,12 @@
 
 use chrono::NaiveDateTime;
 use counter_core::case::{Case, CaseEvent, Change};
-use counter_core::custody::PaperNote;
 use counter_core::ids::mask_id;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{append, date_text, load_case, write_case, Cipher, Store, StoreError};
+use crate::{apply_change, date_text, next_day_seq, Cipher, Store, StoreError};
 
 /// A sheet just sent: its number and its cases as they left.
 #[derive(Debug, Clone)]
@@ -36,6 +35,22 @@ pub struct SheetRow {
     pub cases: Vec<String>,
     /// Addressed to this point (else sent by it).
     pub incoming: bool,
+}
+
+impl SheetRow {
+    /// Refuses a sheet that was already received or recalled, saying when.
+    fn check_open(&self) -> Result<(), StoreError> {
+        let (what, at) = match (&self.received_at, &self.recalled_at) {
+            (Some(at), _) => ("接收", at),
+            (None, Some(at)) => ("被移交方撤回", at),
+            (None, None) => return Ok(()),
+        };
+        Err(StoreError::Input(format!(
+            "交接单 {} 已于 {} {what}",
+            self.sheet_no,
+            at.format("%Y-%m-%d %H:%M")
+        )))
+    }
 }
 
 fn time_text(t: NaiveDateTime) -> String {
@@ -141,32 +156,13 @@ impl Store {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let key = format!("JJ-{from}");
-        let day = date_text(now.date());
-        let seq = tx
-            .query_row(
-                "SELECT last FROM day_seq WHERE point = ?1 AND day = ?2",
-                params![key, day],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?
-            .unwrap_or(0)
-            + 1;
-        tx.execute(
-            "INSERT INTO day_seq (point, day, last) VALUES (?1, ?2, ?3)
-             ON CONFLICT (point, day) DO UPDATE SET last = excluded.last",
-            params![key, day, seq],
-        )?;
+        let seq = next_day_seq(&tx, &format!("JJ-{from}"), now.date())?;
         let sheet_no = format!("JJ-{from}-{}-{seq:02}", now.format("%Y%m%d"));
         let mut cases = Vec::new();
         for no in &list {
-            let mut case = load_case(&tx, &cipher, no)?;
-            let events = case.hand_over(&sheet_no, &list, from, to, clerk, now)?;
-            write_case(&tx, &cipher, &case)?;
-            append(&tx, &cipher, no, &events, true)?;
-            for e in &events {
-                note_sheet(&tx, e)?;
-            }
+            let (case, _) = apply_change(&tx, &cipher, no, |c| {
+                c.hand_over(&sheet_no, &list, from, to, clerk, now)
+            })?;
             cases.push(case);
         }
         tx.commit()?;
@@ -184,27 +180,14 @@ impl Store {
         clerk: &str,
         now: NaiveDateTime,
     ) -> Result<Vec<Case>, StoreError> {
-        let sheet = self.sheet(sheet_no)?;
+        let sheet = self.sheet(sheet_no, at_point)?;
         if sheet.to != at_point {
             return Err(StoreError::Input(format!(
                 "交接单 {} 是交给 {} 的，不是本网点 {at_point}",
                 sheet.sheet_no, sheet.to
             )));
         }
-        if let Some(at) = &sheet.received_at {
-            return Err(StoreError::Input(format!(
-                "交接单 {} 已于 {} 接收",
-                sheet.sheet_no,
-                at.format("%Y-%m-%d %H:%M")
-            )));
-        }
-        if let Some(at) = &sheet.recalled_at {
-            return Err(StoreError::Input(format!(
-                "交接单 {} 已于 {} 被移交方撤回，请与移交网点核对",
-                sheet.sheet_no,
-                at.format("%Y-%m-%d %H:%M")
-            )));
-        }
+        sheet.check_open()?;
         for (c, _, _) in notes {
             if !sheet.cases.contains(c) {
                 return Err(StoreError::Input(format!(
@@ -219,33 +202,21 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::new();
         for no in &sheet.cases {
-            let mut case = load_case(&tx, &cipher, no).map_err(|e| match e {
+            let mine: Vec<(String, String)> = notes
+                .iter()
+                .filter(|(c, _, _)| c == no)
+                .map(|(_, key, note)| (key.clone(), note.clone()))
+                .collect();
+            let (case, _) = apply_change(&tx, &cipher, no, |c| {
+                c.receive(&sheet.sheet_no, at_point, &mine, clerk, now)
+            })
+            .map_err(|e| match e {
                 StoreError::NotFound(_) => StoreError::Input(format!(
                     "交接单 {} 上的办件 {no} 尚未同步到本机，请先同步再接收",
                     sheet.sheet_no
                 )),
                 e => e,
             })?;
-            let mine = notes
-                .iter()
-                .filter(|(c, _, _)| c == no)
-                .map(|(_, key, note)| PaperNote {
-                    key: key.clone(),
-                    name: case
-                        .checklist
-                        .iter()
-                        .find(|e| e.material.key == *key)
-                        .map(|e| e.material.name.clone())
-                        .unwrap_or_default(),
-                    note: note.clone(),
-                })
-                .collect();
-            let events = case.receive(&sheet.sheet_no, at_point, mine, clerk, now)?;
-            write_case(&tx, &cipher, &case)?;
-            append(&tx, &cipher, no, &events, true)?;
-            for e in &events {
-                note_sheet(&tx, e)?;
-            }
             out.push(case);
         }
         tx.commit()?;
@@ -263,37 +234,23 @@ impl Store {
         clerk: &str,
         now: NaiveDateTime,
     ) -> Result<Vec<Case>, StoreError> {
-        let sheet = self.sheet(sheet_no)?;
+        let sheet = self.sheet(sheet_no, point)?;
         if sheet.from != point {
             return Err(StoreError::Input(format!(
                 "交接单 {} 由 {} 发出，只有移交网点可以撤回",
                 sheet.sheet_no, sheet.from
             )));
         }
-        if sheet.received_at.is_some() || sheet.recalled_at.is_some() {
-            return Err(StoreError::Input(format!(
-                "交接单 {} 已{}，不能撤回",
-                sheet.sheet_no,
-                if sheet.received_at.is_some() {
-                    "被接收"
-                } else {
-                    "撤回"
-                }
-            )));
-        }
+        sheet.check_open()?;
         let cipher = Cipher::clone_of(self.cipher());
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut out = Vec::new();
         for no in &sheet.cases {
-            let mut case = load_case(&tx, &cipher, no)?;
-            let events = case.recall(&sheet.sheet_no, point, reason, clerk, now)?;
-            write_case(&tx, &cipher, &case)?;
-            append(&tx, &cipher, no, &events, true)?;
-            for e in &events {
-                note_sheet(&tx, e)?;
-            }
+            let (case, _) = apply_change(&tx, &cipher, no, |c| {
+                c.recall(&sheet.sheet_no, point, reason, clerk, now)
+            })?;
             out.push(case);
         }
         tx.commit()?;
@@ -301,9 +258,9 @@ impl Store {
         Ok(out)
     }
 
-    /// One sheet, by its number (as typed or scanned).
-    pub fn sheet(&self, sheet_no: &str) -> Result<SheetRow, StoreError> {
-        self.sheet_rows("WHERE s.sheet_no = ?1", sheet_no.trim(), "")?
+    /// One sheet, by its number (as typed or scanned), as point `me` sees it.
+    pub fn sheet(&self, sheet_no: &str, me: &str) -> Result<SheetRow, StoreError> {
+        self.sheet_rows("WHERE s.sheet_no = ?1", sheet_no.trim(), me)?
             .pop()
             .ok_or_else(|| {
                 StoreError::Input(format!(
@@ -314,8 +271,12 @@ impl Store {
     }
 
     /// A sheet with its cases, in sheet order (a case not yet synced here is left out).
-    pub fn sheet_cases(&self, sheet_no: &str) -> Result<(SheetRow, Vec<Case>), StoreError> {
-        let sheet = self.sheet(sheet_no)?;
+    pub fn sheet_cases(
+        &self,
+        sheet_no: &str,
+        me: &str,
+    ) -> Result<(SheetRow, Vec<Case>), StoreError> {
+        let sheet = self.sheet(sheet_no, me)?;
         let mut cases = Vec::new();
         for no in &sheet.cases {
             match self.case(no) {

@@ -239,22 +239,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let day = date_text(now.date());
-        let last: Option<i64> = tx
-            .query_row(
-                "SELECT last FROM day_seq WHERE point = ?1 AND day = ?2",
-                params![req.point.trim(), day],
-                |r| r.get(0),
-            )
-            .optional()?;
-        let seq = last.unwrap_or(0) + 1;
-        req.case_no = case::case_number(req.point.trim(), now.date(), seq as u32);
+        let seq = next_day_seq(&tx, req.point.trim(), now.date())?;
+        req.case_no = case::case_number(req.point.trim(), now.date(), seq);
         let (case, event) = Case::open(req, catalog, now)?;
-        tx.execute(
-            "INSERT INTO day_seq (point, day, last) VALUES (?1, ?2, ?3)
-             ON CONFLICT (point, day) DO UPDATE SET last = excluded.last",
-            params![case.point, day, seq],
-        )?;
         let hash = self.cipher.id_hash(case.applicant.id_number());
         let duplicates = {
             let mut stmt = tx.prepare(
@@ -300,10 +287,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut case = load_case(&tx, &self.cipher, case_no)?;
-        let events = op(&mut case)?;
-        write_case(&tx, &self.cipher, &case)?;
-        append_events(&tx, &self.cipher, case_no, &events)?;
+        let (case, events) = apply_change(&tx, &self.cipher, case_no, op)?;
         tx.commit()?;
         for e in &events {
             tracing::info!(
@@ -409,6 +393,53 @@ impl Store {
     pub(crate) fn cipher(&self) -> &Cipher {
         &self.cipher
     }
+}
+
+/// The next number of `key`'s day (case numbers per point, hand-over sheets per point),
+/// taken inside the caller's write transaction.
+pub(crate) fn next_day_seq(
+    conn: &Connection,
+    key: &str,
+    day: NaiveDate,
+) -> Result<u32, StoreError> {
+    let day = date_text(day);
+    let seq = conn
+        .query_row(
+            "SELECT last FROM day_seq WHERE point = ?1 AND day = ?2",
+            params![key, day],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(0)
+        + 1;
+    conn.execute(
+        "INSERT INTO day_seq (point, day, last) VALUES (?1, ?2, ?3)
+         ON CONFLICT (point, day) DO UPDATE SET last = excluded.last",
+        params![key, day, seq],
+    )?;
+    Ok(seq as u32)
+}
+
+/// One change to a stored case inside the caller's write transaction: loads it, applies `op`
+/// (a refused operation changes nothing), writes the new state with its events, queued to be
+/// pushed, and keeps the hand-over sheets in step.
+pub(crate) fn apply_change<F>(
+    conn: &Connection,
+    cipher: &Cipher,
+    case_no: &str,
+    op: F,
+) -> Result<(Case, Vec<CaseEvent>), StoreError>
+where
+    F: FnOnce(&mut Case) -> Result<Vec<CaseEvent>, CaseError>,
+{
+    let mut case = load_case(conn, cipher, case_no)?;
+    let events = op(&mut case)?;
+    write_case(conn, cipher, &case)?;
+    append_events(conn, cipher, case_no, &events)?;
+    for e in &events {
+        custody::note_sheet(conn, e)?;
+    }
+    Ok((case, events))
 }
 
 /// Writes a case's new state (its plain ledger columns and the encrypted body).

@@ -5,7 +5,6 @@
 //! `cargo bench -p counter-sync --bench load` (COUNTER_BENCH_DEVICES, COUNTER_BENCH_CASES per
 //! device; COUNTER_BENCH_DB=postgres://… for PostgreSQL). Figures go to docs/benchmarks.md.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -40,18 +39,7 @@ fn main() {
     let central = Central::open(&url).unwrap();
     // A PostgreSQL bench database outlives a run: count only what this run stores.
     let (stored_before, rejected_before, _) = central.counts().unwrap();
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.set_nonblocking(true).unwrap();
-    let addr = l.local_addr().unwrap();
-    let c = central.clone();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async move {
-            counter_server::serve(c, tokio::net::TcpListener::from_std(l).unwrap())
-                .await
-                .unwrap();
-        });
-    });
+    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     let set = bundled::catalogs().unwrap();
     let cal = bundled::calendar().unwrap();
     let nat = set.get("national").unwrap();

@@ -10,4 +10,8 @@ export type CaseDetail = { case: CaseView, events: Array<StoredEvent>,
 /**
  * The documents this case can print now (`receipt`, `notice`, …).
  */
-documents: Array<string>, scope: Scope, };
+documents: Array<string>, scope: Scope, 
+/**
+ * The result is here, completed, and may be handed back to the applicant (送达).
+ */
+can_hand_back: boolean, };
