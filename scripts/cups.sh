@@ -26,4 +26,21 @@ if ! lpstat -p CounterPDF >/dev/null 2>&1; then
   $SUDO lpadmin -p CounterPDF -E -v cups-pdf:/ -P "$ppd" 2>&1 | grep -v "deprecated" || true
 fi
 lpstat -p CounterPDF >/dev/null 2>&1 || { log "no CounterPDF queue"; exit 1; }
+
+# cups-pdf as Debian installs it names a file after the job's title alone (`Label 0`); the
+# print test and clerks looking for a job want its number too: `Label 1` writes
+# `job_<n>-<title>.pdf`, into the submitting user's ~/PDF. Set both explicitly (a stock file
+# has them commented out or at other values); cups-pdf reads the file for every job.
+conf=/etc/cups/cups-pdf.conf
+set_conf() {
+  local key=$1 value=$2
+  if ! grep -qxF "$key $value" "$conf"; then
+    log "cups-pdf: ${key} ${value}"
+    $SUDO sed -i -E "/^#?${key}[[:space:]]/d" "$conf"
+    printf '%s %s\n' "$key" "$value" | $SUDO tee -a "$conf" >/dev/null
+  fi
+}
+[ -f "$conf" ] || { log "no $conf (printer-driver-cups-pdf missing)"; exit 1; }
+set_conf Out '${HOME}/PDF'
+set_conf Label 1
 log "CounterPDF queue ready (output: \$HOME/PDF)"

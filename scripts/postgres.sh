@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a PostgreSQL server runs on loopback with a `counter` role (password `counter`,
-# allowed to create databases), for the server's conformance tests. Idempotent; needs root.
+# allowed to create databases) owning the databases `counter` (the server's conformance tests)
+# and `counter_bench` (the sync load bench). Idempotent; needs root.
 # Prints nothing but progress; the tests read COUNTER_TEST_PG, which scripts/test.sh sets.
 set -euo pipefail
 SUDO=""
@@ -25,7 +26,11 @@ if ! as_pg psql -qAtc "SELECT 1 FROM pg_roles WHERE rolname = 'counter'" | grep 
   log "creating role counter"
   as_pg psql -qc "CREATE ROLE counter LOGIN CREATEDB PASSWORD 'counter'"
 fi
-if ! as_pg psql -qAtc "SELECT 1 FROM pg_database WHERE datname = 'counter'" | grep -q 1; then
-  as_pg createdb -O counter counter
-fi
-log "ready: postgres://counter:counter@127.0.0.1/counter"
+# `counter` for the conformance tests; `counter_bench` for the load bench (docs/benchmarks.md).
+for db in counter counter_bench; do
+  if ! as_pg psql -qAtc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+    log "creating database $db"
+    as_pg createdb -O counter "$db"
+  fi
+done
+log "ready: postgres://counter:counter@127.0.0.1/counter (and /counter_bench for the load bench)"

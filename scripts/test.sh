@@ -27,4 +27,4 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test (workspace, end-to-end included, under Xvfb)"
 xvfb-run -a -s '-screen 0 1366x768x24' \
-  cargo test --workspace -- --include-ignored
+  cargo test --workspace --no-fail-fast -- --include-ignored

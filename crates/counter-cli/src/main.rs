@@ -578,7 +578,18 @@ fn init_log() {
     }
 }
 
+/// `counter … | head`: when the reader goes away, end quietly as other Unix tools do. Rust
+/// ignores SIGPIPE, which turns every later `println!` into a "Broken pipe" panic.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     init_log();
     match run(&cli) {

@@ -366,3 +366,35 @@ fn validate_refuses_garbled_files_naming_file_item_and_problem() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `counter catalog diff … --json | head -1`: the reader leaves after one line; the CLI ends
+/// quietly (by SIGPIPE, as other Unix tools do) instead of panicking with "Broken pipe".
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::os::fd::AsRawFd;
+    let (reader, writer) = std::io::pipe().unwrap();
+    // The smallest pipe (one page), so the 16 KB answer cannot all be written before the
+    // reader goes away.
+    // SAFETY: fcntl on a pipe descriptor this test owns.
+    let size = unsafe { libc::fcntl(reader.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+    assert!(size >= 4096, "F_SETPIPE_SZ: {size}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_counter"))
+        .args(["catalog", "diff", "jiangsu-2024", "national", "--json"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    let mut lines = BufReader::with_capacity(64, reader);
+    lines.read_line(&mut first).unwrap();
+    drop(lines);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(first.trim(), "{");
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+}

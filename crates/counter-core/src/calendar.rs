@@ -3,6 +3,9 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+mod statutory;
+pub use statutory::{statutory_days, StatutoryDay};
+
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -54,6 +57,10 @@ pub struct Calendar {
     /// Recorded on a case so its due date can be explained later.
     pub version: String,
     years: BTreeMap<i32, Year>,
+    /// The statutory days off of the years around the published ones (computed once: a due
+    /// date may walk hundreds of days through an unpublished year).
+    statutory: HashSet<NaiveDate>,
+    statutory_years: std::ops::RangeInclusive<i32>,
 }
 
 /// A due date, and whether it rests on a year whose calendar is not yet published (预计).
@@ -124,9 +131,19 @@ impl Calendar {
                 return Err(CalendarError::DuplicateYear(year));
             }
         }
+        let first = years.keys().next().copied().unwrap_or(2025);
+        let last = years.keys().next_back().copied().unwrap_or(2025);
+        let statutory_years = (first - 2)..=(last + 15);
+        let statutory = statutory_years
+            .clone()
+            .flat_map(statutory_days)
+            .map(|s| s.date)
+            .collect();
         Ok(Calendar {
             version: file.version,
             years,
+            statutory,
+            statutory_years,
         })
     }
 
@@ -140,12 +157,23 @@ impl Calendar {
         self.years.contains_key(&date.year())
     }
 
-    /// Whether the office works on `date`. In an unpublished year only weekends are days off.
+    /// Whether the office works on `date`. In an unpublished year the weekends and the days
+    /// the law fixes (元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆) are days off; that year's 调休 is
+    /// unknown until its notice, so due dates there stay provisional.
     pub fn is_working_day(&self, date: NaiveDate) -> bool {
         match self.years.get(&date.year()) {
             Some(y) if y.make_up_days.contains(&date) => true,
             Some(y) if y.days_off.contains(&date) => false,
-            _ => !is_weekend(date),
+            Some(_) => !is_weekend(date),
+            None => !is_weekend(date) && !self.is_statutory_holiday(date),
+        }
+    }
+
+    fn is_statutory_holiday(&self, date: NaiveDate) -> bool {
+        if self.statutory_years.contains(&date.year()) {
+            self.statutory.contains(&date)
+        } else {
+            statutory_days(date.year()).iter().any(|s| s.date == date)
         }
     }
 
@@ -227,11 +255,35 @@ mod tests {
     #[test]
     fn a_due_date_in_an_unpublished_year_is_provisional() {
         let c = cal();
+        // 2027-01-01 (元旦) is a day off by law whatever the 2027 notice will say.
         let due = c.due(d("2026-12-28"), 5).unwrap();
-        assert_eq!(due.due, d("2027-01-04"));
+        assert_eq!(due.due, d("2027-01-05"));
         assert!(due.provisional);
         assert!(!c.due(d("2026-12-01"), 5).unwrap().provisional);
         assert!(c.due(d("2023-06-01"), 1).unwrap().provisional);
+    }
+
+    #[test]
+    fn an_unpublished_year_counts_the_statutory_holidays() {
+        let c = cal();
+        // The example: 30 working days from 2026-11-30 skip 元旦 2027.
+        let due = c.due(d("2026-11-30"), 30).unwrap();
+        assert_eq!(due.due, d("2027-01-12"));
+        assert!(due.provisional);
+        // 春节 2027: 除夕 Friday 5 February to 初三 Monday 8 February.
+        assert!(!c.is_working_day(d("2027-02-05")));
+        assert!(!c.is_working_day(d("2027-02-08")));
+        assert!(c.is_working_day(d("2027-02-04")));
+        assert!(c.is_working_day(d("2027-02-09")));
+        assert_eq!(c.due(d("2027-02-04"), 1).unwrap().due, d("2027-02-09"));
+        // 清明 (Mon 5 April), 劳动节 (Mon 3 May is not statutory: 1–2 May are a weekend),
+        // 端午 (Wed 9 June), 中秋 (Wed 15 September), 国庆 (Fri 1 October).
+        for off in ["2027-04-05", "2027-06-09", "2027-09-15", "2027-10-01"] {
+            assert!(!c.is_working_day(d(off)), "{off}");
+        }
+        assert!(c.is_working_day(d("2027-05-03")));
+        // Far beyond the precomputed years the rule still holds.
+        assert!(!c.is_working_day(d("2060-10-01")));
     }
 
     #[test]

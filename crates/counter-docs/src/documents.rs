@@ -1,6 +1,6 @@
 //! The documents' contents: what each must carry, laid out on A4.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::case::{Applicant, Case, CaseKind, CaseState, MaterialStatus, Person};
 use counter_core::ids::mask_id;
 use counter_core::office::Office;
@@ -57,12 +57,17 @@ impl DocKind {
     }
 }
 
+/// Official documents write dates without leading zeros: 2027年1月11日 (GB/T 9704).
+fn day(d: NaiveDate) -> String {
+    d.format("%Y年%-m月%-d日").to_string()
+}
+
 fn time(t: NaiveDateTime) -> String {
-    t.format("%Y年%m月%d日 %H:%M").to_string()
+    format!("{} {}", day(t.date()), t.format("%H:%M"))
 }
 
 fn date(t: NaiveDateTime) -> String {
-    t.format("%Y年%m月%d日").to_string()
+    day(t.date())
 }
 
 fn person_line(p: &Person, masked: bool) -> String {
@@ -162,10 +167,8 @@ fn materials_received(case: &Case) -> Vec<Vec<String>> {
                 option,
             } => Some(vec![
                 (i + 1).to_string(),
-                match option {
-                    Some(o) => format!("{}（{o}）", e.material.name),
-                    None => e.material.name.clone(),
-                },
+                // Of an "A 或 B 或 C" line, the one actually handed over.
+                option.clone().unwrap_or_else(|| e.material.name.clone()),
                 form.label().to_string(),
                 format!("{copies}份"),
             ]),
@@ -178,7 +181,7 @@ fn materials_received(case: &Case) -> Vec<Vec<String>> {
             MaterialStatus::Deferred { deadline } => Some(vec![
                 (i + 1).to_string(),
                 e.material.name.clone(),
-                format!("容缺，{}前补交", deadline.format("%Y年%m月%d日")),
+                format!("容缺，{}前补交", day(*deadline)),
                 "—".into(),
             ]),
             MaterialStatus::Missing => None,
@@ -217,14 +220,19 @@ fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
     };
     let mut f = vec![("受理时间", time(a.at)), ("办件类型", kind)];
     if let Some(d) = a.due {
-        let mut due = d.format("%Y年%m月%d日").to_string();
+        let mut due = day(d);
         if a.provisional {
-            due.push_str("（预计：所跨年度节假日安排尚未公布，公布后以实际工作日为准）");
+            due.push_str(
+                "（预计：所跨年度的节假日安排尚未公布，已扣除法定节假日，公布后以实际工作日为准）",
+            );
         }
         f.push(("承诺办结日期", due));
         f.push((
             "节假日安排",
-            format!("按 {} 计算工作日", a.calendar_version),
+            format!(
+                "按国务院办公厅公布的节假日安排计算工作日（日历版本 {}）",
+                calendar_label(&a.calendar_version)
+            ),
         ));
     }
     f
@@ -269,10 +277,28 @@ fn signatures(l: &mut Layout, left: &str) {
     l.y = y + 34.0;
 }
 
+/// A calendar's version as printed: cases accepted before 2026-12 recorded it with an English
+/// remark ("2026-v1 (notices to 2025-11-04)") that has no place on an official document.
+fn calendar_label(version: &str) -> &str {
+    version.split(" (").next().unwrap_or(version).trim()
+}
+
+/// The catalog's name with its edition, once: most titles already end in it (…（2024年版）).
+fn catalog_label(catalog: &Catalog) -> String {
+    let h = &catalog.header;
+    if h.title.contains(h.edition.as_str()) {
+        h.title.clone()
+    } else {
+        format!("{}（{}）", h.title, h.edition)
+    }
+}
+
 fn footer(office: &Office, case: &Case, catalog: &Catalog) -> String {
     format!(
-        "{}  办件编号 {}  清单：{}（{}）",
-        office.name, case.case_no, catalog.header.title, catalog.header.edition
+        "{}  办件编号 {}  清单：{}",
+        office.name,
+        case.case_no,
+        catalog_label(catalog)
     )
 }
 
@@ -283,10 +309,7 @@ fn item_fields(case: &Case, catalog: &Catalog) -> Vec<(&'static str, String)> {
             "申请事项",
             format!("{}（事项编码 {}）", case.item_name, case.item),
         ),
-        (
-            "清单版本",
-            format!("{}（{}）", catalog.header.title, catalog.header.edition),
-        ),
+        ("清单版本", catalog_label(catalog)),
     ]
 }
 
@@ -345,7 +368,9 @@ pub fn render(
         DocKind::Notice => {
             let notice = case.notice.as_ref().expect("checked above");
             head(&mut l, office, kind.title(), None, &number, &case.case_no);
-            let mut f = applicant_fields(case, false);
+            // Handed to the applicant only (the office keeps the case record): the ID
+            // number masked, as on the receipt's applicant copy.
+            let mut f = applicant_fields(case, true);
             f.extend(item_fields(case, catalog));
             f.push(("收件日期", date(case.opened_at)));
             f.push(("告知时间", time(notice.at)));
@@ -439,7 +464,9 @@ pub fn render(
         DocKind::Refusal => {
             let r = case.refusal.as_ref().expect("refused");
             head(&mut l, office, kind.title(), None, &number, &case.case_no);
-            let mut f = applicant_fields(case, false);
+            // Handed to the applicant only (the office keeps the case record): the ID
+            // number masked, as on the receipt's applicant copy.
+            let mut f = applicant_fields(case, true);
             f.extend(item_fields(case, catalog));
             f.push(("申请日期", date(case.opened_at)));
             l.fields(&f, 10.5);
@@ -497,7 +524,7 @@ pub fn render(
                                 r
                             }
                         },
-                        deadline.format("%Y年%m月%d日前").to_string(),
+                        format!("{}前", day(deadline)),
                         "逾期未补交的，终止办理".into(),
                     ]),
                     _ => None,
@@ -547,7 +574,7 @@ pub fn render(
         DocKind::Completion => {
             head(&mut l, office, kind.title(), None, &number, &case.case_no);
             let mut f = item_fields(case, catalog);
-            f.extend(applicant_fields(case, false));
+            f.extend(applicant_fields(case, true));
             f.push((
                 "受理时间",
                 case.acceptance

@@ -204,6 +204,10 @@ fn the_notice_of_an_inpatient_claim_is_one_small_page_naming_the_missing_materia
     ] {
         assert!(t.contains(must), "{must} missing from the notice:\n{t}");
     }
+    // Handed to the applicant: the ID number masked as on the receipt's applicant copy; dates
+    // as official documents write them.
+    assert!(t.contains("1101**********002X") && !t.contains(ID), "{t}");
+    assert!(t.contains("2025年9月26日") && !t.contains("年09月"), "{t}");
     // Only what is missing is asked for.
     assert!(
         !t.contains("住院费用清单"),
@@ -261,7 +265,7 @@ fn the_receipt_has_two_copies_the_applicants_with_the_id_number_masked() {
         .unwrap()
         .due
         .unwrap()
-        .format("%Y年%m月%d日")
+        .format("%Y年%-m月%-d日")
         .to_string();
     for must in [
         "受理回执",
@@ -472,20 +476,35 @@ fn printing_goes_through_the_cups_pdf_queue() {
     )
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let name = format!("counter-print-{}.pdf", std::process::id());
-    let path = dir.path().join(&name);
+    // A title no other job has: cups-pdf names its file after the title (and, with the
+    // `Label 1` that scripts/cups.sh sets, the job number too), so the test finds what it
+    // printed whichever naming the machine uses.
+    let stem = format!(
+        "counter-print-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let path = dir.path().join(format!("{stem}.pdf"));
     std::fs::write(&path, &pdf).unwrap();
     let job = counter_docs::print(&path, Some("CounterPDF")).unwrap();
     assert!(job.starts_with("CounterPDF-"), "{job}");
     let n = job.rsplit('-').next().unwrap();
     let out_dir = PathBuf::from(std::env::var("HOME").unwrap()).join("PDF");
-    let want = format!("job_{n}.pdf");
+    let by_job = [format!("job_{n}-"), format!("-job_{n}.pdf")];
+    let want = format!("{stem} or job {n}");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let printed = loop {
         let found = std::fs::read_dir(&out_dir).ok().and_then(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| e.path())
-                .find(|p| p.to_string_lossy().ends_with(&want))
+            d.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                name.ends_with(".pdf")
+                    && (name.contains(&stem)
+                        || name.starts_with(&by_job[0])
+                        || name.ends_with(&by_job[1]))
+            })
         });
         if let Some(p) = found {
             // cups-pdf writes the file in place: wait until it parses.
@@ -519,4 +538,55 @@ fn printing_goes_through_the_cups_pdf_queue() {
         counter_docs::print(&path, Some("NoSuchPrinter")),
         Err(counter_docs::PrintError::Refused(_))
     ));
+}
+
+/// What the receipt prints in words: the option handed over rather than the "A 或 B 或 C" line,
+/// the catalog's edition once, the calendar without English, dates without leading zeros, and
+/// a due date in a year with no notice yet counted past 元旦 and marked provisional.
+#[test]
+fn the_receipt_prints_what_was_handed_over_in_official_wording() {
+    let set = bundled::catalogs().unwrap();
+    let cal = bundled::calendar().unwrap();
+    let js = set.get("jiangsu-2024").unwrap();
+    let at = NaiveDate::from_ymd_opt(2026, 12, 24)
+        .unwrap()
+        .and_hms_opt(9, 5, 0)
+        .unwrap();
+    let mut c = open(js, "322036064005", 9);
+    let keys: Vec<String> = c
+        .checklist
+        .iter()
+        .filter(|e| !e.material.optional)
+        .map(|e| e.material.key.clone())
+        .collect();
+    for k in &keys {
+        let option = c
+            .checklist
+            .iter()
+            .find(|e| &e.material.key == k)
+            .and_then(|e| e.material.any_of.iter().find(|o| o.as_str() == "社保卡"))
+            .cloned();
+        c.tick(k, Form::Original, 1, option.as_deref(), at).unwrap();
+    }
+    c.accept(js, &cal, at).unwrap();
+    let path = save(
+        "receipt-wording.pdf",
+        &render(DocKind::Receipt, &c, js, &office(), at).unwrap(),
+    );
+    let t = flat(&path);
+    assert!(t.contains("社保卡"), "{t}");
+    assert!(!t.contains("医保电子凭证或有效身份证件或社保卡"), "{t}");
+    assert_eq!(t.matches("（2024年版）（2024年版）").count(), 0, "{t}");
+    assert!(
+        t.contains("全省医疗保障经办政务服务事项清单（2024年版）"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("notices") && t.contains("日历版本2026-v1"),
+        "{t}"
+    );
+    // 10 working days from Thursday 2026-12-24: 1 January 2027 is 元旦 by law.
+    assert!(t.contains("2026年12月24日09:05"), "{t}");
+    assert!(t.contains("2027年1月8日（预计"), "{t}");
+    assert!(t.contains("已扣除法定节假日"), "{t}");
 }

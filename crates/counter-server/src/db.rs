@@ -96,8 +96,9 @@ impl Db {
     /// `sqlite:FILE` (or a plain path) or `postgres://…`; migrates forward.
     pub fn open(url: &str) -> Result<Db, ServerFailure> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let client = postgres::Client::connect(url, postgres::NoTls)
-                .map_err(|e| ServerFailure::Input(format!("无法连接 PostgreSQL：{e}")))?;
+            let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+                ServerFailure::Input(format!("无法连接 PostgreSQL：{}", pg_message(&e)))
+            })?;
             let mut db = Db::Pg(Box::new(PgConn {
                 client,
                 cache: Default::default(),
@@ -129,7 +130,7 @@ impl Db {
             }
             Db::Pg(conn) => {
                 let client = &mut conn.client;
-                let pg = |e: postgres::Error| ServerFailure::Storage(e.to_string());
+                let pg = pg_failure;
                 client
                     .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (v BIGINT NOT NULL)")
                     .map_err(pg)?;
@@ -169,7 +170,7 @@ impl Db {
                 Ok(r)
             }
             Db::Pg(conn) => {
-                let pg = |e: postgres::Error| ServerFailure::Storage(e.to_string());
+                let pg = pg_failure;
                 let PgConn { client, cache } = &mut **conn;
                 let mut tx = client.transaction().map_err(pg)?;
                 let r = f(&mut PgExec(&mut tx, cache))?;
@@ -233,13 +234,42 @@ impl PgExec<'_, '_> {
         if let Some(s) = self.1.get(sql) {
             return Ok(s.clone());
         }
-        let s = self
-            .0
-            .prepare(&pg_sql(sql))
-            .map_err(|e| ServerFailure::Storage(e.to_string()))?;
+        let s = self.0.prepare(&pg_sql(sql)).map_err(pg_failure)?;
         self.1.insert(sql.to_string(), s.clone());
         Ok(s)
     }
+}
+
+/// PostgreSQL's own words: `postgres::Error` displays only "db error" for a server-side error
+/// (a missing database, a refused password); the message, detail and SQLSTATE are in its cause.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!(
+                "{} {}（SQLSTATE {}）",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            );
+            if let Some(d) = db.detail() {
+                m.push_str(&format!("：{d}"));
+            }
+            m
+        }
+        None => {
+            let mut m = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                m.push_str(&format!("：{c}"));
+                cause = c.source();
+            }
+            m
+        }
+    }
+}
+
+fn pg_failure(e: postgres::Error) -> ServerFailure {
+    ServerFailure::Storage(pg_message(&e))
 }
 
 /// `?1` → `$1`.
@@ -267,7 +297,7 @@ impl Exec for PgExec<'_, '_> {
             p.iter().map(|b| b.as_ref()).collect();
         self.0
             .execute(pg_sql(sql).as_str(), &refs)
-            .map_err(|e| ServerFailure::Storage(e.to_string()))
+            .map_err(pg_failure)
     }
 
     fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure> {
@@ -275,10 +305,7 @@ impl Exec for PgExec<'_, '_> {
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
             p.iter().map(|b| b.as_ref()).collect();
         let st = self.statement(sql)?;
-        let rows = self
-            .0
-            .query(&st, &refs)
-            .map_err(|e| ServerFailure::Storage(e.to_string()))?;
+        let rows = self.0.query(&st, &refs).map_err(pg_failure)?;
         Ok(rows
             .iter()
             .map(|r| {
