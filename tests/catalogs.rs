@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use counter_core::{bundled, Calendar, CatalogSet};
-use counter_tests::{repo_root, seeds_dir};
+use counter_tests::{fold, repo_root, seed, seed_rows};
 
 fn repo_catalog_files() -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(repo_root().join("catalogs"))
@@ -71,32 +71,6 @@ fn the_calendar_names_a_source_for_each_year_2024_to_2026() {
 }
 
 // --- fidelity of the national list to 001_fe9af092f737fd31.txt -------------------------------
-
-fn seed(name: &str) -> String {
-    let path = seeds_dir().join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("read seed {} (set COUNTER_SEEDS): {e}", path.display()))
-}
-
-/// Folds the OCR's variations (spaces, full/half-width punctuation, quote styles) so the
-/// catalog's text can be looked up in the seed.
-fn fold(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace() && !"“”\"'‘’".contains(*c))
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            '，' => ',',
-            '；' => ';',
-            '：' => ':',
-            '。' => '.',
-            '、' => ',',
-            '〔' | '［' => '[',
-            '〕' | '］' => ']',
-            c => c,
-        })
-        .collect()
-}
 
 fn catalog(id: &str) -> counter_core::Catalog {
     bundled::catalogs()
@@ -264,31 +238,6 @@ fn the_catalog_wide_rules_of_the_national_list_are_present() {
 }
 
 // --- Jiangsu 2024 and Zhenjiang 2025: reconstructed text must be explained ----------------
-
-/// The rows of a seed table, folded: each starts at a line holding an item code (`prefix` +
-/// six digits) and runs to the next such line. Keyed by code.
-fn seed_rows(text: &str, prefix: &str) -> std::collections::BTreeMap<String, String> {
-    let lines: Vec<&str> = text.lines().collect();
-    // The first item code on the line (main-item codes end in Y and are skipped).
-    let code_in = |l: &str| -> Option<String> {
-        let l: String = l.chars().filter(|c| *c != ' ').collect();
-        l.match_indices(prefix).find_map(|(i, _)| {
-            let code: String = l[i..].chars().take(12).collect();
-            (code.len() == 12 && code[6..].chars().all(|c| c.is_ascii_digit())).then_some(code)
-        })
-    };
-    let starts: Vec<(usize, String)> = lines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| code_in(l).map(|c| (i, c)))
-        .collect();
-    let mut rows = std::collections::BTreeMap::new();
-    for (k, (start, code)) in starts.iter().enumerate() {
-        let end = starts.get(k + 1).map_or(lines.len(), |s| s.0);
-        rows.insert(code.clone(), fold(&lines[*start..end].join("\n")));
-    }
-    rows
-}
 
 /// The document's words an item carries: name, limit, notes, basis, agreement, materials.
 /// (Steps and situation questions are the catalog's own structure, not quoted text.)
@@ -486,6 +435,7 @@ fn zhenjiang_bundles_use_the_documents_words_or_explain_them() {
                 .map(|t| ("time_limit_text", t.clone())),
         );
         words.extend(b.tips.iter().map(|t| ("tip", t.clone())));
+        words.extend(b.agreement.iter().map(|a| ("agreement", a.clone())));
         for m in &b.materials {
             match &m.name {
                 Some(n) if m.any_of.is_empty() => words.push(("material", n.clone())),

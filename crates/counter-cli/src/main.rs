@@ -543,10 +543,14 @@ fn print_entry(entry: &EntryView) {
             .unwrap_or_default();
         println!("  {}. {}{extra}{when}", n + 1, m.name);
     }
+    let agreement = match entry {
+        EntryView::Item(i) => &i.agreement,
+        EntryView::Bundle(b) => &b.agreement,
+    };
+    if let Some(a) = agreement {
+        println!("  {a}");
+    }
     if let EntryView::Item(i) = entry {
-        if let Some(a) = &i.agreement {
-            println!("  {a}");
-        }
         for (label, list) in [("备注", &i.notes), ("设定依据", &i.basis)] {
             if !list.is_empty() {
                 println!("{label}");

@@ -1638,6 +1638,8 @@ pub struct CaseView {
     pub answers_in_effect: BTreeMap<String, String>,
     pub due: Option<NaiveDate>,
     pub time_limit_text: String,
+    /// Set when the item's list names its channels but not the window (crate::channels).
+    pub channel_note: Option<String>,
     /// Where the paper is now (None before acceptance).
     pub holder: Option<crate::custody::Holder>,
     /// The latest rating.
@@ -1677,6 +1679,7 @@ impl CaseView {
                 .unwrap_or_default(),
             due: case.due(),
             time_limit_text: item.map(|i| i.time_limit_text.clone()).unwrap_or_default(),
+            channel_note: item.and_then(crate::channels::window_note),
             holder: case.holder(),
             rating: case.rating().cloned(),
             case: case.clone(),

@@ -229,6 +229,10 @@ pub struct Bundle {
     pub time_limit_text: Option<String>,
     #[serde(default)]
     pub time_limit: Vec<TimeLimitEntry>,
+    /// Text where the document defers materials or limits to an agreement (按协议执行), as
+    /// on an item.
+    #[serde(default)]
+    pub agreement: Option<String>,
     #[serde(default)]
     pub situations: Vec<Situation>,
     #[serde(default)]
@@ -509,6 +513,7 @@ impl Catalog {
             if item.time_limit.is_empty() {
                 errors.push(err(f, Some(c), Some("time_limit"), Problem::Missing));
             }
+            check_agreement(f, c, &item.agreement, errors);
             check_common(
                 f,
                 c,
@@ -536,6 +541,7 @@ impl Catalog {
             for s in &b.serves {
                 check_one_of(f, c, "serves", s, SERVES, errors);
             }
+            check_agreement(f, c, &b.agreement, errors);
             check_common(f, c, &b.situations, &b.time_limit, &b.materials, errors);
         }
         for r in &self.rules {
@@ -599,7 +605,7 @@ impl Catalog {
 
 impl Bundle {
     /// The bundle as one item: one merged material list, its situations, channels, steps,
-    /// time promise and tips (as notes).
+    /// time promise, agreement and tips (as notes).
     pub fn as_item(&self) -> Item {
         Item {
             code: self.code.clone(),
@@ -615,7 +621,7 @@ impl Bundle {
                 .clone()
                 .unwrap_or_else(|| "按所含各事项的办理时限".into()),
             time_limit: self.time_limit.clone(),
-            agreement: None,
+            agreement: self.agreement.clone(),
             situations: self.situations.clone(),
             materials: self.materials.clone(),
             notes: self.tips.clone(),
@@ -644,6 +650,18 @@ fn check_one_of(
                 expected: allowed.join(" "),
             },
         ));
+    }
+}
+
+/// An agreement, when given, says something.
+fn check_agreement(
+    f: &str,
+    code: &str,
+    agreement: &Option<String>,
+    errors: &mut Vec<CatalogError>,
+) {
+    if agreement.as_deref().is_some_and(|a| a.trim().is_empty()) {
+        errors.push(err(f, Some(code), Some("agreement"), Problem::Missing));
     }
 }
 
@@ -876,6 +894,9 @@ impl CatalogSet {
             .find_map(|c| c.bundle(code).map(|b| (c, b)))
     }
 }
+
+#[cfg(test)]
+mod bundle_tests;
 
 #[cfg(test)]
 mod tests {

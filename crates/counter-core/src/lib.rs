@@ -5,6 +5,7 @@ pub mod bundled;
 pub mod calendar;
 pub mod case;
 pub mod catalog;
+pub mod channels;
 pub mod condition;
 pub mod custody;
 pub mod diff;

@@ -82,6 +82,7 @@ pub struct BundleView {
     pub steps: Vec<String>,
     pub time_limit_text: Option<String>,
     pub time_limit: Vec<TimeLimitView>,
+    pub agreement: Option<String>,
     pub situations: Vec<Situation>,
     pub materials: Vec<MaterialView>,
     pub tips: Vec<String>,
@@ -183,6 +184,7 @@ impl BundleView {
             steps: b.steps.clone(),
             time_limit_text: b.time_limit_text.clone(),
             time_limit: time_limits(&b.time_limit),
+            agreement: b.agreement.clone(),
             situations: b.situations.clone(),
             materials: materials(&b.materials),
             tips: b.tips.clone(),
@@ -229,4 +231,38 @@ pub enum ApiErrorCode {
     Storage,
     /// Printing or the document preview failed.
     Print,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundled;
+
+    #[test]
+    fn a_bundle_shows_its_agreement_as_an_item_does() {
+        let set = bundled::catalogs().unwrap();
+        let Some(EntryView::Item(item)) = set.show("322036002002", Some("jiangsu-2024")) else {
+            panic!("item 322036002002");
+        };
+        assert!(item.agreement.is_some_and(|a| a.contains("协议执行")));
+        for code in ["ZJ2025-10", "ZJ2025-14"] {
+            let Some(EntryView::Bundle(b)) = set.show(code, None) else {
+                panic!("bundle {code}");
+            };
+            assert_eq!(
+                b.agreement.as_deref(),
+                Some("根据定点医疗机构与经办机构签订的协议执行"),
+                "{code}"
+            );
+            let json = serde_json::to_value(EntryView::Bundle(b)).unwrap();
+            assert_eq!(
+                json["agreement"],
+                "根据定点医疗机构与经办机构签订的协议执行"
+            );
+        }
+        let Some(EntryView::Bundle(b)) = set.show("ZJ2025-11", None) else {
+            panic!("bundle ZJ2025-11");
+        };
+        assert_eq!(b.agreement, None);
+    }
 }

@@ -7,4 +7,4 @@ export type BundleView = { code: string, name: string, catalog: string, serves: 
 /**
  * The items the bundle combines, by code.
  */
-items: Array<string>, channels: Array<string>, steps: Array<string>, time_limit_text: string | null, time_limit: Array<TimeLimitView>, situations: Array<Situation>, materials: Array<MaterialView>, tips: Array<string>, source_note: string | null, };
+items: Array<string>, channels: Array<string>, steps: Array<string>, time_limit_text: string | null, time_limit: Array<TimeLimitView>, agreement: string | null, situations: Array<Situation>, materials: Array<MaterialView>, tips: Array<string>, source_note: string | null, };

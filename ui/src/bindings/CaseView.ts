@@ -32,6 +32,10 @@ unanswered: Array<string>,
  */
 answers_in_effect: { [key in string]: string }, due: string | null, time_limit_text: string, 
 /**
+ * Set when the item's list names its channels but not the window (crate::channels).
+ */
+channel_note: string | null, 
+/**
  * Where the paper is now (None before acceptance).
  */
 holder: Holder | null, 
