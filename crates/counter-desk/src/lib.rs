@@ -25,6 +25,9 @@ mod assisted;
 pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetPaper, TRANSIT_DAYS};
 use counter_core::custody::Scope;
 
+/// Resolution of the preview's page images (60 dpi was too small to read at the counter).
+const PREVIEW_DPI: u32 = 110;
+
 /// Where the workstation keeps its files.
 #[derive(Debug, Clone)]
 pub struct Paths {
@@ -672,6 +675,8 @@ impl Workstation {
     }
 
     /// Keeps a document's PDF for (re)printing and renders its pages for the preview.
+    /// Pages are rendered at `PREVIEW_DPI`: an A4 page is then about 880 px wide, which the
+    /// preview shows at its own size, so 10.5 pt text reads without zooming.
     fn keep_and_preview(
         &self,
         number: &str,
@@ -683,7 +688,7 @@ impl Workstation {
             .map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
         let path = self.paths.documents.join(format!("{number}-{kind}.pdf"));
         std::fs::write(&path, pdf).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
-        let pages = counter_docs::preview(pdf, 60)
+        let pages = counter_docs::preview(pdf, PREVIEW_DPI)
             .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?
             .into_iter()
             .map(|png| {

@@ -1,0 +1,104 @@
+//! End-to-end: keys act on the case on screen and nothing else (the real app under Xvfb,
+//! through WebDriver; see e2e.rs). The repros of a defect a first-day clerk hit: F8 on a new
+//! case also accepted an earlier applicant's abandoned draft, even one left by another clerk.
+
+mod support;
+use support::*;
+
+use fantoccini::Client;
+
+/// The ledger row of `case_no` as the clerk reads it.
+async fn ledger_row(client: &Client, case_no: &str) -> String {
+    let case_no = case_no.to_string();
+    wait_for(&format!("ledger row {case_no}"), || {
+        let case_no = case_no.clone();
+        async move {
+            texts(client, "#ledger tbody tr")
+                .await
+                .into_iter()
+                .find(|t| t.contains(&case_no))
+        }
+    })
+    .await
+}
+
+/// Ticks every material of the open case and waits until the checklist is complete.
+async fn tick_all(client: &Client, keys: &mut Keys<'_>) {
+    keys.press("1234").await;
+    wait_text(client, "#missing", "材料已齐").await;
+}
+
+/// Ticks everything of the case on screen, accepts it with F8, closes the receipt and opens
+/// the ledger (F3).
+async fn accept_and_open_the_ledger(client: &Client, keys: &mut Keys<'_>) {
+    tick_all(client, keys).await;
+    keys.press(F8).await;
+    find(client, "#preview[data-kind='receipt']").await;
+    keys.press(ESC).await;
+    find(client, "#search:not([disabled])").await;
+    keys.press(F3).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn f8_accepts_only_the_case_on_screen_not_an_abandoned_draft() {
+    let dir = workstation(false);
+    add_clerk(dir.path(), "李强", "pass456");
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        // First repro: a ticked draft left by F3 then F2; a second case is accepted with F8.
+        let abandoned = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        tick_all(&client, &mut keys).await;
+        keys.press(F3).await;
+        find(&client, "#ledger").await;
+        keys.press(F2).await;
+        find(&client, "#search:not([disabled])").await;
+        let second = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        assert_ne!(abandoned, second);
+        accept_and_open_the_ledger(&client, &mut keys).await;
+        let a = ledger_row(&client, &abandoned).await;
+        let b = ledger_row(&client, &second).await;
+        screenshot(&client, "keys-1-ledger.png").await;
+        assert!(b.contains("已受理"), "{b}");
+        assert!(
+            a.contains("受理中") && !a.contains("已受理"),
+            "the draft changed: {a}"
+        );
+
+        // Second repro: a ticked draft, 锁定, another clerk signs in and accepts a new case.
+        keys.press(F2).await;
+        find(&client, "#search:not([disabled])").await;
+        let left = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        tick_all(&client, &mut keys).await;
+        click(&client, "#lock").await;
+        let name = find(&client, "#signin-name").await;
+        name.clear().await.expect("clear the name");
+        keys.type_into(&name, "李强").await;
+        keys.press(TAB).await;
+        keys.press("pass456").await;
+        keys.press(ENTER).await;
+        find(&client, "#search:not([disabled])").await;
+        let theirs = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        accept_and_open_the_ledger(&client, &mut keys).await;
+        let mine = ledger_row(&client, &left).await;
+        let other = ledger_row(&client, &theirs).await;
+        screenshot(&client, "keys-2-ledger-after-clerk-change.png").await;
+        assert!(
+            other.contains("已受理") && other.contains("李强"),
+            "{other}"
+        );
+        assert!(
+            mine.contains("受理中") && mine.contains("王芳") && !mine.contains("李强"),
+            "王芳's draft changed: {mine}"
+        );
+        // Nothing but the case on screen changed: the first draft is still a draft too.
+        let a = ledger_row(&client, &abandoned).await;
+        assert!(a.contains("受理中"), "{a}");
+        client
+    })
+    .await;
+}

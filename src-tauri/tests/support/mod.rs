@@ -1,0 +1,432 @@
+//! What the end-to-end tests share: starting the real app through tauri-driver on a workstation
+//! folder of its own, finding and waiting for what the clerk sees, typing and counting keys,
+//! screenshots in `target/e2e-artifacts/`. Each test file uses the part it needs.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
+
+pub struct Driver {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: killed hard, tauri-driver leaves WebKitWebDriver running.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn tauri_driver() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let cargo_bin = home.join(".cargo/bin/tauri-driver");
+    if cargo_bin.exists() {
+        cargo_bin
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A workstation folder: office settings printing to CounterPDF, and (unless `fresh`) a clerk
+/// account 王芳 / pass123 already made, as a supervisor would have.
+pub fn workstation(fresh: bool) -> tempfile::TempDir {
+    workstation_as(fresh, "镇江市京口区医疗保障服务中心", "3211", "C")
+}
+
+/// A workstation of point `point` at `level`, set in its settings (never enrolled).
+pub fn workstation_as(fresh: bool, name: &str, point: &str, level: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("office.toml"),
+        format!("name = \"{name}\"\naddress = \"学府路88号政务服务中心二楼\"\nphone = \"0511-84401234\"\ncomplaint_phone = \"12345\"\npoint = \"{point}\"\nlevel = \"{level}\"\nprinter = \"CounterPDF\"\n"),
+    )
+    .unwrap();
+    if !fresh {
+        add_clerk(dir.path(), "王芳", "pass123");
+    }
+    dir
+}
+
+/// A clerk account in the workstation's store, as the supervisor would add under 设置.
+pub fn add_clerk(dir: &std::path::Path, name: &str, password: &str) {
+    let mut s =
+        counter_store::Store::open(&dir.join("counter.db"), &dir.join("store.key")).unwrap();
+    let now = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
+        .unwrap()
+        .and_hms_opt(8, 0, 0)
+        .unwrap();
+    s.add_clerk(name, password, counter_store::Role::Clerk, now)
+        .unwrap();
+}
+
+pub async fn start(dir: &std::path::Path) -> (Driver, Client) {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "e2e tests need a display: run them under xvfb-run (see README)"
+    );
+    let port = free_port();
+    let native = free_port();
+    let child = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native.to_string(),
+        ])
+        .env("COUNTER_DB", dir.join("counter.db"))
+        .env("COUNTER_KEY_FILE", dir.join("store.key"))
+        .env("COUNTER_OFFICE", dir.join("office.toml"))
+        .env("COUNTER_NOW", "2025-09-26T09:30:00")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tauri-driver (installed by scripts/setup.sh)");
+    let driver = Driver { child, port };
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_counter-app") }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("rustls client")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return (driver, client),
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for tauri-driver: {e}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("could not open a WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Waits until `f` finds what it looks for, or fails with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(t) = f().await {
+            return t;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn texts(client: &Client, css: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client.find_all(Locator::Css(css)).await.unwrap_or_default() {
+        out.push(e.text().await.unwrap_or_default());
+    }
+    out
+}
+
+pub async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts().join(name), png).unwrap();
+}
+
+/// Counts what the clerk types: every key press, special keys included.
+pub struct Keys<'c> {
+    pub client: &'c Client,
+    pub pressed: usize,
+}
+
+impl<'c> Keys<'c> {
+    /// Key presses into whatever has the focus (special keys as WebDriver code points).
+    pub async fn press(&mut self, keys: &str) {
+        let mut actions = KeyActions::new("keyboard".into());
+        for c in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c });
+            self.pressed += 1;
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("key presses");
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+
+    /// Text typed into the field that has the focus (one press per character). WebDriver key
+    /// actions carry only what a keyboard has, so Chinese goes in as text, as an input method
+    /// or a scanner would deliver it.
+    pub async fn type_here(&mut self, text: &str) {
+        let e = self.client.active_element().await.expect("focused element");
+        self.type_into(&e, text).await;
+    }
+
+    /// Text typed into a field (one press per character).
+    pub async fn type_into(&mut self, e: &Element, text: &str) {
+        e.send_keys(text).await.expect("type");
+        self.pressed += text.chars().count();
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+}
+
+pub const ENTER: &str = "\u{E007}";
+pub const ESC: &str = "\u{E00C}";
+pub const TAB: &str = "\u{E004}";
+pub const DOWN: &str = "\u{E015}";
+pub const F8: &str = "\u{E038}";
+pub const F9: &str = "\u{E039}";
+pub const F10: &str = "\u{E03A}";
+pub const ID: &str = "11010519491231002X";
+
+/// Waits for an element; on a timeout the screen is saved as `failed.png` and the error
+/// messages on it are reported.
+pub async fn find(client: &Client, css: &str) -> Element {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(e) = client.find(Locator::Css(css)).await {
+            return e;
+        }
+        if Instant::now() > deadline {
+            screenshot(client, "failed.png").await;
+            let shown = texts(client, ".error, .warn, #message").await;
+            panic!("timed out waiting for {css}; the screen says {shown:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+pub async fn text_of(client: &Client, css: &str) -> String {
+    find(client, css).await.text().await.unwrap_or_default()
+}
+
+/// Waits until the element's text contains `part`.
+pub async fn wait_text(client: &Client, css: &str, part: &str) -> String {
+    let (css, part) = (css.to_string(), part.to_string());
+    let deadline = Instant::now() + Duration::from_secs(14);
+    wait_for(&format!("{css} to show {part}"), || {
+        let (css, part) = (css.clone(), part.clone());
+        async move {
+            let t = client
+                .find(Locator::Css(&css))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            if !t.contains(&part) && Instant::now() > deadline {
+                screenshot(client, "failed.png").await;
+                let shown = texts(client, ".error, .warn, #message, #ho-message").await;
+                panic!("{css} shows {t:?}, not {part:?}; messages on screen: {shown:?}");
+            }
+            t.contains(&part).then_some(t)
+        }
+    })
+    .await
+}
+
+pub async fn sign_in(client: &Client, keys: &mut Keys<'_>) {
+    let name = find(client, "#signin-name").await;
+    keys.type_into(&name, "王芳").await;
+    keys.press(TAB).await;
+    keys.press("pass123").await;
+    keys.press(ENTER).await;
+    find(client, "#search").await;
+}
+
+/// Searches, picks the hit whose code is `code`, types the applicant and opens the case.
+pub async fn open_case(
+    client: &Client,
+    keys: &mut Keys<'_>,
+    query: &str,
+    code: &str,
+    shot: Option<&str>,
+) -> String {
+    keys.type_here(query).await;
+    let hits = wait_for("search results", || async {
+        client
+            .find(Locator::Css(&format!("#results[data-query='{query}']")))
+            .await
+            .ok()?;
+        let t = texts(client, "#results li .meta").await;
+        (!t.is_empty()).then_some(t)
+    })
+    .await;
+    let at = hits
+        .iter()
+        .position(|m| m.starts_with(code))
+        .unwrap_or_else(|| panic!("{code} in {hits:?}"));
+    for _ in 0..at {
+        keys.press(DOWN).await;
+    }
+    if let Some(s) = shot {
+        screenshot(client, s).await;
+    }
+    keys.press(ENTER).await;
+    find(client, "#applicant").await;
+    keys.press(ID).await;
+    wait_text(client, "#id-check", "有效").await;
+    keys.press(TAB).await;
+    keys.type_here("张三丰").await;
+    keys.press(ENTER).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let case = loop {
+        if let Ok(c) = client.find(Locator::Css("#case")).await {
+            break c;
+        }
+        if Instant::now() > deadline {
+            screenshot(client, "failed-open.png").await;
+            let err = texts(client, "#error, #id-check").await;
+            panic!("no case opened; the screen says {err:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    case.attr("data-case-no").await.unwrap().unwrap()
+}
+
+pub async fn statuses(client: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in client
+        .find_all(Locator::Css("#checklist li"))
+        .await
+        .unwrap_or_default()
+    {
+        out.push(e.attr("class").await.ok().flatten().unwrap_or_default());
+    }
+    out
+}
+
+pub async fn run<F, Fut>(fresh: bool, f: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Client>,
+{
+    run_in(workstation(fresh), f).await;
+}
+
+pub async fn run_in<F, Fut>(dir: tempfile::TempDir, f: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Client>,
+{
+    let (_driver, client) = start(dir.path()).await;
+    let client = f(client).await;
+    client.close().await.ok();
+}
+
+pub const F2: &str = "\u{E032}";
+pub const F3: &str = "\u{E033}";
+pub const F4: &str = "\u{E034}";
+
+/// Opens the ledger row of a case (today's ledger) in the case view.
+pub async fn open_ledger_row(client: &Client, case_no: &str) {
+    let row = wait_for("ledger row", || async {
+        for r in client
+            .find_all(Locator::Css("#ledger tbody tr"))
+            .await
+            .ok()?
+        {
+            if r.text().await.ok()?.contains(case_no) {
+                return Some(r);
+            }
+        }
+        None
+    })
+    .await;
+    // WebKit's driver clicks cells, not rows.
+    row.find(Locator::Css("td"))
+        .await
+        .expect("cell")
+        .click()
+        .await
+        .expect("click");
+    find(client, "#detail").await;
+}
+
+pub async fn click(client: &Client, css: &str) {
+    find(client, css).await.click().await.expect("click");
+    tokio::time::sleep(Duration::from_millis(150)).await;
+}
+
+/// What the preview's page images show, as a clerk would see them: for each `<img>`, its
+/// decoded width (0 when the image failed to load, as under a CSP that blocks `data:`) and the
+/// share of dark pixels in a sample of its bitmap (0 for a blank page).
+pub async fn preview_pages(client: &Client) -> Vec<(u64, f64)> {
+    let script = r#"
+        return [...document.querySelectorAll('#preview img')].map((img) => {
+            if (!img.complete || img.naturalWidth === 0) return [0, 0];
+            const c = document.createElement('canvas');
+            c.width = img.naturalWidth;
+            c.height = img.naturalHeight;
+            const g = c.getContext('2d');
+            g.drawImage(img, 0, 0);
+            const d = g.getImageData(0, 0, c.width, c.height).data;
+            let dark = 0, seen = 0;
+            for (let k = 0; k < d.length; k += 4 * 7) { seen++; if (d[k] < 128) dark++; }
+            return [img.naturalWidth, dark / seen];
+        });"#;
+    wait_for("preview pages decoded", || async {
+        let v = client.execute(script, vec![]).await.ok()?;
+        let pages: Vec<(u64, f64)> = v
+            .as_array()?
+            .iter()
+            .map(|p| (p[0].as_u64().unwrap_or(0), p[1].as_f64().unwrap_or(0.0)))
+            .collect();
+        (!pages.is_empty() && pages.iter().all(|(w, _)| *w > 0)).then_some(pages)
+    })
+    .await
+}
+
+/// Every page of the open preview has loaded, is wide enough to read (≥ 800 px for A4) and
+/// carries ink.
+pub async fn assert_preview_shows(client: &Client, pages: usize) {
+    let shown = preview_pages(client).await;
+    assert_eq!(shown.len(), pages, "{shown:?}");
+    for (i, (width, dark)) in shown.iter().enumerate() {
+        assert!(*width >= 800, "page {}: {width} px wide", i + 1);
+        assert!(
+            *dark > 0.005 && *dark < 0.5,
+            "page {}: dark share {dark}",
+            i + 1
+        );
+    }
+}
