@@ -380,7 +380,7 @@ fn a_closed_pipe_ends_the_output_quietly() {
     // SAFETY: fcntl on a pipe descriptor this test owns.
     let size = unsafe { libc::fcntl(reader.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
     assert!(size >= 4096, "F_SETPIPE_SZ: {size}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_counter"))
+    let child = Command::new(env!("CARGO_BIN_EXE_counter"))
         .args(["catalog", "diff", "jiangsu-2024", "national", "--json"])
         .stdout(writer)
         .stderr(std::process::Stdio::piped())
