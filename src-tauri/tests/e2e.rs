@@ -377,8 +377,10 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
                 reason: None,
                 by: "E01 村代办员".into(),
                 event: Some(serde_json::to_value(&ev[0]).unwrap()),
+                at: None,
             }],
             1,
+            at(10),
         )
         .unwrap();
     drop(store);

@@ -311,7 +311,16 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
 
     // Completed centrally; the decision reaches both points.
     central
-        .decide(&case, RemoteStatus::Completed, None, "县医保局")
+        .decide(
+            &case,
+            RemoteStatus::Completed,
+            None,
+            "县医保局",
+            chrono::NaiveDate::from_ymd_opt(2025, 10, 20)
+                .unwrap()
+                .and_hms_opt(15, 0, 0)
+                .unwrap(),
+        )
         .unwrap();
     ok(&v, &["sync", "now", "--json"]);
     ok(&t, &["sync", "now", "--json"]);

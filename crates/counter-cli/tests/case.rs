@@ -291,6 +291,26 @@ fn refusal_withdrawal_and_the_duplicate_warning() {
     assert!(err.contains("不能撤回"), "{err}");
 }
 
+/// A case withdrawn after acceptance offers no receipt, and `doc receipt` refuses it (the same
+/// rule as the window's reprint list: `Case::documents`).
+#[test]
+fn a_case_withdrawn_after_acceptance_offers_no_receipt() {
+    let c = Counter::new();
+    let no = open_inpatient(&c);
+    for k in ["m1", "m2", "m3", "m4"] {
+        c.json(&["case", "tick", &no, k]);
+    }
+    let v = c.json(&["case", "accept", &no]);
+    assert_eq!(v["documents"], serde_json::json!(["receipt"]));
+    let v = c.json(&["case", "withdraw", &no, "--reason", "申请人撤回"]);
+    assert_eq!(v["state"], "withdrawn");
+    assert_eq!(v["documents"], serde_json::json!([]));
+    let out = c.dir.path().join("r.pdf");
+    let err = c.fails(&["doc", "receipt", &no, "--out", out.to_str().unwrap()]);
+    assert!(err.contains("不能出具受理回执"), "{err}");
+    assert!(!out.exists());
+}
+
 #[test]
 fn an_agent_and_an_immediate_item_completed_on_the_spot() {
     let c = Counter::new();

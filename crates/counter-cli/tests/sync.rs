@@ -7,6 +7,14 @@ use counter_core::proto::RemoteStatus;
 use counter_server::Central;
 use serde_json::Value;
 
+/// When the central office decides in these tests: weeks after the cases were accepted.
+fn decided() -> chrono::NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2025, 10, 15)
+        .unwrap()
+        .and_hms_opt(10, 20, 0)
+        .unwrap()
+}
+
 fn run(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_counter"))
         .args(args)
@@ -72,12 +80,48 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
             RemoteStatus::Completed,
             None,
             "李审核",
+            decided(),
         )
         .unwrap();
     assert_eq!(json(d, &["sync", "now", "--json"])["pulled"], 1);
     let done = json(d, &["case", "list", "--state", "completed", "--json"]);
     assert_eq!(done.as_array().unwrap().len(), 1);
     assert_eq!(done[0]["case_no"], "9999-20250926-0007");
+    // Accepted on 2025-09-26, completed centrally weeks later: the case and its completion
+    // slip carry the central decision's time and author, not the acceptance's.
+    let case = json(d, &["case", "show", "9999-20250926-0007", "--json"]);
+    assert_eq!(case["completed_at"], "2025-10-15T10:20:00");
+    assert_eq!(case["completed_by"], "中心：李审核");
+    assert_eq!(
+        case["documents"],
+        serde_json::json!(["receipt", "completion"])
+    );
+    let slip = d.join("completion.pdf");
+    let o = run(
+        d,
+        &[
+            "doc",
+            "completion",
+            "9999-20250926-0007",
+            "--out",
+            slip.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = Command::new("pdftotext")
+        .args([slip.to_str().unwrap(), "-"])
+        .output()
+        .expect("pdftotext (poppler-utils, installed by scripts/setup.sh)");
+    let text: String = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains("办结时间：2025年10月15日10:20"), "{text}");
+    assert!(
+        text.contains("中心：李审核") && text.contains("受理时间：2025年9月26日"),
+        "{text}"
+    );
+    assert!(!text.contains("当场办结"), "{text}");
     let st = json(d, &["sync", "status", "--json"]);
     assert_eq!(st["pending"], 0);
     assert!(st["last_error"].is_null() && st["last_success"].is_string());
@@ -115,6 +159,7 @@ fn a_pull_killed_midway_loses_and_repeats_nothing() {
                 RemoteStatus::Completed,
                 None,
                 "李审核",
+                decided(),
             )
             .unwrap();
     }

@@ -57,10 +57,6 @@ pub struct Calendar {
     /// Recorded on a case so its due date can be explained later.
     pub version: String,
     years: BTreeMap<i32, Year>,
-    /// The statutory days off of the years around the published ones (computed once: a due
-    /// date may walk hundreds of days through an unpublished year).
-    statutory: HashSet<NaiveDate>,
-    statutory_years: std::ops::RangeInclusive<i32>,
 }
 
 /// A due date, and whether it rests on a year whose calendar is not yet published (预计).
@@ -131,19 +127,9 @@ impl Calendar {
                 return Err(CalendarError::DuplicateYear(year));
             }
         }
-        let first = years.keys().next().copied().unwrap_or(2025);
-        let last = years.keys().next_back().copied().unwrap_or(2025);
-        let statutory_years = (first - 2)..=(last + 15);
-        let statutory = statutory_years
-            .clone()
-            .flat_map(statutory_days)
-            .map(|s| s.date)
-            .collect();
         Ok(Calendar {
             version: file.version,
             years,
-            statutory,
-            statutory_years,
         })
     }
 
@@ -165,15 +151,7 @@ impl Calendar {
             Some(y) if y.make_up_days.contains(&date) => true,
             Some(y) if y.days_off.contains(&date) => false,
             Some(_) => !is_weekend(date),
-            None => !is_weekend(date) && !self.is_statutory_holiday(date),
-        }
-    }
-
-    fn is_statutory_holiday(&self, date: NaiveDate) -> bool {
-        if self.statutory_years.contains(&date.year()) {
-            self.statutory.contains(&date)
-        } else {
-            statutory_days(date.year()).iter().any(|s| s.date == date)
+            None => !is_weekend(date) && !statutory::is_statutory_holiday(date),
         }
     }
 

@@ -15,6 +15,11 @@ use crate::catalog::{Catalog, Item, Material, RuleKind, Situation, TimeLimitKind
 use crate::condition::Condition;
 use crate::ids;
 
+mod central;
+mod documents;
+pub use central::Decision;
+pub use documents::DocKind;
+
 /// The kinds of identity document a person may show (the footnotes' 有效身份证件).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -385,6 +390,9 @@ pub struct Case {
     pub acceptance: Option<Acceptance>,
     #[serde(default)]
     pub completed_at: Option<NaiveDateTime>,
+    /// Who completed it: the clerk at the counter, or the central office (中心：…).
+    #[serde(default)]
+    pub completed_by: Option<String>,
     #[serde(default)]
     pub omissions: Vec<Omission>,
     /// Reason of the last return, withdrawal or termination.
@@ -995,6 +1003,7 @@ impl Case {
             refusal: None,
             acceptance: None,
             completed_at: None,
+            completed_by: None,
             omissions: Vec::new(),
             reason: None,
             custody: Vec::new(),
@@ -1502,6 +1511,12 @@ impl Case {
             CaseState::InReview => {}
             _ => return Err(self.illegal("办结")),
         }
+        evs.extend(self.finish(now)?);
+        Ok(evs)
+    }
+
+    /// 办结 of a case whose review is done (or an immediate item just accepted).
+    fn finish(&mut self, now: NaiveDateTime) -> Result<Vec<CaseEvent>, CaseError> {
         if self
             .checklist
             .iter()
@@ -1513,8 +1528,8 @@ impl Case {
         }
         self.state = CaseState::Completed;
         self.completed_at = Some(now);
-        evs.push(self.event(now, Change::Completed));
-        Ok(evs)
+        self.completed_by = Some(self.clerk.clone());
+        Ok(vec![self.event(now, Change::Completed)])
     }
 
     pub fn start_review(&mut self, now: NaiveDateTime) -> Result<Vec<CaseEvent>, CaseError> {
@@ -1638,6 +1653,8 @@ pub struct CaseView {
     pub answers_in_effect: BTreeMap<String, String>,
     pub due: Option<NaiveDate>,
     pub time_limit_text: String,
+    /// The documents the case may print now (Case::documents).
+    pub documents: Vec<DocKind>,
     /// Set when the item's list names its channels but not the window (crate::channels).
     pub channel_note: Option<String>,
     /// Where the paper is now (None before acceptance).
@@ -1679,6 +1696,7 @@ impl CaseView {
                 .unwrap_or_default(),
             due: case.due(),
             time_limit_text: item.map(|i| i.time_limit_text.clone()).unwrap_or_default(),
+            documents: case.documents(),
             channel_note: item.and_then(crate::channels::window_note),
             holder: case.holder(),
             rating: case.rating().cloned(),

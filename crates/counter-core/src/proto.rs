@@ -121,6 +121,9 @@ pub struct RemoteChange {
     /// holds or held (`counter_core::case::CaseEvent` as JSON).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<serde_json::Value>,
+    /// With a decision: when the central office made it (absent from older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<chrono::NaiveDateTime>,
 }
 
 /// What the central office decided.

@@ -589,30 +589,12 @@ impl Workstation {
         self.clerk()?;
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
         let events = self.store.events(case_no.trim()).map_err(store_err)?;
-        let mut documents = Vec::new();
-        let accepted = case.acceptance.is_some();
-        if accepted {
-            documents.push("receipt".to_string());
-        }
-        if case.notice.is_some() {
-            documents.push("notice".into());
-        }
-        if case.state == CaseState::Refused {
-            documents.push("refusal".into());
-        }
-        if accepted
-            && case.checklist.iter().any(|e| {
-                matches!(
-                    e.status,
-                    counter_core::case::MaterialStatus::Deferred { .. }
-                )
-            })
-        {
-            documents.push("deferral".into());
-        }
-        if case.state == CaseState::Completed {
-            documents.push("completion".into());
-        }
+        // The same rule the renderer applies: nothing is offered that printing would refuse.
+        let documents = case
+            .documents()
+            .into_iter()
+            .map(|k| k.as_str().to_string())
+            .collect();
         // Asked of the rules themselves, on a copy: nothing is recorded.
         let can_hand_back = case
             .clone()

@@ -86,6 +86,15 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
     assert_eq!(rows.len(), 1);
     // The empty search offers what was opened recently.
     assert_eq!(d.search("")[0].code, "002036006002");
+    // Withdrawn after acceptance: no receipt is offered, and none is made.
+    d.withdraw(&no, Some("申请人撤回".into())).unwrap();
+    let detail = d.case_detail(&no).unwrap();
+    assert!(detail.documents.is_empty(), "{:?}", detail.documents);
+    assert!(detail.case.documents.is_empty());
+    assert_eq!(
+        d.document(&no, "receipt").unwrap_err().code,
+        ApiErrorCode::InvalidInput
+    );
 }
 
 #[test]

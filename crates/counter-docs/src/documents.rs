@@ -1,61 +1,13 @@
 //! The documents' contents: what each must carry, laid out on A4.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use counter_core::case::{Applicant, Case, CaseKind, CaseState, MaterialStatus, Person};
+use counter_core::case::{Applicant, Case, CaseKind, DocKind, MaterialStatus, Person};
 use counter_core::ids::mask_id;
 use counter_core::office::Office;
 use counter_core::Catalog;
 
 use crate::layout::{Align, Column, Layout, MARGIN, PAGE_W};
 use crate::{font, DocError};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    /// 受理回执, two copies.
-    Receipt,
-    /// 一次性告知书.
-    Notice,
-    /// 不予受理通知书.
-    Refusal,
-    /// 容缺受理通知书, two copies.
-    Deferral,
-    /// 即办件办结单.
-    Completion,
-}
-
-impl DocKind {
-    pub fn title(self) -> &'static str {
-        match self {
-            DocKind::Receipt => "受理回执",
-            DocKind::Notice => "一次性告知书",
-            DocKind::Refusal => "不予受理通知书",
-            DocKind::Deferral => "容缺受理通知书",
-            DocKind::Completion => "即办件办结单",
-        }
-    }
-
-    /// Prefix of the document number (文书编号).
-    fn prefix(self) -> &'static str {
-        match self {
-            DocKind::Receipt => "SL",
-            DocKind::Notice => "GZ",
-            DocKind::Refusal => "BY",
-            DocKind::Deferral => "RQ",
-            DocKind::Completion => "BJ",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<DocKind> {
-        Some(match s {
-            "receipt" => DocKind::Receipt,
-            "notice" => DocKind::Notice,
-            "refusal" => DocKind::Refusal,
-            "deferral" => DocKind::Deferral,
-            "completion" => DocKind::Completion,
-            _ => return None,
-        })
-    }
-}
 
 /// Official documents write dates without leading zeros: 2027年1月11日 (GB/T 9704).
 fn day(d: NaiveDate) -> String {
@@ -329,19 +281,13 @@ pub fn render(
     office: &Office,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, DocError> {
-    let accepted = matches!(
-        case.state,
-        CaseState::Accepted | CaseState::InReview | CaseState::Returned | CaseState::Completed
-    ) && case.acceptance.is_some();
-    let ok = match kind {
-        DocKind::Receipt => accepted,
-        DocKind::Notice => case.notice.is_some(),
-        DocKind::Refusal => case.state == CaseState::Refused,
-        DocKind::Deferral => accepted,
-        DocKind::Completion => case.state == CaseState::Completed,
-    };
-    if !ok {
-        return Err(wrong_state(case, kind));
+    if !case.may_print(kind) {
+        let accepted = case.may_print(DocKind::Receipt);
+        return Err(if kind == DocKind::Deferral && accepted {
+            DocError::NothingDeferred(case.case_no.clone())
+        } else {
+            wrong_state(case, kind)
+        });
     }
     let number = format!("{}-{}", kind.prefix(), case.case_no);
     let mut l = Layout::new(font(), kind.title());
@@ -583,9 +529,24 @@ pub fn render(
                     .unwrap_or_default(),
             ));
             f.push(("办结时间", case.completed_at.map(time).unwrap_or_default()));
+            if let Some(by) = &case.completed_by {
+                f.push(("办结人", by.clone()));
+            }
             l.fields(&f, 10.5);
+            let on_the_spot = case
+                .acceptance
+                .as_ref()
+                .is_some_and(|a| a.kind == CaseKind::Immediate);
             l.body(
-                &format!("您申请办理的“{}”事项已当场办结。", case.item_name),
+                &if on_the_spot {
+                    format!("您申请办理的“{}”事项已当场办结。", case.item_name)
+                } else {
+                    format!(
+                        "您申请办理的“{}”事项已于{}办结。",
+                        case.item_name,
+                        case.completed_at.map(time).unwrap_or_default()
+                    )
+                },
                 10.5,
             );
             l.body("已收材料：", 10.5);

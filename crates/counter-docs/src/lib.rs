@@ -9,7 +9,8 @@ mod print;
 
 use std::sync::OnceLock;
 
-pub use documents::{handover, render, DocKind, Handover};
+pub use counter_core::case::DocKind;
+pub use documents::{handover, render, Handover};
 pub use layout::Font;
 pub use print::{preview, print, PrintError};
 

@@ -84,12 +84,14 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_flags.sql"),
     include_str!("../migrations/0003_snapshots.sql"),
     include_str!("../migrations/0004_custody.sql"),
+    include_str!("../migrations/0005_decision_time.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
     include_str!("../migrations/pg/0002_flags.sql"),
     include_str!("../migrations/pg/0003_snapshots.sql"),
     include_str!("../migrations/pg/0004_custody.sql"),
+    include_str!("../migrations/pg/0005_decision_time.sql"),
 ];
 
 impl Db {

@@ -243,7 +243,7 @@ impl Central {
     pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
         self.tx(|t| {
             let rows = t.rows(
-                "SELECT seq, case_no, status, reason, by, body FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                "SELECT seq, case_no, status, reason, by, body, at FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
                 &[point.into(), after.into(), i64::from(limit).into()],
             )?;
             let mut changes = Vec::new();
@@ -263,6 +263,7 @@ impl Central {
                     reason: r[3].text(),
                     by: r[4].text().unwrap_or_default(),
                     event: r[5].text().and_then(|b| serde_json::from_str(&b).ok()),
+                    at: r[6].text().and_then(|a| a.parse().ok()),
                 });
             }
             Ok(Changes { changes, cursor })
@@ -276,6 +277,7 @@ impl Central {
         status: RemoteStatus,
         reason: Option<&str>,
         by: &str,
+        at: chrono::NaiveDateTime,
     ) -> Result<(), ServerFailure> {
         if status == RemoteStatus::Returned && reason.is_none_or(|r| r.trim().is_empty()) {
             return Err(ServerFailure::Input("退回需要写明理由".into()));
@@ -300,7 +302,7 @@ impl Central {
             // Every point that is part of the case learns the decision: the one that accepted
             // it, and any that holds its paper.
             for point in case_points(t, case_no)? {
-                add_change(t, &point, case_no, s, reason, by, None)?;
+                add_change(t, &point, case_no, s, reason, by, None, Some(at))?;
             }
             t.exec(
                 "UPDATE cases SET state = ?2 WHERE case_no = ?1",
@@ -495,6 +497,7 @@ fn case_points(t: &mut dyn Exec, case_no: &str) -> Result<Vec<String>, ServerFai
 }
 
 /// Queues a change for `point`.
+#[allow(clippy::too_many_arguments)]
 fn add_change(
     t: &mut dyn Exec,
     point: &str,
@@ -503,6 +506,7 @@ fn add_change(
     reason: Option<&str>,
     by: &str,
     body: Option<String>,
+    at: Option<chrono::NaiveDateTime>,
 ) -> Result<(), ServerFailure> {
     if t.is_pg() {
         // Sequence values are taken at insert; serializing the inserts makes commit order
@@ -510,8 +514,16 @@ fn add_change(
         t.exec("LOCK TABLE changes IN EXCLUSIVE MODE", &[])?;
     }
     t.exec(
-        "INSERT INTO changes (point, case_no, status, reason, by, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        &[point.into(), case_no.into(), status.into(), reason.into(), by.into(), body.into()],
+        "INSERT INTO changes (point, case_no, status, reason, by, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[
+            point.into(),
+            case_no.into(),
+            status.into(),
+            reason.into(),
+            by.into(),
+            body.into(),
+            at.map(|a| a.format("%Y-%m-%dT%H:%M:%S").to_string()).into(),
+        ],
     )?;
     Ok(())
 }
@@ -589,6 +601,7 @@ fn share_event(
                 None,
                 &by,
                 Some(body.clone()),
+                None,
             )?;
         }
     }

@@ -104,11 +104,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 _ => return Err("请指定 --approve 或 --return".into()),
             };
             central
-                .decide(&case_no, status, reason.as_deref(), &by)
+                .decide(&case_no, status, reason.as_deref(), &by, now())
                 .map_err(|e| e.to_string())
         }
         Cmd::Complete { case_no, by } => central
-            .decide(&case_no, RemoteStatus::Completed, None, &by)
+            .decide(&case_no, RemoteStatus::Completed, None, &by, now())
             .map_err(|e| e.to_string()),
         Cmd::PublishCatalog { file } => publish(&central, "catalog", &file),
         Cmd::PublishCalendar { file } => publish(&central, "calendar", &file),
@@ -131,6 +131,12 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The decision time recorded with 审核, 退回 and 办结: this machine's local time, to the second
+/// (counters stamp their own events the same way).
+fn now() -> chrono::NaiveDateTime {
+    chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
 }
 
 fn publish(central: &Central, kind: &str, file: &std::path::Path) -> Result<(), String> {

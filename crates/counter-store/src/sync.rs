@@ -1,7 +1,8 @@
 //! What the store keeps for syncing: the device's enrolment, the pull cursor, the outbox in
 //! wire form, and the central office's changes applied in one transaction with the cursor.
 
-use counter_core::case::{Case, CaseEvent, CaseState, Change};
+use chrono::NaiveDateTime;
+use counter_core::case::{CaseEvent, Change, Decision};
 use counter_core::proto::{RemoteChange, RemoteStatus, WireEvent};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -243,13 +244,16 @@ impl Store {
             )?)
     }
 
-    /// Applies the central office's changes and the new cursor in one transaction. A change
-    /// that no longer fits the case (already completed, unknown here) is skipped, so pulling
+    /// Applies the central office's changes and the new cursor in one transaction, each
+    /// decision through the case rules (`Case::apply_decision`) with its own time — or
+    /// `pulled_at` from a server too old to send one. A change that no longer fits the case
+    /// (already applied, unknown here, refused by the rules) is skipped and logged, so pulling
     /// the same changes twice changes nothing.
     pub fn apply_remote(
         &mut self,
         changes: &[RemoteChange],
         cursor: i64,
+        pulled_at: NaiveDateTime,
     ) -> Result<usize, StoreError> {
         let cipher = crate::Cipher::clone_of(self.cipher());
         let tx = self
@@ -265,10 +269,22 @@ impl Store {
                 tracing::warn!(case_no = %ch.case_no, "change for a case unknown here");
                 continue;
             };
-            let events = remote_events(&mut case, ch);
-            if events.is_empty() {
-                continue;
-            }
+            let decision = match ch.status {
+                RemoteStatus::InReview => Decision::StartReview,
+                RemoteStatus::Completed => Decision::Complete,
+                RemoteStatus::Returned => Decision::Return {
+                    reason: ch.reason.clone().unwrap_or_default(),
+                },
+                RemoteStatus::Event => continue,
+            };
+            let events = match case.apply_decision(&decision, &ch.by, ch.at.unwrap_or(pulled_at)) {
+                Ok(evs) if evs.is_empty() => continue,
+                Ok(evs) => evs,
+                Err(e) => {
+                    tracing::warn!(case_no = %ch.case_no, error = %e, "central decision not applied");
+                    continue;
+                }
+            };
             write_case(&tx, &cipher, &case)?;
             append(&tx, &cipher, &ch.case_no, &events, false)?;
             applied += 1;
@@ -325,41 +341,4 @@ fn apply_shared(
         append(tx, cipher, &ch.case_no, std::slice::from_ref(&kept), false)?;
     }
     Ok(changed || arrived)
-}
-
-/// The local events that mirror a central decision; empty when it does not apply.
-fn remote_events(case: &mut Case, ch: &RemoteChange) -> Vec<CaseEvent> {
-    let by = format!("中心：{}", ch.by);
-    let at = case
-        .opened_at
-        .max(case.acceptance.as_ref().map_or(case.opened_at, |a| a.at));
-    let ev = |change: Change| CaseEvent {
-        at,
-        clerk: by.clone(),
-        change,
-    };
-    let mut out = Vec::new();
-    let waiting = matches!(case.state, CaseState::Accepted | CaseState::Returned);
-    match ch.status {
-        RemoteStatus::InReview if waiting => {
-            case.state = CaseState::InReview;
-            out.push(ev(Change::ReviewStarted));
-        }
-        RemoteStatus::Completed if waiting || case.state == CaseState::InReview => {
-            if case.state != CaseState::InReview {
-                out.push(ev(Change::ReviewStarted));
-            }
-            case.state = CaseState::Completed;
-            case.completed_at = Some(at);
-            out.push(ev(Change::Completed));
-        }
-        RemoteStatus::Returned if waiting || case.state == CaseState::InReview => {
-            let reason = ch.reason.clone().unwrap_or_default();
-            case.state = CaseState::Returned;
-            case.reason = Some(reason.clone());
-            out.push(ev(Change::Returned { reason }));
-        }
-        _ => {}
-    }
-    out
 }

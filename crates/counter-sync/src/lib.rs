@@ -138,8 +138,12 @@ impl Client {
     }
 }
 
+fn now() -> chrono::NaiveDateTime {
+    chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
+}
+
 fn now_text() -> String {
-    chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string()
+    now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
 /// Exchanges an enrolment code for this device's key and keeps it in the store.
@@ -216,7 +220,7 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
         if ch.changes.is_empty() {
             break;
         }
-        store.apply_remote(&ch.changes, ch.cursor)?;
+        store.apply_remote(&ch.changes, ch.cursor, now())?;
         report.pulled += ch.changes.len();
         cursor = ch.cursor;
     }

@@ -140,6 +140,14 @@ fn now() -> NaiveDateTime {
         .unwrap()
 }
 
+/// When the central office decides: weeks after the cases were accepted offline.
+fn decided() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2025, 10, 15)
+        .unwrap()
+        .and_hms_opt(10, 20, 0)
+        .unwrap()
+}
+
 fn store(dir: &std::path::Path, name: &str) -> Store {
     Store::open(
         &dir.join(format!("{name}.db")),
@@ -223,7 +231,13 @@ fn a_week_offline_with_thousands_of_cases_arrives_exactly_once_and_decisions_com
     assert_eq!(central.counts().unwrap(), (18000, 0, 3000));
     // The central office completes one case and returns another; the point sees both.
     central
-        .decide(&cases[0], RemoteStatus::Completed, None, "李审核")
+        .decide(
+            &cases[0],
+            RemoteStatus::Completed,
+            None,
+            "李审核",
+            decided(),
+        )
         .unwrap();
     central
         .decide(
@@ -231,6 +245,7 @@ fn a_week_offline_with_thousands_of_cases_arrives_exactly_once_and_decisions_com
             RemoteStatus::Returned,
             Some("票据不清"),
             "李审核",
+            decided(),
         )
         .unwrap();
     let r = sync_now(&mut s, quick()).unwrap();
@@ -254,6 +269,12 @@ fn a_week_offline_with_thousands_of_cases_arrives_exactly_once_and_decisions_com
     );
     let last = s.events(&cases[0]).unwrap();
     assert_eq!(last.last().unwrap().event.clerk, "中心：李审核");
+    // The completion carries the decision's own time and author, not the acceptance's.
+    let done = s.case(&cases[0]).unwrap();
+    assert_eq!(done.completed_at, Some(decided()));
+    assert_eq!(done.completed_by.as_deref(), Some("中心：李审核"));
+    assert!(done.acceptance.unwrap().at < decided());
+    assert_eq!(last.last().unwrap().event.at, decided());
     // Pulled changes are not echoed back, and pulling again changes nothing.
     assert_eq!(s.outbox_len().unwrap(), 0);
     assert_eq!(sync_now(&mut s, quick()).unwrap().pulled, 0);
@@ -588,7 +609,7 @@ fn two_points_sync_at_once_and_each_sees_only_its_own_changes(backend: Backend) 
     assert_eq!(central.counts().unwrap(), (1800, 0, 300));
     // A decision on point A's case reaches A only.
     central
-        .decide(&ca[3], RemoteStatus::Completed, None, "李审核")
+        .decide(&ca[3], RemoteStatus::Completed, None, "李审核", decided())
         .unwrap();
     assert_eq!(sync_now(&mut b, quick()).unwrap().pulled, 0);
     assert_eq!(sync_now(&mut a, quick()).unwrap().pulled, 1);

@@ -4,6 +4,7 @@ import type { Applicant } from "./Applicant";
 import type { CaseState } from "./CaseState";
 import type { ChecklistEntry } from "./ChecklistEntry";
 import type { CustodyStep } from "./CustodyStep";
+import type { DocKind } from "./DocKind";
 import type { Holder } from "./Holder";
 import type { MaterialLine } from "./MaterialLine";
 import type { Notice } from "./Notice";
@@ -32,6 +33,10 @@ unanswered: Array<string>,
  */
 answers_in_effect: { [key in string]: string }, due: string | null, time_limit_text: string, 
 /**
+ * The documents the case may print now (Case::documents).
+ */
+documents: Array<DocKind>, 
+/**
  * Set when the item's list names its channels but not the window (crate::channels).
  */
 channel_note: string | null, 
@@ -42,7 +47,11 @@ holder: Holder | null,
 /**
  * The latest rating.
  */
-rating: Rating | null, case_no: string, catalog: string, edition: string, item: string, item_name: string, bundle: string | null, applicant: Applicant, agent: Person | null, point: string, clerk: string, opened_at: string, state: CaseState, answers: { [key in string]: string }, checklist: Array<ChecklistEntry>, notice: Notice | null, refusal: Refusal | null, acceptance: Acceptance | null, completed_at: string | null, omissions: Array<Omission>, 
+rating: Rating | null, case_no: string, catalog: string, edition: string, item: string, item_name: string, bundle: string | null, applicant: Applicant, agent: Person | null, point: string, clerk: string, opened_at: string, state: CaseState, answers: { [key in string]: string }, checklist: Array<ChecklistEntry>, notice: Notice | null, refusal: Refusal | null, acceptance: Acceptance | null, completed_at: string | null, 
+/**
+ * Who completed it: the clerk at the counter, or the central office (中心：…).
+ */
+completed_by: string | null, omissions: Array<Omission>, 
 /**
  * Reason of the last return, withdrawal or termination.
  */

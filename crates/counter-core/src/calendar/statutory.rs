@@ -7,7 +7,7 @@
 //! stays provisional (预计). Lunar dates and the solar term come from `tyme4rs` (a maintained
 //! astronomical calendar library), not from a hand-kept table.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use tyme4rs::tyme::lunar::LunarDay;
 use tyme4rs::tyme::solar::{SolarDay, SolarTerm};
 
@@ -68,6 +68,23 @@ pub fn statutory_days(year: i32) -> Vec<StatutoryDay> {
     out.sort_by_key(|d| d.date);
     out.dedup_by_key(|d| d.date);
     out
+}
+
+/// Whether the law makes `date` a day off. Each year is computed once per process, when first
+/// asked (a due date may walk hundreds of days through an unpublished year; most processes
+/// never ask at all).
+pub fn is_statutory_holiday(date: NaiveDate) -> bool {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static YEARS: OnceLock<Mutex<HashMap<i32, Vec<NaiveDate>>>> = OnceLock::new();
+    let mut years = YEARS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    years
+        .entry(date.year())
+        .or_insert_with(|| statutory_days(date.year()).iter().map(|s| s.date).collect())
+        .contains(&date)
 }
 
 #[cfg(test)]
