@@ -221,25 +221,25 @@ fn answers(list: &[String]) -> Result<BTreeMap<String, String>, CliError> {
         .collect()
 }
 
-/// The catalog edition a case is pinned to.
-fn pinned<'a>(set: &'a CatalogSet, id: &str, edition: &str) -> Result<&'a Catalog, CliError> {
-    let c = set
-        .get(id)
-        .ok_or_else(|| CliError::UnknownCatalog(id.to_string()))?;
-    if c.header.edition != edition {
-        return Err(CliError::Input(format!(
-            "办件依据清单 {id}（{edition}），本机现有的是（{}），请先同步该版本清单",
-            c.header.edition
-        )));
-    }
-    Ok(c)
+/// The catalog edition a case was opened under (never a newer one received since).
+fn pinned<'a>(
+    set: &'a CatalogSet,
+    case: &counter_core::case::Case,
+) -> Result<&'a Catalog, CliError> {
+    set.pinned(&case.catalog, case.revision.as_deref())
+        .ok_or_else(|| {
+            CliError::Input(format!(
+                "办件 {} 依据的清单 {}（{}）在本机已不存在",
+                case.case_no, case.catalog, case.edition
+            ))
+        })
 }
 
 /// What this point may do with a case's item (its level from the central registration, else
 /// the settings).
 fn scope_of(ctx: &Ctx, case_no: &str) -> Result<Scope, CliError> {
     let case = ctx.store.case(case_no)?;
-    let catalog = pinned(ctx.catalogs, &case.catalog, &case.edition)?;
+    let catalog = pinned(ctx.catalogs, &case)?;
     Ok(scope(catalog, ctx.office.level, &case.item))
 }
 
@@ -255,7 +255,7 @@ fn in_scope(ctx: &Ctx, case_no: &str) -> Result<(), CliError> {
 }
 
 fn show(ctx: &Ctx, case: &counter_core::case::Case, duplicates: &[String]) -> Result<(), CliError> {
-    let catalog = pinned(ctx.catalogs, &case.catalog, &case.edition)?;
+    let catalog = pinned(ctx.catalogs, case)?;
     let view = CaseView::new(case, catalog);
     if ctx.json {
         let mut v = serde_json::to_value(&view)?;
@@ -341,7 +341,7 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
     macro_rules! update {
         ($no:expr, |$c:ident, $cat:ident| $body:expr) => {{
             let case = ctx.store.case($no)?;
-            let $cat = pinned(catalogs, &case.catalog, &case.edition)?;
+            let $cat = pinned(catalogs, &case)?;
             let case = ctx.store.update($no, |$c| $body)?;
             show(&ctx, &case, &[])
         }};
@@ -492,7 +492,7 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
         CaseCmd::Show { case_no } => {
             let case = ctx.store.case(case_no)?;
             if ctx.json {
-                let catalog = pinned(catalogs, &case.catalog, &case.edition)?;
+                let catalog = pinned(catalogs, &case)?;
                 let mut v = serde_json::to_value(CaseView::new(&case, catalog))?;
                 v["events"] = serde_json::to_value(ctx.store.events(case_no)?)?;
                 return print_json(&v);

@@ -113,9 +113,10 @@ pub fn run(
         }
     };
     let case = store()?.case(&one.case_no)?;
+    // The edition the case was opened under, as its checklist and decision were.
     let catalog = catalogs
-        .get(&case.catalog)
-        .ok_or_else(|| CliError::UnknownCatalog(case.catalog.clone()))?;
+        .pinned(&case.catalog, case.revision.as_deref())
+        .ok_or_else(|| CliError::UnknownCatalog(format!("{}（{}）", case.catalog, case.edition)))?;
     let pdf = counter_docs::render(kind, &case, catalog, office, now)?;
     write(&one.out, &pdf)
 }

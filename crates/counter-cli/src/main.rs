@@ -217,52 +217,41 @@ fn load_files(files: &[PathBuf]) -> Result<CatalogSet, CliError> {
     CatalogSet::from_texts(&texts).map_err(CliError::Catalog)
 }
 
-/// Catalogs and calendars received from the central server, if this workstation has a store.
-fn synced(cli: &Cli) -> Vec<(String, String, i64, String)> {
+/// This workstation's store, when it has one (catalog and calendar lookups work without).
+fn existing_store(cli: &Cli) -> Option<counter_store::Store> {
     let db = cli
         .db
         .clone()
         .unwrap_or_else(|| counter_store::default_paths().0);
     if !db.exists() {
-        return Vec::new();
+        return None;
     }
-    match counter_store::Store::open(&db, &key_file(cli)).and_then(|s| s.snapshots()) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(error = %e, "received catalogs not read");
-            Vec::new()
-        }
-    }
+    counter_store::Store::open(&db, &key_file(cli))
+        .map_err(|e| tracing::warn!(error = %e, "received catalogs not read"))
+        .ok()
 }
 
+/// The catalogs in force (the store's: built-in, newer received editions, and the replaced
+/// ones kept for their cases), or the folder given with `--catalogs`.
 fn load_catalogs(cli: &Cli) -> Result<CatalogSet, CliError> {
-    match &cli.catalogs {
-        Some(dir) => load_files(&catalog_files(dir)?),
-        None => {
-            let overrides: Vec<(String, String)> = synced(cli)
-                .into_iter()
-                .filter(|s| s.0 == "catalog")
-                .map(|s| (s.1, s.3))
-                .collect();
-            let (set, problems) = bundled::catalogs_with(&overrides);
-            for p in problems {
-                eprintln!("{p}");
-            }
-            Ok(set)
-        }
+    if let Some(dir) = &cli.catalogs {
+        return load_files(&catalog_files(dir)?);
     }
+    let (set, problems) = match existing_store(cli) {
+        Some(store) => store.catalogs()?,
+        None => bundled::catalogs_with(&[], &[]),
+    };
+    for p in problems {
+        eprintln!("{p}");
+    }
+    Ok(set)
 }
 
 fn load_calendar(cli: &Cli) -> Result<Calendar, CliError> {
-    Ok(match &cli.calendar {
-        Some(p) => Calendar::from_toml(&read(p)?)?,
-        None => {
-            let text = synced(cli)
-                .into_iter()
-                .find(|s| s.0 == "calendar")
-                .map(|s| s.3);
-            bundled::calendar_with(text.as_deref())?
-        }
+    Ok(match (&cli.calendar, existing_store(cli)) {
+        (Some(p), _) => Calendar::from_toml(&read(p)?)?,
+        (None, Some(store)) => store.calendar()??,
+        (None, None) => bundled::calendar()?,
     })
 }
 

@@ -197,3 +197,99 @@ fn a_pull_killed_midway_loses_and_repeats_nothing() {
     }
     assert_eq!(json(d, &["sync", "now", "--json"])["pulled"], 0);
 }
+
+/// A newer signed edition of a catalog arrives while a case opened under the older one is in
+/// hand: that case is ticked, notified, accepted and printed under the edition it was opened
+/// with (its materials, its time limit); a case opened afterwards gets the new edition.
+#[test]
+fn a_case_stays_on_the_catalog_edition_it_was_opened_under() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (central, addr) = start_server(d);
+    let code = central.enroll_code("3211", None, None).unwrap();
+    let server = format!("http://{addr}");
+    let o = run(d, &["sync", "enroll", "--server", &server, "--code", &code]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let open = |d: &std::path::Path| -> String {
+        let v = json(
+            d,
+            &[
+                "case",
+                "open",
+                "--catalog",
+                "national",
+                "--item",
+                "002036006002",
+                "--name",
+                "张三丰",
+                "--id-number",
+                "11010519491231002X",
+                "--point",
+                "3211",
+                "--json",
+            ],
+        );
+        v["case_no"].as_str().unwrap().to_string()
+    };
+    let old = open(d);
+    // Edition 2 of the national list: 住院费用报销 asks for a 住院费用明细清单 within 20 days.
+    let v1 = counter_core::bundled::CATALOG_FILES[0].1;
+    let v2 = v1
+        .replace("name = \"住院费用清单\"", "name = \"住院费用明细清单\"")
+        .replace(
+            "time_limit_text = \"不超过30个工作日\"\ntime_limit = [{ working_days = 30 }]\nsource_note = \"备注 and 设定依据 cells blank",
+            "time_limit_text = \"不超过20个工作日\"\ntime_limit = [{ working_days = 20 }]\nsource_note = \"备注 and 设定依据 cells blank",
+        );
+    assert_ne!(v1, v2);
+    central.publish("catalog", &v2).unwrap();
+    let r = json(d, &["sync", "now", "--json"]);
+    assert_eq!(r["snapshots"], 1, "{r}");
+    // The old case, under edition 1.
+    for k in ["m1", "m2", "m4"] {
+        json(d, &["case", "tick", &old, k, "--json"]);
+    }
+    let v = json(d, &["case", "notify", &old, "--json"]);
+    assert_eq!(v["notice"]["missing"][0]["name"], "住院费用清单");
+    json(d, &["case", "resume", &old, "--json"]);
+    json(d, &["case", "tick", &old, "m3", "--json"]);
+    let v = json(d, &["case", "accept", &old, "--json"]);
+    assert_eq!(v["acceptance"]["working_days"], 30, "{v}");
+    let receipt = d.join("old.pdf");
+    let o = run(
+        d,
+        &["doc", "receipt", &old, "--out", receipt.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = Command::new("pdftotext")
+        .args([receipt.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        text.contains("承诺件（30个工作日）") && text.contains("住院费用清单"),
+        "{text}"
+    );
+    assert!(!text.contains("住院费用明细清单"), "{text}");
+    // A new case, under edition 2.
+    let new = open(d);
+    let v = json(d, &["case", "show", &new, "--json"]);
+    let names: Vec<&str> = v["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"住院费用明细清单"), "{names:?}");
+    for k in ["m1", "m2", "m3", "m4"] {
+        json(d, &["case", "tick", &new, k, "--json"]);
+    }
+    let v = json(d, &["case", "accept", &new, "--json"]);
+    assert_eq!(v["acceptance"]["working_days"], 20, "{v}");
+    assert_ne!(
+        v["revision"],
+        json(d, &["case", "show", &old, "--json"])["revision"]
+    );
+}

@@ -41,7 +41,12 @@ pub fn calendar() -> Result<crate::Calendar, crate::CalendarError> {
 /// The built-in catalogs with newer editions received from the central server in place of (or
 /// beside) the built-in ones: `overrides` are (catalog id, TOML text). An override that does not
 /// load is reported and the built-in edition kept, so a bad delivery never stops the counter.
-pub fn catalogs_with(overrides: &[(String, String)]) -> (crate::CatalogSet, Vec<String>) {
+/// Every edition replaced — a built-in one, or an `earlier` delivery (catalog id, TOML text) —
+/// is kept in `CatalogSet::earlier` for the cases opened under it.
+pub fn catalogs_with(
+    overrides: &[(String, String)],
+    earlier: &[(String, String)],
+) -> (crate::CatalogSet, Vec<String>) {
     let id_of = |text: &str| -> Option<String> {
         toml::from_str::<toml::Table>(text)
             .ok()?
@@ -72,9 +77,25 @@ pub fn catalogs_with(overrides: &[(String, String)]) -> (crate::CatalogSet, Vec<
             )),
         }
     }
-    let set = crate::CatalogSet::from_texts(&files).unwrap_or_else(|_| {
+    let mut set = crate::CatalogSet::from_texts(&files).unwrap_or_else(|_| {
         catalogs().expect("the built-in catalogs are validated by the test suite")
     });
+    // Parsed only when something was replaced: every process start loads the catalogs.
+    let replaced_built_in = CATALOG_FILES
+        .iter()
+        .filter(|(_, t)| id_of(t).is_some_and(|id| overrides.iter().any(|(o, _)| *o == id)));
+    let replaced = replaced_built_in
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .chain(
+            earlier
+                .iter()
+                .map(|(id, t)| (format!("{id}.toml"), t.clone())),
+        );
+    for (name, text) in replaced {
+        if let Ok(c) = crate::Catalog::from_toml(&name, &text) {
+            set.keep_earlier(c);
+        }
+    }
     (set, problems)
 }
 

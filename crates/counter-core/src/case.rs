@@ -369,6 +369,10 @@ pub struct Case {
     pub case_no: String,
     pub catalog: String,
     pub edition: String,
+    /// The catalog edition's revision it was opened under (`Catalog::revision`); absent on
+    /// cases opened before revisions were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<String>,
     pub item: String,
     pub item_name: String,
     #[serde(default)]
@@ -988,6 +992,7 @@ impl Case {
             case_no: req.case_no,
             catalog: catalog.header.id.clone(),
             edition: catalog.header.edition.clone(),
+            revision: Some(catalog.revision.clone()),
             item: item.code.clone(),
             item_name: item.name.clone(),
             bundle: req.bundle,

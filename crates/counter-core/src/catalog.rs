@@ -248,6 +248,9 @@ pub struct Bundle {
 pub struct Catalog {
     /// File the edition was loaded from (for messages).
     pub file: String,
+    /// A digest of the edition's text. Two deliveries under one edition label can differ; a
+    /// case records the revision it was opened under and stays on it.
+    pub revision: String,
     pub header: CatalogHeader,
     pub mains: Vec<MainItem>,
     pub items: Vec<Item>,
@@ -397,6 +400,7 @@ impl Catalog {
         }
         let catalog = Catalog {
             file: file.to_string(),
+            revision: revision_of(text),
             // A missing header is already an error; the default only lets the rest be checked.
             header: header.unwrap_or_default(),
             mains: parse_array(file, &table, "mains", &mut errors),
@@ -801,6 +805,18 @@ fn check_common(
 #[derive(Debug, Clone, Default)]
 pub struct CatalogSet {
     pub catalogs: Vec<Catalog>,
+    /// Editions replaced by newer ones, kept for the cases opened under them.
+    pub earlier: Vec<Catalog>,
+}
+
+/// The first 16 hex digits of the text's SHA-256.
+fn revision_of(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl CatalogSet {
@@ -816,7 +832,10 @@ impl CatalogSet {
                 Err(e) => errors.extend(e),
             }
         }
-        let set = CatalogSet { catalogs };
+        let set = CatalogSet {
+            catalogs,
+            earlier: Vec::new(),
+        };
         set.validate_links(&mut errors);
         if errors.is_empty() {
             Ok(set)
@@ -876,6 +895,32 @@ impl CatalogSet {
     /// The catalog with this id.
     pub fn get(&self, id: &str) -> Option<&Catalog> {
         self.catalogs.iter().find(|c| c.header.id == id)
+    }
+
+    /// The edition a case was opened under: the current one when it is that revision, else an
+    /// earlier one kept for it. A case from before revisions were recorded uses the current.
+    pub fn pinned(&self, id: &str, revision: Option<&str>) -> Option<&Catalog> {
+        let current = self.get(id);
+        match revision {
+            None => current,
+            Some(r) => current.filter(|c| c.revision == r).or_else(|| {
+                self.earlier
+                    .iter()
+                    .find(|c| c.header.id == id && c.revision == r)
+            }),
+        }
+    }
+
+    /// Keeps `catalog` as an earlier edition unless it is a current one or already kept.
+    pub fn keep_earlier(&mut self, catalog: Catalog) {
+        let known = self
+            .catalogs
+            .iter()
+            .chain(&self.earlier)
+            .any(|c| c.header.id == catalog.header.id && c.revision == catalog.revision);
+        if !known {
+            self.earlier.push(catalog);
+        }
     }
 
     /// Finds an item by code, in one catalog or in the first that has it.

@@ -57,11 +57,7 @@ pub const TRANSIT_DAYS: u32 = 3;
 impl Workstation {
     /// What this point may do with a case's item.
     pub fn scope_of(&self, case: &counter_core::case::Case) -> Result<Scope, ApiError> {
-        Ok(scope(
-            self.catalog_of(&case.catalog)?,
-            self.office.level,
-            &case.item,
-        ))
+        Ok(scope(self.pinned(case)?, self.office.level, &case.item))
     }
 
     /// Refuses to accept on the applicant's behalf what this point's level may not take.

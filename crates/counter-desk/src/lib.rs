@@ -13,7 +13,7 @@ use counter_core::catalog::RuleKind;
 use counter_core::office::Office;
 use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, ApiErrorCode};
-use counter_core::{bundled, Calendar, Catalog, CatalogSet, SearchIndex};
+use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
 use counter_docs::DocKind;
 use counter_store::{
     Clerk, LedgerQuery, LedgerRow, Role, SignInError, Store, StoreError, StoredEvent,
@@ -180,6 +180,24 @@ fn now() -> NaiveDateTime {
         })
 }
 
+/// The catalog edition a case was opened under, from `catalogs`.
+fn pinned<'a>(
+    catalogs: &'a CatalogSet,
+    case: &counter_core::case::Case,
+) -> Result<&'a Catalog, ApiError> {
+    catalogs
+        .pinned(&case.catalog, case.revision.as_deref())
+        .ok_or_else(|| {
+            err(
+                ApiErrorCode::NotFound,
+                format!(
+                    "办件 {} 依据的清单 {}（{}）在本机已不存在",
+                    case.case_no, case.catalog, case.edition
+                ),
+            )
+        })
+}
+
 fn doc_kind(kind: &str) -> Result<DocKind, ApiError> {
     DocKind::parse(kind)
         .ok_or_else(|| err(ApiErrorCode::InvalidInput, format!("未知的文书类型 {kind}")))
@@ -200,24 +218,13 @@ impl Workstation {
         let store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
         // Once enrolled, the central registration names the point, its level and office.
         let office = store.registered_office(office).map_err(store_err)?;
-        // Newer editions received from the central server replace the built-in ones.
-        let synced = store.snapshots().map_err(store_err)?;
-        let overrides: Vec<(String, String)> = synced
-            .iter()
-            .filter(|s| s.0 == "catalog")
-            .map(|s| (s.1.clone(), s.3.clone()))
-            .collect();
-        let (catalogs, problems) = bundled::catalogs_with(&overrides);
-        for p in problems {
-            tracing::warn!(problem = %p, "received catalog not used");
-        }
-        let calendar = bundled::calendar_with(
-            synced
-                .iter()
-                .find(|s| s.0 == "calendar")
-                .map(|s| s.3.as_str()),
-        )
-        .map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
+        // Newer editions received from the central server replace the built-in ones; the
+        // replaced ones stay for the cases opened under them.
+        let (catalogs, _problems) = store.catalogs().map_err(store_err)?;
+        let calendar = store
+            .calendar()
+            .map_err(store_err)?
+            .map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
         let index = SearchIndex::new(&catalogs);
         Ok(Workstation {
             paths,
@@ -395,14 +402,13 @@ impl Workstation {
         assisted || c.item(code).is_some_and(|i| i.levels.contains(&level))
     }
 
-    fn catalog_of(&self, id: &str) -> Result<&Catalog, ApiError> {
-        self.catalogs
-            .get(id)
-            .ok_or_else(|| err(ApiErrorCode::NotFound, format!("未找到清单 {id}")))
+    /// The catalog edition a case was opened under (never a newer one received since).
+    fn pinned(&self, case: &counter_core::case::Case) -> Result<&Catalog, ApiError> {
+        pinned(&self.catalogs, case)
     }
 
     fn view(&self, case: &counter_core::case::Case) -> Result<CaseView, ApiError> {
-        Ok(CaseView::new(case, self.catalog_of(&case.catalog)?))
+        Ok(CaseView::new(case, self.pinned(case)?))
     }
 
     pub fn open_case(&mut self, r: OpenRequest) -> Result<Opened, ApiError> {
@@ -471,12 +477,7 @@ impl Workstation {
     {
         let clerk = self.clerk()?.name.clone();
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        let catalog = self.catalogs.get(&case.catalog).ok_or_else(|| {
-            err(
-                ApiErrorCode::NotFound,
-                format!("未找到清单 {}", case.catalog),
-            )
-        })?;
+        let catalog = pinned(&self.catalogs, &case)?;
         let calendar = &self.calendar;
         let t = now();
         let case = self
@@ -650,7 +651,7 @@ impl Workstation {
         self.clerk()?;
         let k = doc_kind(kind)?;
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        let catalog = self.catalog_of(&case.catalog)?;
+        let catalog = self.pinned(&case)?;
         let pdf = counter_docs::render(k, &case, catalog, &self.office, now())
             .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
         self.keep_and_preview(&case.case_no, kind, k.title(), &pdf)

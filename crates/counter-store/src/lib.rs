@@ -9,6 +9,7 @@ mod accounts;
 mod crypt;
 mod custody;
 mod ledger;
+mod received;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_sync.sql"),
     include_str!("../migrations/0004_snapshots.sql"),
     include_str!("../migrations/0005_custody.sql"),
+    include_str!("../migrations/0006_catalog_history.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

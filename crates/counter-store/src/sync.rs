@@ -131,11 +131,22 @@ impl Store {
         version: i64,
         text: &str,
     ) -> Result<(), StoreError> {
-        self.conn_mut().execute(
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
             "INSERT INTO snapshots (kind, id, version, text) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, text = excluded.text",
             params![kind, id, version, text],
         )?;
+        // A catalog edition stays available for the cases opened under it.
+        if kind == "catalog" {
+            tx.execute(
+                "INSERT OR IGNORE INTO catalog_history (id, version, text) VALUES (?1, ?2, ?3)",
+                params![id, version, text],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -529,7 +529,7 @@ fn catalogs_arrive_signed_and_a_tampered_or_older_one_is_refused(backend: Backen
         [("calendar", "calendar", 1), ("catalog", "national", 1)]
     );
     // The counter now works from the received edition.
-    let (set, problems) = bundled::catalogs_with(&[("national".into(), kept[1].3.clone())]);
+    let (set, problems) = bundled::catalogs_with(&[("national".into(), kept[1].3.clone())], &[]);
     assert!(problems.is_empty());
     assert_eq!(
         set.get("national").unwrap().header.edition,

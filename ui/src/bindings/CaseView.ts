@@ -47,7 +47,12 @@ holder: Holder | null,
 /**
  * The latest rating.
  */
-rating: Rating | null, case_no: string, catalog: string, edition: string, item: string, item_name: string, bundle: string | null, applicant: Applicant, agent: Person | null, point: string, clerk: string, opened_at: string, state: CaseState, answers: { [key in string]: string }, checklist: Array<ChecklistEntry>, notice: Notice | null, refusal: Refusal | null, acceptance: Acceptance | null, completed_at: string | null, 
+rating: Rating | null, case_no: string, catalog: string, edition: string, 
+/**
+ * The catalog edition's revision it was opened under (`Catalog::revision`); absent on
+ * cases opened before revisions were recorded.
+ */
+revision?: string | null, item: string, item_name: string, bundle: string | null, applicant: Applicant, agent: Person | null, point: string, clerk: string, opened_at: string, state: CaseState, answers: { [key in string]: string }, checklist: Array<ChecklistEntry>, notice: Notice | null, refusal: Refusal | null, acceptance: Acceptance | null, completed_at: string | null, 
 /**
  * Who completed it: the clerk at the counter, or the central office (中心：…).
  */
