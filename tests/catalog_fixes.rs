@@ -2,6 +2,7 @@
 //! each held against the seed's own words: the seed prints the fragment, the catalog carries
 //! its reading, and the counter resolves it as the document says.
 
+use counter_core::scope::Scope;
 use std::collections::BTreeMap;
 
 use counter_core::case::{required_materials, Case, CaseKind, CaseView, Form, OpenCase};
@@ -67,7 +68,8 @@ fn accepted(c: &Catalog, code: &str, list: &[(&str, &str)]) -> Case {
             .unwrap();
     }
     let cal = bundled::calendar().unwrap();
-    case.accept(c, &cal, at!("2025-09-26T09:32:00")).unwrap();
+    case.accept(c, &cal, &Scope::Handles, at!("2025-09-26T09:32:00"))
+        .unwrap();
     case
 }
 

@@ -336,7 +336,6 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
             case_no: "E01-20250926-0001".into(),
             catalog: "jiangsu-2024".into(),
             item: "322036013001".into(),
-            bundle: None,
             applicant: Applicant::Person(Person {
                 name: "李四".into(),
                 id_type: IdType::ResidentId,
@@ -357,8 +356,13 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
         .unwrap();
     c.tick("m2", Form::Original, 1, Some("个人承诺书"), at(8))
         .unwrap();
-    c.accept(js, &counter_core::bundled::calendar().unwrap(), at(8))
-        .unwrap();
+    c.accept(
+        js,
+        &counter_core::bundled::calendar().unwrap(),
+        &counter_core::scope::Scope::Handles,
+        at(8),
+    )
+    .unwrap();
     let sheet = "JJ-E01-20250926-01";
     let ev = c
         .hand_over(sheet, &[c.case_no.clone()], "E01", "D01", "村代办员", at(9))

@@ -243,17 +243,6 @@ fn scope_of(ctx: &Ctx, case_no: &str) -> Result<Scope, CliError> {
     Ok(scope(catalog, ctx.office.level, &case.item))
 }
 
-/// Refuses to accept on the applicant's behalf an item this point's level may not take.
-fn in_scope(ctx: &Ctx, case_no: &str) -> Result<(), CliError> {
-    match scope_of(ctx, case_no)? {
-        Scope::Elsewhere { office } => Err(CliError::Input(format!(
-            "本网点（办理层级{:?}）不能受理此事项，应由{office}办理。请出具一次性告知书（counter case notify {case_no}），告知申请人到该机构办理及需携带的材料",
-            ctx.office.level.unwrap_or(counter_core::catalog::Level::E)
-        ))),
-        _ => Ok(()),
-    }
-}
-
 fn show(ctx: &Ctx, case: &counter_core::case::Case, duplicates: &[String]) -> Result<(), CliError> {
     let catalog = pinned(ctx.catalogs, case)?;
     let view = CaseView::new(case, catalog);
@@ -379,7 +368,6 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
                     case_no: String::new(),
                     catalog: a.catalog.clone(),
                     item: a.item.trim().to_string(),
-                    bundle: None,
                     applicant,
                     agent,
                     point: a.point.clone().unwrap_or_else(|| ctx.office.point.clone()),
@@ -433,8 +421,11 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
         } => update!(case_no, |c, cat| c.defer(cat, calendar, key, *until, now)),
         CaseCmd::Promise { case_no, key } => update!(case_no, |c, _cat| c.promise(key, now)),
         CaseCmd::Accept { case_no } => {
-            in_scope(&ctx, case_no)?;
-            update!(case_no, |c, cat| c.accept(cat, calendar, now))
+            let level = ctx.office.level;
+            update!(case_no, |c, cat| {
+                let within = scope(cat, level, &c.item);
+                c.accept(cat, calendar, &within, now)
+            })
         }
         CaseCmd::Notify { case_no } => match scope_of(&ctx, case_no)? {
             Scope::Elsewhere { office } => {
@@ -453,10 +444,11 @@ pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
         )),
         CaseCmd::Resume { case_no } => update!(case_no, |c, cat| c.resume(cat, now)),
         CaseCmd::Complete { case_no } => {
-            if ctx.store.case(case_no)?.state == CaseState::Draft {
-                in_scope(&ctx, case_no)?;
-            }
-            update!(case_no, |c, cat| c.complete(cat, calendar, now))
+            let level = ctx.office.level;
+            update!(case_no, |c, cat| {
+                let within = scope(cat, level, &c.item);
+                c.complete(cat, calendar, &within, now)
+            })
         }
         CaseCmd::Handback { case_no, clerk } => {
             let point = ctx.office.point.clone();
@@ -594,8 +586,9 @@ fn stress(ctx: &mut Ctx, count: u32) -> Result<(), CliError> {
             writeln!(out, "{no} {}", i + 2).ok();
             out.flush().ok();
         }
-        ctx.store
-            .update(&no, |c| c.accept(catalog, ctx.calendar, ctx.now))?;
+        ctx.store.update(&no, |c| {
+            c.accept(catalog, ctx.calendar, &Scope::Handles, ctx.now)
+        })?;
         writeln!(out, "{no} 6").ok();
         out.flush().ok();
     }

@@ -464,3 +464,36 @@ fn the_notice_of_a_notified_case_is_a_small_one_page_pdf_and_prints() {
         stdout(&o)
     );
 }
+
+/// A 一件事 bundle opened from the terminal is a bundle case, as in the window (the core
+/// decides it from the catalog; the CLI used to record none).
+#[test]
+fn a_bundle_opened_from_the_terminal_is_recorded_as_the_bundle() {
+    let c = Counter::new();
+    let v = c.json(&[
+        "case",
+        "open",
+        "--catalog",
+        "zhenjiang-2025",
+        "--item",
+        "ZJ2025-05",
+        "--name",
+        "张三丰",
+        "--id-number",
+        ID,
+    ]);
+    assert_eq!(v["bundle"], "ZJ2025-05", "{v}");
+    let item = c.json(&[
+        "case",
+        "open",
+        "--catalog",
+        "national",
+        "--item",
+        "002036006002",
+        "--name",
+        "张三丰",
+        "--id-number",
+        ID,
+    ]);
+    assert!(item["bundle"].is_null(), "{item}");
+}

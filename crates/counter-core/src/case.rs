@@ -14,6 +14,7 @@ use crate::calendar::Calendar;
 use crate::catalog::{Catalog, Item, Material, RuleKind, Situation, TimeLimitKind};
 use crate::condition::Condition;
 use crate::ids;
+use crate::scope::Scope;
 
 mod central;
 mod documents;
@@ -627,8 +628,8 @@ pub enum CaseError {
 pub struct OpenCase {
     pub case_no: String,
     pub catalog: String,
+    /// An item or a bundle (一件事) of the catalog; which one is the catalog's to say.
     pub item: String,
-    pub bundle: Option<String>,
     pub applicant: Applicant,
     pub agent: Option<Person>,
     pub point: String,
@@ -654,7 +655,6 @@ impl OpenCase {
             case_no: String::new(),
             catalog: catalog.into(),
             item: item.into(),
-            bundle: None,
             applicant: Applicant::Person(Person {
                 name: name.into(),
                 id_type: IdType::ResidentId,
@@ -995,7 +995,7 @@ impl Case {
             revision: Some(catalog.revision.clone()),
             item: item.code.clone(),
             item_name: item.name.clone(),
-            bundle: req.bundle,
+            bundle: catalog.bundle(&req.item).map(|b| b.code.clone()),
             applicant,
             agent,
             point,
@@ -1328,13 +1328,22 @@ impl Case {
 
     /// 受理: every required material received, deferred or promised; the due date is set
     /// from the calendar (counted from the first working day after today).
+    /// 受理. `scope` is what this point may do with the item (`crate::scope::scope` of its
+    /// level): a point the item is not for refuses here, inside the same change that would
+    /// have recorded the acceptance.
     pub fn accept(
         &mut self,
         catalog: &Catalog,
         calendar: &Calendar,
+        scope: &Scope,
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Draft], "受理")?;
+        if let Scope::Elsewhere { office } = scope {
+            return Err(CaseError::Custody(format!(
+                "本网点不能受理此事项，应由{office}办理。请出具一次性告知书，告知申请人到该机构办理及需携带的材料"
+            )));
+        }
         self.check_answered(catalog)?;
         self.check_complete()?;
         let item = self.item(catalog)?;
@@ -1495,6 +1504,7 @@ impl Case {
         &mut self,
         catalog: &Catalog,
         calendar: &Calendar,
+        scope: &Scope,
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
         let mut evs = Vec::new();
@@ -1511,7 +1521,7 @@ impl Case {
                 if !matches!(limit, Some((CaseKind::Immediate, _))) {
                     return Err(CaseError::NotImmediate(item.time_limit_text.clone()));
                 }
-                evs = self.accept(catalog, calendar, now)?;
+                evs = self.accept(catalog, calendar, scope, now)?;
             }
             CaseState::InReview => {}
             _ => return Err(self.illegal("办结")),

@@ -12,70 +12,13 @@ use ts_rs::TS;
 use crate::case::{
     Case, CaseError, CaseEvent, CaseState, Change, MaterialSource, RequiredMaterial,
 };
-use crate::catalog::{Catalog, Level, RuleKind};
+
 use crate::Calendar;
 
 /// Who holds the paper when it is not at a point: the applicant.
 pub const APPLICANT: &str = "申请人";
 
-/// What a point of a given level may do with an item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "scope", rename_all = "snake_case")]
-pub enum Scope {
-    /// The point accepts and handles the item itself.
-    Handles,
-    /// 帮办代办: the point accepts on the applicant's behalf and hands the paper to `office`.
-    Assisted { office: String },
-    /// The point may not accept it: the applicant goes to `office`.
-    Elsewhere { office: String },
-}
-
-/// The office that handles an item for a point of `level`: the nearest level above it that
-/// the item lists (for a village point that is usually the township, then the county).
-fn handling_office(catalog: &Catalog, levels: &[Level], level: Level) -> String {
-    let meaning = |l: Level| {
-        catalog
-            .rules
-            .iter()
-            .find_map(|r| match &r.kind {
-                RuleKind::Levels { levels } => levels.get(&l).cloned(),
-                _ => None,
-            })
-            .unwrap_or_else(|| format!("{l:?}级"))
-    };
-    match levels.iter().copied().filter(|l| *l < level).max() {
-        Some(l) => format!("{}医疗保障经办机构（办理层级{l:?}）", meaning(l)),
-        None => "医疗保障经办机构服务窗口".to_string(),
-    }
-}
-
-/// What a point of `level` may do with `item` of `catalog`. Only D and E points are limited,
-/// and only by what the catalog says: an item with no levels, in a catalog without assisted
-/// rules, stays open to every point.
-pub fn scope(catalog: &Catalog, level: Option<Level>, item: &str) -> Scope {
-    let Some(level) = level.filter(|l| *l >= Level::D) else {
-        return Scope::Handles;
-    };
-    let levels = catalog
-        .case_item(item)
-        .map(|i| i.levels.clone())
-        .unwrap_or_default();
-    let assisted = catalog.rules.iter().any(|r| {
-        matches!(&r.kind, RuleKind::AssistedAcceptance { level: l, items }
-            if *l == level && items.iter().any(|i| i == item))
-    });
-    if levels.is_empty() || levels.contains(&level) {
-        Scope::Handles
-    } else if assisted {
-        Scope::Assisted {
-            office: handling_office(catalog, &levels, level),
-        }
-    } else {
-        Scope::Elsewhere {
-            office: handling_office(catalog, &levels, level),
-        }
-    }
-}
+pub use crate::scope::{scope, Scope};
 
 /// The authorisation a point needs to accept on the applicant's behalf (帮办代办): the
 /// applicant's signed 委托书, or where the applicant cannot sign it, the village (community)
@@ -509,8 +452,13 @@ mod tests {
     fn accepted(set: &CatalogSet) -> Case {
         let mut c = ticked(set);
         let js = set.get("jiangsu-2024").unwrap();
-        c.accept(js, &bundled::calendar().unwrap(), at(23, 9))
-            .unwrap();
+        c.accept(
+            js,
+            &bundled::calendar().unwrap(),
+            &Scope::Handles,
+            at(23, 9),
+        )
+        .unwrap();
         c
     }
 
@@ -522,7 +470,6 @@ mod tests {
                 case_no: "V01-20261123-0001".into(),
                 catalog: "jiangsu-2024".into(),
                 item: "322036013001".into(),
-                bundle: None,
                 applicant: Applicant::Person(Person {
                     name: "张三".into(),
                     id_type: IdType::ResidentId,
@@ -556,40 +503,6 @@ mod tests {
     }
 
     #[test]
-    fn village_and_township_points_accept_only_what_the_footnotes_allow() {
-        let set = set();
-        let js = set.get("jiangsu-2024").unwrap();
-        // 异地就医备案 at a village point: assisted, handled by the township.
-        assert_eq!(
-            scope(js, Some(Level::E), "322036013001"),
-            Scope::Assisted {
-                office: "乡镇(街道)医疗保障经办机构（办理层级D）".into()
-            }
-        );
-        // 住院费用报销 at a township point: assisted, handled by the county.
-        assert!(matches!(
-            scope(js, Some(Level::D), "322036066002"),
-            Scope::Assisted { office } if office.starts_with("县(市、区)")
-        ));
-        // 住院费用报销 at a village point: not allowed, the applicant goes to the county.
-        assert!(matches!(
-            scope(js, Some(Level::E), "322036066002"),
-            Scope::Elsewhere { office } if office.starts_with("县(市、区)")
-        ));
-        // 生育津贴 at a township: not in the footnote, not at level D.
-        assert!(matches!(
-            scope(js, Some(Level::D), "322036064004"),
-            Scope::Elsewhere { .. }
-        ));
-        // The township handles 异地就医备案 itself; a village handles 城乡居民参保登记.
-        assert_eq!(scope(js, Some(Level::D), "322036013001"), Scope::Handles);
-        assert_eq!(scope(js, Some(Level::E), "322036008002"), Scope::Handles);
-        // Service halls and lists without levels are not limited here.
-        assert_eq!(scope(js, Some(Level::C), "322036064004"), Scope::Handles);
-        assert_eq!(scope(js, None, "322036064004"), Scope::Handles);
-    }
-
-    #[test]
     fn the_paper_goes_up_and_back_and_every_step_is_on_the_chain() {
         let set = set();
         let mut v = accepted(&set);
@@ -604,6 +517,7 @@ mod tests {
             .complete(
                 set.get("jiangsu-2024").unwrap(),
                 &bundled::calendar().unwrap(),
+                &Scope::Handles,
                 at(23, 9),
             )
             .unwrap_err();

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod office;
 pub mod proto;
 pub mod rating;
+pub mod scope;
 pub mod search;
 pub mod view;
 

@@ -60,18 +60,6 @@ impl Workstation {
         Ok(scope(self.pinned(case)?, self.office.level, &case.item))
     }
 
-    /// Refuses to accept on the applicant's behalf what this point's level may not take.
-    pub(crate) fn check_scope(&self, case_no: &str) -> Result<(), ApiError> {
-        let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        if let Scope::Elsewhere { office } = self.scope_of(&case)? {
-            return Err(err(
-                ApiErrorCode::InvalidInput,
-                format!("本网点不能受理此事项，应由{office}办理。请按 F9 出具一次性告知书，告知申请人到该机构办理及需携带的材料"),
-            ));
-        }
-        Ok(())
-    }
-
     /// 移交: the given cases on a new sheet to `to`; returns the sheet's preview to print.
     pub fn hand_over(&mut self, cases: Vec<String>, to: &str) -> Result<Preview, ApiError> {
         let clerk = self.clerk()?.name.clone();

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use base64::Engine;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
-use counter_core::catalog::RuleKind;
 use counter_core::office::Office;
 use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, ApiErrorCode};
@@ -392,15 +391,17 @@ impl Workstation {
         hits
     }
 
+    /// Whether this point may accept `code` itself or on the applicant's behalf (the case
+    /// rules' own scope).
     fn may_accept(&self, catalog: &str, code: &str, level: counter_core::catalog::Level) -> bool {
-        let Some(c) = self.catalogs.get(catalog) else {
-            return false;
-        };
-        let assisted = c.rules.iter().any(|r| {
-            matches!(&r.kind, RuleKind::AssistedAcceptance { level: l, items } if *l == level && items.iter().any(|i| i == code))
-        });
-        assisted || c.item(code).is_some_and(|i| i.levels.contains(&level))
+        self.catalogs.get(catalog).is_some_and(|c| {
+            !matches!(
+                counter_core::scope::scope(c, Some(level), code),
+                Scope::Elsewhere { .. }
+            )
+        })
     }
+
 
     /// The catalog edition a case was opened under (never a newer one received since).
     fn pinned(&self, case: &counter_core::case::Case) -> Result<&Catalog, ApiError> {
@@ -434,7 +435,6 @@ impl Workstation {
                     case_no: String::new(),
                     catalog: r.catalog.clone(),
                     item: r.item.clone(),
-                    bundle: catalog.bundle(&r.item).map(|b| b.code.clone()),
                     applicant: Applicant::Person(Person {
                         name: r.name,
                         id_type: r.id_type,
@@ -532,8 +532,11 @@ impl Workstation {
     }
 
     pub fn accept(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        self.check_scope(case_no)?;
-        self.change(case_no, |c, cat, cal, t| c.accept(cat, cal, t))
+        let level = self.office.level;
+        self.change(case_no, |c, cat, cal, t| {
+            let within = counter_core::scope::scope(cat, level, &c.item);
+            c.accept(cat, cal, &within, t)
+        })
     }
 
     /// 一次性告知: what is missing — or, for an item this point may not accept, where to go
@@ -560,10 +563,11 @@ impl Workstation {
     }
 
     pub fn complete(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        if self.store.case(case_no.trim()).map_err(store_err)?.state == CaseState::Draft {
-            self.check_scope(case_no)?;
-        }
-        self.change(case_no, |c, cat, cal, t| c.complete(cat, cal, t))
+        let level = self.office.level;
+        self.change(case_no, |c, cat, cal, t| {
+            let within = counter_core::scope::scope(cat, level, &c.item);
+            c.complete(cat, cal, &within, t)
+        })
     }
 
     pub fn withdraw(

@@ -4,6 +4,7 @@
 //! `cargo bench -p counter-docs --bench docs` (Chromium: `apt-get install chromium`; the
 //! comparison is skipped with a note when it is missing). Figures go to docs/benchmarks.md.
 
+use counter_core::scope::Scope;
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -33,7 +34,6 @@ fn case(no: u32, item: &str) -> Case {
             case_no: format!("3211-20250926-{no:04}"),
             catalog: "national".into(),
             item: item.into(),
-            bundle: None,
             applicant: Applicant::Person(Person {
                 name: "张三丰".into(),
                 id_type: IdType::ResidentId,
@@ -76,7 +76,7 @@ fn main() {
     for k in ["m1", "m2", "m3", "m4"] {
         accepted.tick(k, Form::Original, 1, None, now()).unwrap();
     }
-    accepted.accept(nat, &cal, now()).unwrap();
+    accepted.accept(nat, &cal, &Scope::Handles, now()).unwrap();
     let mut refused = case(3, "002036001001");
     refused
         .refuse("不属于本机构受理范围", Some("市医保中心"), now())
@@ -85,7 +85,9 @@ fn main() {
     completed
         .tick("m1", Form::Original, 1, None, now())
         .unwrap();
-    completed.complete(nat, &cal, now()).unwrap();
+    completed
+        .complete(nat, &cal, &Scope::Handles, now())
+        .unwrap();
 
     // The first document parses the built-in font once per process; time it apart.
     let t = Instant::now();

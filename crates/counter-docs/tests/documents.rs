@@ -2,6 +2,7 @@
 //! for the ink, zbarimg for the QR code, pdffonts for the embedded subset font. PDFs and PNGs are
 //! kept in `target/doc-artifacts/` to look at.
 
+use counter_core::scope::Scope;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,7 +48,6 @@ fn open(catalog: &Catalog, item: &str, no: u32) -> Case {
             case_no: format!("3211-20250926-{no:04}"),
             catalog: catalog.header.id.clone(),
             item: item.into(),
-            bundle: None,
             applicant: Applicant::Person(Person {
                 name: "张三丰".into(),
                 id_type: IdType::ResidentId,
@@ -236,7 +236,7 @@ fn the_receipt_has_two_copies_the_applicants_with_the_id_number_masked() {
     let mut c = notified(&set);
     c.resume(nat, now()).unwrap();
     tick(&mut c, &["m4"]);
-    c.accept(nat, &cal, now()).unwrap();
+    c.accept(nat, &cal, &Scope::Handles, now()).unwrap();
     let path = save(
         "receipt.pdf",
         &render(DocKind::Receipt, &c, nat, &office(), now()).unwrap(),
@@ -314,7 +314,7 @@ fn refusal_completion_and_wrong_states() {
     }
     let mut d = open(nat, "002036002002", 3);
     tick(&mut d, &["m1"]);
-    d.complete(nat, &cal, now()).unwrap();
+    d.complete(nat, &cal, &Scope::Handles, now()).unwrap();
     let path = save(
         "completion.pdf",
         &render(DocKind::Completion, &d, nat, &office(), now()).unwrap(),
@@ -361,7 +361,7 @@ fn the_deferral_notice_states_material_deadline_and_consequence() {
     tick(&mut c, &["m1"]);
     let deadline = NaiveDate::from_ymd_opt(2025, 10, 10).unwrap();
     c.defer(cat, &cal, "m2", deadline, now()).unwrap();
-    c.accept(cat, &cal, now()).unwrap();
+    c.accept(cat, &cal, &Scope::Handles, now()).unwrap();
     let path = save(
         "deferral.pdf",
         &render(DocKind::Deferral, &c, cat, &office(), now()).unwrap(),
@@ -428,7 +428,7 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
             .unwrap();
         tick(&mut c, &["m2", "m3"]);
         c.tick("m4", Form::Copy, 2, None, now()).unwrap();
-        c.accept(nat, &cal, now()).unwrap();
+        c.accept(nat, &cal, &Scope::Handles, now()).unwrap();
         cases.push(c);
     }
     let h = Handover {
@@ -568,7 +568,7 @@ fn the_receipt_prints_what_was_handed_over_in_official_wording() {
             .cloned();
         c.tick(k, Form::Original, 1, option.as_deref(), at).unwrap();
     }
-    c.accept(js, &cal, at).unwrap();
+    c.accept(js, &cal, &Scope::Handles, at).unwrap();
     let path = save(
         "receipt-wording.pdf",
         &render(DocKind::Receipt, &c, js, &office(), at).unwrap(),

@@ -4,6 +4,7 @@
 //!
 //! `cargo bench -p counter-store --bench store` — figures go to docs/benchmarks.md.
 
+use counter_core::scope::Scope;
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
@@ -69,7 +70,7 @@ fn main() {
                 for k in ["m1", "m2", "m3", "m4"] {
                     evs.extend(c.tick(k, Form::Original, 1, None, now)?);
                 }
-                evs.extend(c.accept(nat, &cal, now)?);
+                evs.extend(c.accept(nat, &cal, &Scope::Handles, now)?);
                 Ok(evs)
             })
             .unwrap();
@@ -98,7 +99,9 @@ fn main() {
                 .update(&no, |c| c.tick(k, Form::Original, 1, None, now))
                 .unwrap();
         }
-        store.update(&no, |c| c.accept(nat, &cal, now)).unwrap();
+        store
+            .update(&no, |c| c.accept(nat, &cal, &Scope::Handles, now))
+            .unwrap();
         intake.push(t.elapsed());
     }
 

@@ -2,6 +2,7 @@
 //! first schema stores it. Run once when the fixture is made; never regenerate it with a later
 //! schema, or the migration test stops testing anything.
 
+use counter_core::scope::Scope;
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -35,6 +36,7 @@ fn main() {
         s.update(&no, |c| c.tick(k, Form::Original, 1, None, now))
             .unwrap();
     }
-    s.update(&no, |c| c.accept(nat, &cal, now)).unwrap();
+    s.update(&no, |c| c.accept(nat, &cal, &Scope::Handles, now))
+        .unwrap();
     println!("wrote {no}");
 }

@@ -1,5 +1,6 @@
 //! The store on real SQLite files in a temporary folder.
 
+use counter_core::scope::Scope;
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -39,7 +40,8 @@ fn accepted_case(s: &mut Store, id: &str, now: NaiveDateTime) -> String {
         s.update(&no, |c| c.tick(k, Form::Original, 1, None, now))
             .unwrap();
     }
-    s.update(&no, |c| c.accept(nat, &cal, now)).unwrap();
+    s.update(&no, |c| c.accept(nat, &cal, &Scope::Handles, now))
+        .unwrap();
     no
 }
 
@@ -121,7 +123,7 @@ fn every_change_is_an_event_and_a_refused_operation_changes_nothing() {
     .unwrap();
     let before = s.case(&no).unwrap();
     let err = s
-        .update(&no, |c| c.accept(nat, &cal, at(26, 9)))
+        .update(&no, |c| c.accept(nat, &cal, &Scope::Handles, at(26, 9)))
         .unwrap_err();
     assert!(err.to_string().starts_with("尚缺材料"), "{err}");
     assert_eq!(s.case(&no).unwrap(), before);

@@ -5,6 +5,7 @@
 //! `cargo bench -p counter-sync --bench load` (COUNTER_BENCH_DEVICES, COUNTER_BENCH_CASES per
 //! device; COUNTER_BENCH_DB=postgres://… for PostgreSQL). Figures go to docs/benchmarks.md.
 
+use counter_core::scope::Scope;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -79,7 +80,7 @@ fn main() {
                 for k in ["m1", "m2", "m3", "m4"] {
                     evs.extend(c.tick(k, Form::Original, 1, None, now)?);
                 }
-                evs.extend(c.accept(nat, &cal, now)?);
+                evs.extend(c.accept(nat, &cal, &Scope::Handles, now)?);
                 Ok(evs)
             })
             .unwrap();

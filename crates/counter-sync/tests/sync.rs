@@ -3,6 +3,7 @@
 //! runs twice, against the SQLite and the PostgreSQL backend (the conformance suite); the
 //! PostgreSQL server is named by COUNTER_TEST_PG, which the test command sets.
 
+use counter_core::scope::Scope;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -185,7 +186,7 @@ fn offline_cases(s: &mut Store, point: &str, n: usize) -> Vec<String> {
             for k in ["m1", "m2", "m3", "m4"] {
                 evs.extend(c.tick(k, Form::Original, 1, None, now())?);
             }
-            evs.extend(c.accept(nat, &cal, now())?);
+            evs.extend(c.accept(nat, &cal, &Scope::Handles, now())?);
             Ok(evs)
         })
         .unwrap();

@@ -36,7 +36,6 @@ fn open(
             case_no: case_number("3211", now().date(), 1),
             catalog: catalog.header.id.clone(),
             item: item.into(),
-            bundle: None,
             applicant: person(ID),
             agent: agent.then(|| Person {
                 name: "李四".into(),
@@ -80,7 +79,9 @@ fn inpatient_claim_notice_lists_exactly_the_fourth_material_then_resume_and_acce
         .unwrap();
     tick(&mut c, "m2");
     tick(&mut c, "m3");
-    let err = c.accept(national, &cal, now()).unwrap_err();
+    let err = c
+        .accept(national, &cal, &Scope::Handles, now())
+        .unwrap_err();
     assert!(
         matches!(err, CaseError::MaterialsMissing(ref m) if m == "诊断证明"),
         "{err}"
@@ -111,7 +112,7 @@ fn inpatient_claim_notice_lists_exactly_the_fourth_material_then_resume_and_acce
         ["m4"]
     );
     tick(&mut c, "m4");
-    c.accept(national, &cal, now()).unwrap();
+    c.accept(national, &cal, &Scope::Handles, now()).unwrap();
     let a = c.acceptance.clone().unwrap();
     assert_eq!(a.kind, CaseKind::WorkingDays);
     assert_eq!(a.working_days, Some(30));
@@ -186,7 +187,7 @@ fn the_time_limit_follows_the_answers() {
         for k in ["m1", "m2", "m3", "m4"] {
             tick(&mut c, k);
         }
-        c.accept(js, &cal, now()).unwrap();
+        c.accept(js, &cal, &Scope::Handles, now()).unwrap();
         assert_eq!(c.acceptance.unwrap().working_days, Some(days), "{answer}");
     }
 }
@@ -197,7 +198,9 @@ fn a_question_without_an_ordinary_answer_must_be_answered_before_a_decision() {
     let national = set.get("national").unwrap();
     let cal = bundled::calendar().unwrap();
     let mut c = open(national, "002036001002", &[], false).unwrap();
-    let err = c.accept(national, &cal, now()).unwrap_err();
+    let err = c
+        .accept(national, &cal, &Scope::Handles, now())
+        .unwrap_err();
     assert_eq!(err.to_string(), "请先回答情形：参保人员类别");
     assert!(matches!(
         c.notify(national, now()),
@@ -260,7 +263,7 @@ fn illegal_transitions_are_errors_that_name_the_state() {
         Err(CaseError::NothingMissing)
     ));
     // 参保人员参保信息查询 is immediate: completed on the spot.
-    let evs = c.complete(national, &cal, now()).unwrap();
+    let evs = c.complete(national, &cal, &Scope::Handles, now()).unwrap();
     let kinds: Vec<&str> = evs.iter().map(|e| e.change.kind()).collect();
     assert_eq!(kinds, ["accepted", "completed"]);
     assert_eq!(c.state, CaseState::Completed);
@@ -279,18 +282,18 @@ fn illegal_transitions_are_errors_that_name_the_state() {
         tick(&mut d, k);
     }
     assert!(matches!(
-        d.complete(national, &cal, now()),
+        d.complete(national, &cal, &Scope::Handles, now()),
         Err(CaseError::NotImmediate(_))
     ));
-    d.accept(national, &cal, now()).unwrap();
+    d.accept(national, &cal, &Scope::Handles, now()).unwrap();
     assert!(matches!(
-        d.accept(national, &cal, now()),
+        d.accept(national, &cal, &Scope::Handles, now()),
         Err(CaseError::IllegalTransition { .. })
     ));
     d.start_review(now()).unwrap();
     d.return_case("票据不清", now()).unwrap();
     d.start_review(now()).unwrap();
-    d.complete(national, &cal, now()).unwrap();
+    d.complete(national, &cal, &Scope::Handles, now()).unwrap();
     assert_eq!(d.state, CaseState::Completed);
 }
 
@@ -324,7 +327,6 @@ fn bad_applicants_are_refused_with_a_message_that_says_what_is_wrong() {
                 case_no: "X".into(),
                 catalog: "national".into(),
                 item: "002036006002".into(),
-                bundle: None,
                 applicant,
                 agent: None,
                 point: "3211".into(),
@@ -372,7 +374,6 @@ fn a_legacy_15_digit_number_is_upgraded_on_the_case() {
             case_no: "X".into(),
             catalog: "national".into(),
             item: "002036006002".into(),
-            bundle: None,
             applicant: person("110105491231002"),
             agent: None,
             point: "3211".into(),
@@ -442,7 +443,7 @@ fn deferral_and_promise_only_where_the_catalog_allows_and_within_the_time_limit(
     c.defer(cat, &cal, "m2", due, now()).unwrap();
     c.promise("m3", now()).unwrap();
     tick(&mut c, "m1");
-    c.accept(cat, &cal, now()).unwrap();
+    c.accept(cat, &cal, &Scope::Handles, now()).unwrap();
     // Only the deferred material may still arrive after acceptance.
     assert!(c.tick("m1", Form::Copy, 1, None, now()).is_err());
     assert!(c.terminate(now()).is_err(), "not overdue yet");
@@ -522,7 +523,7 @@ proptest! {
         }
         let missing = !c.missing().is_empty();
         let before = c.clone();
-        let accepted = c.accept(js, &cal, now());
+        let accepted = c.accept(js, &cal, &Scope::Handles, now());
         if missing {
             prop_assert!(accepted.is_err());
             prop_assert_eq!(&c, &before, "a refused accept changes nothing");
@@ -551,7 +552,7 @@ fn a_bundle_is_one_case_over_its_merged_list() {
     for k in keys(&c).iter().map(|k| k.to_string()).collect::<Vec<_>>() {
         tick(&mut c, &k);
     }
-    c.accept(zj, &cal, now()).unwrap();
+    c.accept(zj, &cal, &Scope::Handles, now()).unwrap();
     // 单次门诊1000元以下: the bundle's own promise of 5 working days.
     assert_eq!(c.acceptance.unwrap().working_days, Some(5));
     let mut d = open(
@@ -564,6 +565,6 @@ fn a_bundle_is_one_case_over_its_merged_list() {
     for k in keys(&d).iter().map(|k| k.to_string()).collect::<Vec<_>>() {
         tick(&mut d, &k);
     }
-    d.accept(zj, &cal, now()).unwrap();
+    d.accept(zj, &cal, &Scope::Handles, now()).unwrap();
     assert_eq!(d.acceptance.unwrap().kind, CaseKind::NoPromise);
 }
