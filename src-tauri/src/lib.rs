@@ -12,22 +12,38 @@ use counter_desk::{
     ReceiptNote, SheetDetail, Workstation,
 };
 use counter_store::{Clerk, LedgerRow};
-use tauri::State;
+use tauri::{AppHandle, Manager, State};
 
 /// The workstation, or why it could not open (a wrong key, a damaged store): every command
 /// then answers with that reason, which the window shows.
 type Desk = Result<Mutex<Workstation>, ApiError>;
+
+fn internal() -> ApiError {
+    ApiError {
+        code: ApiErrorCode::Storage,
+        message: "程序内部错误，请重启 Counter".into(),
+    }
+}
 
 fn with<T>(
     desk: &State<'_, Desk>,
     f: impl FnOnce(&mut Workstation) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     let m = desk.as_ref().map_err(Clone::clone)?;
-    let mut w = m.lock().map_err(|_| ApiError {
-        code: ApiErrorCode::Storage,
-        message: "程序内部错误，请重启 Counter".into(),
-    })?;
+    let mut w = m.lock().map_err(|_| internal())?;
     f(&mut w)
+}
+
+/// Runs `f` on the workstation off the window's thread. A plain command runs on the main
+/// thread: rendering, printing or waiting on the network there freezes the window and drops
+/// the keys typed meanwhile.
+async fn off_main<T: Send + 'static>(
+    app: AppHandle,
+    f: impl FnOnce(&mut Workstation) -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tauri::async_runtime::spawn_blocking(move || with(&app.state::<Desk>(), f))
+        .await
+        .map_err(|_| internal())?
 }
 
 #[tauri::command]
@@ -204,17 +220,13 @@ fn ledger(desk: State<'_, Desk>, filter: LedgerFilter) -> Result<Vec<LedgerRow>,
 }
 
 #[tauri::command]
-fn document(desk: State<'_, Desk>, case_no: String, kind: String) -> Result<Preview, ApiError> {
-    with(&desk, |w| w.document(&case_no, &kind))
+async fn document(app: AppHandle, case_no: String, kind: String) -> Result<Preview, ApiError> {
+    off_main(app, move |w| w.document(&case_no, &kind)).await
 }
 
 #[tauri::command]
-fn print_document(
-    desk: State<'_, Desk>,
-    case_no: String,
-    kind: String,
-) -> Result<String, ApiError> {
-    with(&desk, |w| w.print(&case_no, &kind))
+async fn print_document(app: AppHandle, case_no: String, kind: String) -> Result<String, ApiError> {
+    off_main(app, move |w| w.print(&case_no, &kind)).await
 }
 
 #[tauri::command]
@@ -222,14 +234,21 @@ fn sync_state(desk: State<'_, Desk>) -> Result<counter_store::SyncState, ApiErro
     with(&desk, |w| w.sync_state())
 }
 
+/// 立即同步: the run waits on the network with no lock held, on a connection of its own; the
+/// window and every other command go on meanwhile.
 #[tauri::command]
-fn sync_now(desk: State<'_, Desk>) -> Result<String, ApiError> {
-    with(&desk, |w| w.sync_now())
+async fn sync_now(app: AppHandle) -> Result<String, ApiError> {
+    let job = with(&app.state::<Desk>(), |w| w.sync_job())?;
+    let answer = tauri::async_runtime::spawn_blocking(move || counter_desk::run_sync(job))
+        .await
+        .map_err(|_| internal())?;
+    with(&app.state::<Desk>(), |w| w.reload())?;
+    answer
 }
 
 #[tauri::command]
-fn hand_over(desk: State<'_, Desk>, cases: Vec<String>, to: String) -> Result<Preview, ApiError> {
-    with(&desk, |w| w.hand_over(cases, &to))
+async fn hand_over(app: AppHandle, cases: Vec<String>, to: String) -> Result<Preview, ApiError> {
+    off_main(app, move |w| w.hand_over(cases, &to)).await
 }
 
 #[tauri::command]
@@ -238,8 +257,8 @@ fn sheet(desk: State<'_, Desk>, sheet_no: String) -> Result<SheetDetail, ApiErro
 }
 
 #[tauri::command]
-fn sheet_document(desk: State<'_, Desk>, sheet_no: String) -> Result<Preview, ApiError> {
-    with(&desk, |w| w.sheet_document(&sheet_no))
+async fn sheet_document(app: AppHandle, sheet_no: String) -> Result<Preview, ApiError> {
+    off_main(app, move |w| w.sheet_document(&sheet_no)).await
 }
 
 #[tauri::command]

@@ -402,7 +402,6 @@ impl Workstation {
         })
     }
 
-
     /// The catalog edition a case was opened under (never a newer one received since).
     fn pinned(&self, case: &counter_core::case::Case) -> Result<&Catalog, ApiError> {
         pinned(&self.catalogs, case)
@@ -725,34 +724,89 @@ impl Workstation {
         self.store.sync_state().map_err(store_err)
     }
 
-    /// "Sync now": pushes and pulls; answers in words.
+    /// What a sync run started from the window needs. The run itself ([`run_sync`]) works on
+    /// a connection of its own, so the window and the workstation stay free while it waits on
+    /// the network.
+    pub fn sync_job(&self) -> Result<SyncJob, ApiError> {
+        self.clerk()?;
+        Ok(SyncJob {
+            paths: self.paths.clone(),
+        })
+    }
+
+    /// Picks up what a sync run brought: newer catalog editions, the calendar and the point's
+    /// central registration.
+    pub fn reload(&mut self) -> Result<(), ApiError> {
+        let (catalogs, _problems) = self.store.catalogs().map_err(store_err)?;
+        self.calendar = self
+            .store
+            .calendar()
+            .map_err(store_err)?
+            .map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
+        self.index = SearchIndex::new(&catalogs);
+        self.catalogs = catalogs;
+        self.office = self
+            .store
+            .registered_office(self.office.clone())
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    /// "Sync now" on the workstation's own connection (the CLI's way; the window uses
+    /// [`Workstation::sync_job`] and [`run_sync`]).
     pub fn sync_now(&mut self) -> Result<String, ApiError> {
         self.clerk()?;
-        match counter_sync::sync_now(&mut self.store, counter_sync::Options::default()) {
-            Ok(r) => Ok(format!(
-                "同步完成：上传 {} 条，接收 {} 条变更{}",
-                r.pushed,
-                r.pulled,
-                if r.rejected.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "；{} 条被中心拒收：{}",
-                        r.rejected.len(),
-                        r.rejected
-                            .iter()
-                            .map(|x| format!("{} {}", x.case_no, x.reason))
-                            .collect::<Vec<_>>()
-                            .join("；")
-                    )
-                }
-            )),
-            Err(e) => Err(err(ApiErrorCode::Storage, e.to_string())),
-        }
+        let message = sync_message(counter_sync::sync_now(
+            &mut self.store,
+            counter_sync::Options::default(),
+        ))?;
+        self.reload()?;
+        Ok(message)
     }
 
     pub fn catalogs(&self) -> &CatalogSet {
         &self.catalogs
+    }
+}
+
+/// A sync run to do away from the workstation (see [`Workstation::sync_job`]).
+pub struct SyncJob {
+    paths: Paths,
+}
+
+/// Runs a sync on its own store connection with the timeouts of a clerk waiting for it;
+/// answers in words. Afterwards call [`Workstation::reload`].
+pub fn run_sync(job: SyncJob) -> Result<String, ApiError> {
+    let mut store = Store::open(&job.paths.db, &job.paths.key).map_err(store_err)?;
+    sync_message(counter_sync::sync_now(
+        &mut store,
+        counter_sync::Options::interactive(),
+    ))
+}
+
+fn sync_message(
+    result: Result<counter_sync::SyncReport, counter_sync::SyncError>,
+) -> Result<String, ApiError> {
+    match result {
+        Ok(r) => Ok(format!(
+            "同步完成：上传 {} 条，接收 {} 条变更{}",
+            r.pushed,
+            r.pulled,
+            if r.rejected.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "；{} 条被中心拒收：{}",
+                    r.rejected.len(),
+                    r.rejected
+                        .iter()
+                        .map(|x| format!("{} {}", x.case_no, x.reason))
+                        .collect::<Vec<_>>()
+                        .join("；")
+                )
+            }
+        )),
+        Err(e) => Err(err(ApiErrorCode::Storage, e.to_string())),
     }
 }
 

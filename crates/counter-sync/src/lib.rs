@@ -17,7 +17,7 @@ use serde::Serialize;
 pub enum SyncError {
     #[error("本机尚未注册到中心服务器：请先运行 counter sync enroll --server 地址 --code 注册码")]
     NotEnrolled,
-    #[error("无法连接中心服务器（{0}），数据已保存在本机，网络恢复后再同步")]
+    #[error("{0}：数据已保存在本机，网络恢复后再同步")]
     Network(String),
     #[error("中心服务器拒绝：{0}")]
     Server(String),
@@ -45,7 +45,10 @@ pub struct SyncReport {
 pub struct Options {
     pub batch: u32,
     pub retries: u32,
+    /// The whole of one request, answer included.
     pub timeout: Duration,
+    /// Reaching the server at all.
+    pub connect_timeout: Duration,
 }
 
 impl Default for Options {
@@ -54,7 +57,42 @@ impl Default for Options {
             batch: 200,
             retries: 5,
             timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+impl Options {
+    /// For a clerk who pressed 立即同步 and waits for the answer: one retry, short timeouts
+    /// (a server that never answers is reported in about 20 s, one that is down in seconds).
+    pub fn interactive() -> Options {
+        Options {
+            retries: 1,
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(3),
+            ..Options::default()
+        }
+    }
+}
+
+/// A network failure in words a clerk can act on (reqwest's own text is English).
+fn describe(e: &reqwest::Error, server: &str, opts: &Options) -> String {
+    if e.is_timeout() {
+        if e.is_connect() {
+            format!(
+                "{}秒内连接不上中心服务器（{server}），请检查网络",
+                opts.connect_timeout.as_secs()
+            )
+        } else {
+            format!(
+                "中心服务器（{server}）在{}秒内没有应答，请稍后再试或联系管理员",
+                opts.timeout.as_secs()
+            )
+        }
+    } else if e.is_connect() {
+        format!("无法连接中心服务器（{server}），请检查网络和服务器地址")
+    } else {
+        format!("与中心服务器（{server}）的连接中断")
     }
 }
 
@@ -70,6 +108,7 @@ impl Client {
     fn new(server: &str, token: Option<String>, opts: Options) -> Result<Client, SyncError> {
         let http = reqwest::blocking::Client::builder()
             .timeout(opts.timeout)
+            .connect_timeout(opts.connect_timeout)
             .build()
             .map_err(|e| SyncError::Network(e.to_string()))?;
         // Jitter only spreads retries; nothing is ordered by the clock.
@@ -125,8 +164,11 @@ impl Client {
                         .unwrap_or_else(|_| "请求被拒绝".into());
                     return Err(SyncError::Server(msg));
                 }
-                Ok(resp) => format!("服务器错误 {}", resp.status()),
-                Err(e) => e.to_string(),
+                Ok(resp) => format!("中心服务器出错（{}）", resp.status().as_u16()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "sync request failed");
+                    describe(&e, &self.server, &self.opts)
+                }
             };
             if attempt >= self.opts.retries {
                 return Err(SyncError::Network(failure));

@@ -208,7 +208,46 @@ fn quick() -> Options {
         batch: 200,
         retries: 5,
         timeout: std::time::Duration::from_secs(10),
+        ..Options::default()
     }
+}
+
+/// A server that takes the connection and never answers: the run ends within its timeouts and
+/// says so in words a clerk can act on, and nothing leaves the outbox.
+#[test]
+fn a_server_that_never_answers_is_reported_within_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path(), "point");
+    offline_cases(&mut s, "3211", 2);
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in silent.incoming().take(8) {
+            held.push(c);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    s.set_enrollment(&format!("http://{addr}"), "dev", "key", "3211")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = sync_now(
+        &mut s,
+        Options {
+            retries: 1,
+            timeout: std::time::Duration::from_secs(1),
+            connect_timeout: std::time::Duration::from_secs(1),
+            ..Options::default()
+        },
+    )
+    .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let text = err.to_string();
+    assert!(
+        text.contains("没有应答") && !text.contains("error sending"),
+        "{text}"
+    );
+    assert_eq!(s.outbox_len().unwrap(), 12);
 }
 
 fn a_week_offline_with_thousands_of_cases_arrives_exactly_once_and_decisions_come_back(

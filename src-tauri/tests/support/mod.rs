@@ -142,12 +142,21 @@ pub async fn start(dir: &std::path::Path) -> (Driver, Client) {
 }
 
 /// Waits until `f` finds what it looks for, or fails with `what`.
-pub async fn wait_for<T, F, Fut>(what: &str, mut f: F) -> T
+pub async fn wait_for<T, F, Fut>(what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + Duration::from_secs(15);
+    wait_for_within(what, Duration::from_secs(15), f).await
+}
+
+/// Waits up to `limit` until `f` finds what it looks for, or fails with `what`.
+pub async fn wait_for_within<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
     loop {
         if let Some(t) = f().await {
             return t;
@@ -404,14 +413,17 @@ pub async fn preview_pages(client: &Client) -> Vec<(u64, f64)> {
             for (let k = 0; k < d.length; k += 4 * 7) { seen++; if (d[k] < 128) dark++; }
             return [img.naturalWidth, dark / seen];
         });"#;
-    wait_for("preview pages decoded", || async {
+    wait_for("preview pages decoded with ink on them", || async {
         let v = client.execute(script, vec![]).await.ok()?;
         let pages: Vec<(u64, f64)> = v
             .as_array()?
             .iter()
             .map(|p| (p[0].as_u64().unwrap_or(0), p[1].as_f64().unwrap_or(0.0)))
             .collect();
-        (!pages.is_empty() && pages.iter().all(|(w, _)| *w > 0)).then_some(pages)
+        // Decoding and painting are asynchronous: wait until every page shows ink (a page
+        // that never does fails the wait, with what was seen).
+        (!pages.is_empty() && pages.iter().all(|(w, dark)| *w > 0 && *dark > 0.005))
+            .then_some(pages)
     })
     .await
 }
