@@ -98,6 +98,14 @@ fn check_id(
     with(&desk, |w| Ok(w.check_id(id_type, &number)))
 }
 
+/// The print queues this computer has, to choose from in setup and settings.
+#[tauri::command]
+async fn printers() -> Result<Vec<String>, ApiError> {
+    tauri::async_runtime::spawn_blocking(counter_desk::printers)
+        .await
+        .map_err(|_| internal())
+}
+
 #[tauri::command]
 fn list_catalogs(desk: State<'_, Desk>) -> Result<Vec<CatalogSummary>, ApiError> {
     with(&desk, |w| Ok(w.catalogs().summaries()))
@@ -330,6 +338,7 @@ pub fn run() {
             sign_out,
             check_id,
             list_catalogs,
+            printers,
             search_items,
             show_item,
             open_case,

@@ -104,6 +104,7 @@ export const api = {
   checkId: (idType: IdType, number: string) =>
     invoke<IdCheckResult>("check_id", { idType, number }),
   listCatalogs: () => invoke<CatalogSummary[]>("list_catalogs"),
+  printers: () => invoke<string[]>("printers"),
   searchItems: (query: string) => invoke<SearchHit[]>("search_items", { query }),
   showItem: (code: string, catalog: string | null) =>
     invoke<EntryView>("show_item", { code, catalog }),

@@ -33,10 +33,10 @@ impl Default for Office {
     fn default() -> Self {
         Office {
             name: "医疗保障经办服务窗口".into(),
-            address: "（地址未设置）".into(),
+            address: UNSET_ADDRESS.into(),
             phone: "12393".into(),
             complaint_phone: "12345".into(),
-            point: "0000".into(),
+            point: UNSET_POINT.into(),
             level: None,
             printer: None,
             catalog: None,
@@ -52,7 +52,14 @@ pub enum OfficeError {
     Missing(&'static str),
     #[error("网点代码“{0}”只能含字母和数字（1至12位）")]
     BadPoint(String),
+    #[error("{0}仍是未设置时的占位内容，请填写本网点的真实信息（会打印在回执和告知书上）")]
+    Placeholder(&'static str),
 }
+
+/// What [`Office::default`] holds where nothing real is known yet: never to be saved as if it
+/// were the office's own.
+const UNSET_ADDRESS: &str = "（地址未设置）";
+const UNSET_POINT: &str = "0000";
 
 impl Office {
     pub fn to_toml(&self) -> String {
@@ -76,6 +83,12 @@ impl Office {
             || !o.point.chars().all(|c| c.is_ascii_alphanumeric())
         {
             return Err(OfficeError::BadPoint(o.point));
+        }
+        if o.address.trim() == UNSET_ADDRESS {
+            return Err(OfficeError::Placeholder("地址"));
+        }
+        if o.point.chars().all(|c| c == '0') {
+            return Err(OfficeError::Placeholder("网点代码"));
         }
         Ok(o)
     }
@@ -103,5 +116,10 @@ mod tests {
             Office::from_toml("name = 1"),
             Err(OfficeError::Syntax(_))
         ));
+        // The defaults are placeholders: saving them as the office's own is refused.
+        let e = Office::from_toml(&Office::default().to_toml()).unwrap_err();
+        assert!(e.to_string().contains("占位"), "{e}");
+        let e = Office::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"0000\"").unwrap_err();
+        assert_eq!(e, OfficeError::Placeholder("网点代码"));
     }
 }

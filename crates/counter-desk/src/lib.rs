@@ -59,6 +59,9 @@ impl Paths {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct DeskStatus {
     pub office: Office,
+    /// The office settings were set (a valid office.toml): until then `office` holds
+    /// placeholders, which setup must not offer as values.
+    pub office_set: bool,
     /// No clerk account yet: the first start asks for the supervisor and the office.
     pub needs_setup: bool,
     pub clerk: Option<Clerk>,
@@ -239,6 +242,7 @@ impl Workstation {
     pub fn status(&self) -> Result<DeskStatus, ApiError> {
         Ok(DeskStatus {
             office: self.office.clone(),
+            office_set: self.paths.office.is_file(),
             needs_setup: !self.store.has_clerks().map_err(store_err)?,
             clerk: self.clerk.clone(),
             id_types: IdType::ALL
@@ -767,6 +771,11 @@ impl Workstation {
     pub fn catalogs(&self) -> &CatalogSet {
         &self.catalogs
     }
+}
+
+/// The print queues this computer has (CUPS), for choosing the office's printer.
+pub fn printers() -> Vec<String> {
+    counter_docs::printers()
 }
 
 /// A sync run to do away from the workstation (see [`Workstation::sync_job`]).

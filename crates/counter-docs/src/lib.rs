@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 pub use counter_core::case::DocKind;
 pub use documents::{handover, render, Handover};
 pub use layout::Font;
-pub use print::{preview, print, PrintError};
+pub use print::{explain, preview, print, printers, PrintError};
 
 /// Noto Sans CJK SC (SIL OFL 1.1, `assets/fonts/`), built in so documents print offline.
 const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/NotoSansCJKsc-Regular.otf");

@@ -7,7 +7,7 @@ use std::process::Command;
 pub enum PrintError {
     #[error("未找到打印系统（CUPS 的 lp 命令），请安装 cups 后重试：{0}")]
     NoPrintSystem(std::io::Error),
-    #[error("打印失败：{0}")]
+    #[error("{0}")]
     Refused(String),
     #[error("文件 {0} 不存在")]
     NoFile(String),
@@ -30,11 +30,8 @@ pub fn print(pdf: &Path, printer: Option<&str>) -> Result<String, PrintError> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(PrintError::Refused(if err.is_empty() {
-            format!("lp 退出码 {:?}", out.status.code())
-        } else {
-            err
-        }));
+        tracing::warn!(error = %err, code = ?out.status.code(), "lp refused the job");
+        return Err(PrintError::Refused(explain(&err, printer, &printers())));
     }
     // "request id is PDF-12 (1 file(s))"
     Ok(stdout
@@ -43,6 +40,50 @@ pub fn print(pdf: &Path, printer: Option<&str>) -> Result<String, PrintError> {
         .nth(1)
         .unwrap_or("")
         .to_string())
+}
+
+/// The print queues this computer has (`lpstat -e`), for choosing one and for messages.
+pub fn printers() -> Vec<String> {
+    Command::new("lpstat")
+        .arg("-e")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What `lp`'s refusal means for the clerk, in Chinese, with the next step. `lp` speaks the
+/// OS's language (English on most systems); its text is kept in the log, not shown.
+pub fn explain(lp_error: &str, printer: Option<&str>, queues: &[String]) -> String {
+    let e = lp_error.to_ascii_lowercase();
+    let available = if queues.is_empty() {
+        "本机没有可用的打印机，请联系管理员安装".to_string()
+    } else {
+        format!("本机可用：{}", queues.join("、"))
+    };
+    let printer = printer.map(str::trim).filter(|p| !p.is_empty());
+    if e.contains("no default destination") {
+        format!("未设置打印机：请负责人在“设置”中选择打印机（{available}），再到台账中重新打印")
+    } else if e.contains("does not exist") || e.contains("unknown destination") {
+        format!(
+            "打印机“{}”不存在：请负责人在“设置”中重新选择（{available}），再到台账中重新打印",
+            printer.unwrap_or("")
+        )
+    } else if e.contains("scheduler is not running") || e.contains("connection refused") {
+        "打印服务（CUPS）未运行：请联系管理员启动打印服务，再到台账中重新打印".to_string()
+    } else if e.contains("not accepting jobs") || e.contains("disabled") {
+        format!(
+            "打印机“{}”已暂停接收打印任务：请检查打印机后到台账中重新打印",
+            printer.unwrap_or("默认打印机")
+        )
+    } else {
+        "打印失败：请检查打印机（电源、纸张、连接）后到台账中重新打印".to_string()
+    }
 }
 
 /// Renders the pages of a PDF as PNG images for an on-screen preview (poppler's `pdftoppm`,

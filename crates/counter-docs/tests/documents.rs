@@ -534,10 +534,33 @@ fn printing_goes_through_the_cups_pdf_queue() {
     let png = artifacts().join("printed-p1.png");
     let qr = tool("zbarimg", &["-q", "--raw", png.to_str().unwrap()]);
     assert_eq!(qr.trim(), "3211-20250926-0001");
-    assert!(matches!(
-        counter_docs::print(&path, Some("NoSuchPrinter")),
-        Err(counter_docs::PrintError::Refused(_))
-    ));
+    // A printer that is not there: said in Chinese, with the queues this machine has.
+    let err = counter_docs::print(&path, Some("NoSuchPrinter")).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, counter_docs::PrintError::Refused(_)));
+    assert!(
+        msg.contains("“NoSuchPrinter”不存在") && msg.contains("CounterPDF"),
+        "{msg}"
+    );
+    assert!(counter_docs::printers().contains(&"CounterPDF".to_string()));
+}
+
+/// lp's refusals (English on most systems) become what the clerk should do next.
+#[test]
+fn print_refusals_are_explained_in_chinese() {
+    use counter_docs::explain;
+    let queues = ["CounterPDF".to_string()];
+    let m = explain("lp: Error - No default destination.", None, &queues);
+    assert!(
+        m.starts_with("未设置打印机") && m.contains("本机可用：CounterPDF"),
+        "{m}"
+    );
+    let m = explain("lp: Error - Scheduler is not running.", Some("P1"), &queues);
+    assert!(m.contains("打印服务（CUPS）未运行"), "{m}");
+    let m = explain("lp: Error - something new", Some("P1"), &[]);
+    assert!(m.starts_with("打印失败") && !m.contains("Error"), "{m}");
+    let m = explain("lp: Error - No default destination.", None, &[]);
+    assert!(m.contains("本机没有可用的打印机"), "{m}");
 }
 
 /// What the receipt prints in words: the option handed over rather than the "A 或 B 或 C" line,

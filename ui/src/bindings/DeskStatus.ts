@@ -5,6 +5,11 @@ import type { Office } from "./Office";
 
 export type DeskStatus = { office: Office, 
 /**
+ * The office settings were set (a valid office.toml): until then `office` holds
+ * placeholders, which setup must not offer as values.
+ */
+office_set: boolean, 
+/**
  * No clerk account yet: the first start asks for the supervisor and the office.
  */
 needs_setup: boolean, clerk: Clerk | null, id_types: Array<IdTypeOption>, 
