@@ -102,3 +102,43 @@ async fn f8_accepts_only_the_case_on_screen_not_an_abandoned_draft() {
     })
     .await;
 }
+
+/// A card reader or scanner types the ID number and sends Enter: the window moves on to the
+/// name and shows what the number encodes; Enter on an empty name says what is missing; the
+/// same ID number arriving with another name is flagged on the case.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn enter_moves_on_from_the_id_number_and_a_changed_name_is_flagged() {
+    run(false, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        let first = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        accept_and_open_the_ledger(&client, &mut keys).await;
+        keys.press(F2).await;
+        let search = find(&client, "#search:not([disabled])").await;
+        keys.type_into(&search, "zyfy").await;
+        wait_text(&client, "#results", "住院费用报销").await;
+        keys.press(ENTER).await;
+        find(&client, "#applicant").await;
+        keys.press(ID).await;
+        keys.press(ENTER).await;
+        let check = wait_text(&client, "#id-check", "出生日期 1949-12-31").await;
+        assert!(check.contains("女"), "{check}");
+        let focused = client.active_element().await.unwrap();
+        assert_eq!(focused.attr("id").await.unwrap().as_deref(), Some("name"));
+        // Enter on the empty name: a message, no case.
+        keys.press(ENTER).await;
+        wait_text(&client, "#error", "请输入申请人姓名").await;
+        screenshot(&client, "keys-3-empty-name.png").await;
+        keys.type_here("张三").await;
+        keys.press(ENTER).await;
+        let note = wait_text(&client, "#name-note", "张三丰").await;
+        assert!(note.contains(&first) && note.contains("请核对"), "{note}");
+        screenshot(&client, "keys-4-name-differs.png").await;
+        client
+    })
+    .await;
+}

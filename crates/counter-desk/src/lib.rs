@@ -94,6 +94,8 @@ pub struct Opened {
     pub case: CaseView,
     /// Open cases of the same applicant and item at this point (重复受理提醒).
     pub duplicates: Vec<String>,
+    /// Set when this ID number was registered here before under another name: what to check.
+    pub name_note: Option<String>,
     /// What this point may do with the item (a D/E point: accept on the applicant's
     /// behalf, or send the applicant elsewhere).
     pub scope: Scope,
@@ -355,7 +357,17 @@ impl Workstation {
         match counter_core::case::check_person(&p, now().date()) {
             Ok(p) => IdCheckResult {
                 ok: true,
-                message: format!("{}号码有效", p.id_type.label()),
+                // What the number encodes, to compare with the card and the person at the
+                // window.
+                message: match counter_core::ids::validate_resident_id(&p.id_number, now().date()) {
+                    Ok(id) if p.id_type == IdType::ResidentId => format!(
+                        "{}号码有效 · 出生日期 {} · {}",
+                        p.id_type.label(),
+                        id.birth_date.format("%Y-%m-%d"),
+                        if id.male { "男" } else { "女" }
+                    ),
+                    _ => format!("{}号码有效", p.id_type.label()),
+                },
             },
             Err(e) => IdCheckResult {
                 ok: false,
@@ -430,6 +442,7 @@ impl Workstation {
             }),
             _ => None,
         };
+        let name_note = self.earlier_name(&r.id_number, &r.name)?;
         let opened = self
             .store
             .open_case(
@@ -464,7 +477,30 @@ impl Workstation {
             scope: self.scope_of(&opened.case)?,
             case: self.view(&opened.case)?,
             duplicates: opened.duplicates,
+            name_note,
         })
+    }
+
+    /// The note for an ID number registered here before under another name (a typing error,
+    /// a changed name, or the wrong card): the clerk checks before going on.
+    fn earlier_name(&self, id_number: &str, name: &str) -> Result<Option<String>, ApiError> {
+        let q = LedgerQuery {
+            id_number: Some(id_number.trim().to_string()),
+            limit: Some(1),
+            ..Default::default()
+        };
+        let rows = self.store.ledger(&q, now().date()).map_err(store_err)?;
+        Ok(rows
+            .first()
+            .filter(|r| r.applicant.trim() != name.trim())
+            .map(|r| {
+                format!(
+                    "注意：该证件号码在办件 {} 中登记的姓名为“{}”，与本次“{}”不同，请核对证件",
+                    r.case_no,
+                    r.applicant,
+                    name.trim()
+                )
+            }))
     }
 
     /// Applies a change to a case as the signed-in clerk.

@@ -8,6 +8,10 @@ export type Opened = { case: CaseView,
  */
 duplicates: Array<string>, 
 /**
+ * Set when this ID number was registered here before under another name: what to check.
+ */
+name_note: string | null, 
+/**
  * What this point may do with the item (a D/E point: accept on the applicant's
  * behalf, or send the applicant elsewhere).
  */
