@@ -68,6 +68,23 @@ async fn f8_accepts_only_the_case_on_screen_not_an_abandoned_draft() {
             a.contains("受理中") && !a.contains("已受理"),
             "the draft changed: {a}"
         );
+        // The ledger's day reads as dates are written here, whatever the OS locale.
+        // (A date input would show the value in the OS's order, 09/26/2025 on most systems.)
+        let field = find(&client, "#f-date").await;
+        assert_eq!(
+            field.prop("value").await.unwrap().as_deref(),
+            Some("2025-09-26")
+        );
+        assert_ne!(field.attr("type").await.unwrap().as_deref(), Some("date"));
+        // The case's history names the materials, not their keys.
+        open_ledger_row(&client, &second).await;
+        let history = text_of(&client, "#detail .events").await;
+        assert!(
+            history.contains("收取材料") && history.contains("诊断证明（原件，1份）"),
+            "{history}"
+        );
+        assert!(!history.contains("m4"), "{history}");
+        screenshot(&client, "keys-1b-history.png").await;
 
         // Second repro: a ticked draft, 锁定, another clerk signs in and accepts a new case.
         keys.press(F2).await;

@@ -18,8 +18,10 @@ use crate::scope::Scope;
 
 mod central;
 mod documents;
+mod history;
 pub use central::Decision;
 pub use documents::DocKind;
+pub use history::HistoryLine;
 
 /// The kinds of identity document a person may show (the footnotes' 有效身份证件).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

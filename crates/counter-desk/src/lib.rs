@@ -14,9 +14,7 @@ use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, ApiErrorCode};
 use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
 use counter_docs::DocKind;
-use counter_store::{
-    Clerk, LedgerQuery, LedgerRow, Role, SignInError, Store, StoreError, StoredEvent,
-};
+use counter_store::{Clerk, LedgerQuery, LedgerRow, Role, SignInError, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -140,7 +138,8 @@ pub struct LedgerFilter {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct CaseDetail {
     pub case: CaseView,
-    pub events: Vec<StoredEvent>,
+    /// The case's history as the clerk reads it (material names, reasons), oldest first.
+    pub history: Vec<counter_core::case::HistoryLine>,
     /// The documents this case can print now (`receipt`, `notice`, …).
     pub documents: Vec<String>,
     pub scope: Scope,
@@ -632,7 +631,13 @@ impl Workstation {
     pub fn case_detail(&self, case_no: &str) -> Result<CaseDetail, ApiError> {
         self.clerk()?;
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        let events = self.store.events(case_no.trim()).map_err(store_err)?;
+        let history = self
+            .store
+            .events(case_no.trim())
+            .map_err(store_err)?
+            .iter()
+            .map(|e| case.history_line(&e.event))
+            .collect();
         // The same rule the renderer applies: nothing is offered that printing would refuse.
         let documents = case
             .documents()
@@ -648,7 +653,7 @@ impl Workstation {
             can_hand_back,
             scope: self.scope_of(&case)?,
             case: self.view(&case)?,
-            events,
+            history,
             documents,
         })
     }

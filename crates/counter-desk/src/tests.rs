@@ -81,7 +81,13 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
     assert!(p.pages[0].starts_with("data:image/png;base64,"));
     let detail = d.case_detail(&no).unwrap();
     assert_eq!(detail.documents, ["receipt"]);
-    assert_eq!(detail.events.last().unwrap().event.clerk, "王芳");
+    let last = detail.history.last().unwrap();
+    assert_eq!((last.clerk.as_str(), last.title), ("王芳", "受理"));
+    // Materials by name, not by key.
+    assert!(detail
+        .history
+        .iter()
+        .any(|h| h.event == "ticked" && h.detail == "医院收费票据（原件，1份）"));
     let rows = d.ledger(LedgerFilter::default()).unwrap();
     assert_eq!(rows.len(), 1);
     // The empty search offers what was opened recently.
