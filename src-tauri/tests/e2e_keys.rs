@@ -159,3 +159,58 @@ async fn enter_moves_on_from_the_id_number_and_a_changed_name_is_flagged() {
     })
     .await;
 }
+
+/// Esc on a draft asks whether to set it aside or drop it: set aside, the case stays a draft
+/// with its ticks and comes back by its number; dropped, it is withdrawn. After a decision a
+/// banner says what happened until the next applicant.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn esc_sets_a_draft_aside_or_drops_it_and_a_banner_states_each_decision() {
+    run(false, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        let kept = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        keys.press("12").await;
+        wait_text(&client, "#missing", "尚缺 2 项").await;
+        keys.press(ESC).await;
+        find(&client, "#set-aside").await;
+        screenshot(&client, "keys-5-set-aside.png").await;
+        keys.press(ENTER).await;
+        let msg = wait_text(&client, "#message", "已暂存办件").await;
+        assert!(msg.contains(&kept), "{msg}");
+        // Back by its number, with what was ticked.
+        let search = find(&client, "#search:not([disabled])").await;
+        keys.type_into(&search, &kept).await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#case-no", &kept).await;
+        wait_text(&client, "#missing", "尚缺 2 项").await;
+        // Dropped: withdrawn.
+        keys.press(ESC).await;
+        find(&client, "#set-aside").await;
+        keys.press("w").await;
+        wait_text(&client, "#message", "已撤回办件").await;
+        // A decision leaves a banner until the next applicant.
+        let accepted = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        keys.press("1234").await;
+        wait_text(&client, "#missing", "材料已齐").await;
+        keys.press(F8).await;
+        find(&client, "#preview[data-kind='receipt']").await;
+        keys.press(ESC).await;
+        let banner = wait_text(&client, "#message", "已受理").await;
+        assert!(
+            banner.contains(&accepted)
+                && banner.contains("办结期限 2025-11-13")
+                && banner.contains("受理回执未打印"),
+            "{banner}"
+        );
+        screenshot(&client, "keys-6-banner.png").await;
+        keys.press(F3).await;
+        let row = ledger_row(&client, &kept).await;
+        assert!(row.contains("已撤回"), "{row}");
+        client
+    })
+    .await;
+}
