@@ -254,6 +254,17 @@ async fn sync_now(app: AppHandle) -> Result<String, ApiError> {
     answer
 }
 
+/// 设置 → 中心服务器: enrols this workstation (the supervisor only), off the main thread.
+#[tauri::command]
+async fn enroll(app: AppHandle, server: String, code: String) -> Result<String, ApiError> {
+    let job = with(&app.state::<Desk>(), |w| w.enroll_job(&server, &code))?;
+    let answer = tauri::async_runtime::spawn_blocking(move || counter_desk::run_enroll(job))
+        .await
+        .map_err(|_| internal())??;
+    with(&app.state::<Desk>(), |w| w.reload())?;
+    Ok(answer)
+}
+
 #[tauri::command]
 async fn hand_over(app: AppHandle, cases: Vec<String>, to: String) -> Result<Preview, ApiError> {
     off_main(app, move |w| w.hand_over(cases, &to)).await
@@ -339,6 +350,7 @@ pub fn run() {
             check_id,
             list_catalogs,
             printers,
+            enroll,
             search_items,
             show_item,
             open_case,

@@ -105,6 +105,7 @@ export const api = {
     invoke<IdCheckResult>("check_id", { idType, number }),
   listCatalogs: () => invoke<CatalogSummary[]>("list_catalogs"),
   printers: () => invoke<string[]>("printers"),
+  enroll: (server: string, code: string) => invoke<string>("enroll", { server, code }),
   searchItems: (query: string) => invoke<SearchHit[]>("search_items", { query }),
   showItem: (code: string, catalog: string | null) =>
     invoke<EntryView>("show_item", { code, catalog }),

@@ -24,6 +24,9 @@ pub struct SheetDetail {
     pub can_receive: bool,
     /// Sent by this point and neither received nor recalled.
     pub can_recall: bool,
+    /// Why the central server refused this hand-over, if it did: the receiving office will
+    /// never see it (a wrong office code); recall it and hand over again.
+    pub rejected: Option<String>,
 }
 
 /// One case of a sheet and the paper that travels with it.
@@ -131,6 +134,10 @@ impl Workstation {
             })
             .collect::<Result<_, ApiError>>()?;
         Ok(SheetDetail {
+            rejected: self
+                .store
+                .sheet_rejection(&sheet.sheet_no)
+                .map_err(store_err)?,
             can_receive: open && sheet.incoming && missing_cases.is_empty(),
             can_recall: open && sheet.from == self.office.point,
             cases,

@@ -140,6 +140,8 @@ pub struct CaseDetail {
     pub case: CaseView,
     /// The case's history as the clerk reads it (material names, reasons), oldest first.
     pub history: Vec<counter_core::case::HistoryLine>,
+    /// What the central server refused of this case, with its reasons.
+    pub rejections: Vec<counter_store::Rejection>,
     /// The documents this case can print now (`receipt`, `notice`, …).
     pub documents: Vec<String>,
     pub scope: Scope,
@@ -653,6 +655,10 @@ impl Workstation {
             can_hand_back,
             scope: self.scope_of(&case)?,
             case: self.view(&case)?,
+            rejections: self
+                .store
+                .rejections(Some(case_no.trim()))
+                .map_err(store_err)?,
             history,
             documents,
         })
@@ -779,6 +785,25 @@ impl Workstation {
         })
     }
 
+    /// Enrolment from 设置 (the supervisor only): the server's address and the code the
+    /// central office issued. The exchange runs in [`run_enroll`].
+    pub fn enroll_job(&self, server: &str, code: &str) -> Result<EnrollJob, ApiError> {
+        let supervisor = self.supervisor()?.name.clone();
+        let (server, code) = (server.trim(), code.trim());
+        if server.is_empty() || code.is_empty() {
+            return Err(err(
+                ApiErrorCode::InvalidInput,
+                "请填写中心服务器地址和注册码（由中心管理员提供）",
+            ));
+        }
+        Ok(EnrollJob {
+            paths: self.paths.clone(),
+            server: server.trim_end_matches('/').to_string(),
+            code: code.to_string(),
+            device_name: format!("{} · {}", self.office.name, supervisor),
+        })
+    }
+
     /// Picks up what a sync run brought: newer catalog editions, the calendar and the point's
     /// central registration.
     pub fn reload(&mut self) -> Result<(), ApiError> {
@@ -817,6 +842,28 @@ impl Workstation {
 /// The print queues this computer has (CUPS), for choosing the office's printer.
 pub fn printers() -> Vec<String> {
     counter_docs::printers()
+}
+
+/// An enrolment to do away from the workstation (see [`Workstation::enroll_job`]).
+pub struct EnrollJob {
+    paths: Paths,
+    server: String,
+    code: String,
+    device_name: String,
+}
+
+/// Exchanges the enrolment code with the central server on a connection of its own; answers
+/// in words. Afterwards call [`Workstation::reload`] (the registration names the point).
+pub fn run_enroll(job: EnrollJob) -> Result<String, ApiError> {
+    let mut store = Store::open(&job.paths.db, &job.paths.key).map_err(store_err)?;
+    let r = counter_sync::enroll(&mut store, &job.server, &job.code, &job.device_name)
+        .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
+    tracing::info!(point = %r.point, device = %r.device_id, "enrolled");
+    Ok(format!(
+        "已注册到中心服务器：网点 {}{}",
+        r.point,
+        r.name.map(|n| format!("（{n}）")).unwrap_or_default()
+    ))
 }
 
 /// A sync run to do away from the workstation (see [`Workstation::sync_job`]).

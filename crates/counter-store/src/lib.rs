@@ -10,6 +10,7 @@ mod crypt;
 mod custody;
 mod ledger;
 mod received;
+mod rejections;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ pub use accounts::{Clerk, Role, SignInError, FREE_TRIES};
 pub use crypt::{Cipher, Key};
 pub use custody::{SheetRow, SheetSent};
 pub use ledger::{LedgerQuery, LedgerRow};
+pub use rejections::Rejection;
 pub use sync::{SyncLink, SyncState};
 
 /// Forward-only migrations, applied in order; the schema version is `PRAGMA user_version`.
@@ -35,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_snapshots.sql"),
     include_str!("../migrations/0005_custody.sql"),
     include_str!("../migrations/0006_catalog_history.sql"),
+    include_str!("../migrations/0007_rejections.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

@@ -28,6 +28,12 @@ pub struct SyncState {
     pub last_success: Option<String>,
     /// The last failure in words (cleared by a success).
     pub last_error: Option<String>,
+    /// Events the central server refused and nobody has dealt with yet (kept with their
+    /// reasons: `Store::rejections`).
+    #[ts(type = "number")]
+    pub rejected: i64,
+    /// The central server this device is enrolled with.
+    pub server: Option<String>,
 }
 
 impl Store {
@@ -183,19 +189,29 @@ impl Store {
     }
 
     pub fn sync_state(&self) -> Result<SyncState, StoreError> {
-        let row: Option<(Option<String>, Option<String>)> = self
+        let row: Option<(Option<String>, Option<String>, Option<String>)> = self
             .conn()
             .query_row(
-                "SELECT last_success, last_error FROM sync_state WHERE id = 1",
+                "SELECT last_success, last_error, server FROM sync_state WHERE id = 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()?;
+        // A refused hand-over stops counting once its sheet is recalled (the clerk dealt
+        // with it); the refusal stays on the case and the sheet.
+        let rejected = self.conn().query_row(
+            "SELECT count(*) FROM rejections r WHERE NOT EXISTS
+               (SELECT 1 FROM sheets s WHERE s.sheet_no = r.sheet_no AND s.recalled_at IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(SyncState {
             enrolled: row.is_some(),
             pending: self.outbox_len()?,
             last_success: row.as_ref().and_then(|r| r.0.clone()),
-            last_error: row.and_then(|r| r.1),
+            last_error: row.as_ref().and_then(|r| r.1.clone()),
+            rejected,
+            server: row.and_then(|r| r.2),
         })
     }
 

@@ -244,6 +244,8 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
         if r.acked_through < first - 1 {
             return Err(SyncError::ServerBehind(r.acked_through));
         }
+        // The refusals are kept before their events leave the outbox.
+        store.record_rejections(&r.rejected, &now_text())?;
         store.ack_outbox(r.acked_through)?;
         report.pushed += events.iter().filter(|e| e.seq <= r.acked_through).count();
         report.rejected.extend(r.rejected);

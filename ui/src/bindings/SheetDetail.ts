@@ -21,4 +21,9 @@ can_receive: boolean,
 /**
  * Sent by this point and neither received nor recalled.
  */
-can_recall: boolean, };
+can_recall: boolean, 
+/**
+ * Why the central server refused this hand-over, if it did: the receiving office will
+ * never see it (a wrong office code); recall it and hand over again.
+ */
+rejected: string | null, };

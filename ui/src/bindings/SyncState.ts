@@ -7,4 +7,13 @@ export type SyncState = { enrolled: boolean, pending: number, last_success: stri
 /**
  * The last failure in words (cleared by a success).
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * Events the central server refused and nobody has dealt with yet (kept with their
+ * reasons: `Store::rejections`).
+ */
+rejected: number, 
+/**
+ * The central server this device is enrolled with.
+ */
+server: string | null, };

@@ -1,0 +1,127 @@
+//! End-to-end: a village point enrols from 设置 with the code the central office issued, and a
+//! hand-over the central server refuses shows as refused where the clerk looks — the sync chip,
+//! F4 and the case — not as "对方未接收" for ever (the real app under Xvfb with a real central
+//! server on 127.0.0.1; see e2e.rs).
+
+mod support;
+use support::*;
+
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
+    let server_dir = tempfile::tempdir().unwrap();
+    let central =
+        counter_server::Central::open(server_dir.path().join("central.db").to_str().unwrap())
+            .unwrap();
+    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let code = central
+        .enroll_code("E01", Some("E"), Some("京口区象山街道某村便民服务点"))
+        .unwrap();
+    let dir = workstation_as(false, "京口区象山街道某村便民服务点", "E01", "E");
+    {
+        let mut s = counter_store::Store::open(
+            &dir.path().join("counter.db"),
+            &dir.path().join("store.key"),
+        )
+        .unwrap();
+        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, at)
+            .unwrap();
+    }
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        let name = find(&client, "#signin-name").await;
+        keys.type_into(&name, "李主任").await;
+        keys.press(TAB).await;
+        keys.press("secret1").await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#sync-chip", "未连接中心服务器").await;
+        // 设置 → 中心服务器.
+        click(&client, "#nav-settings").await;
+        keys.type_into(
+            &find(&client, "#enroll-server").await,
+            &format!("http://{addr}"),
+        )
+        .await;
+        keys.type_into(&find(&client, "#enroll-code").await, &code)
+            .await;
+        click(&client, "#enroll-submit").await;
+        wait_text(&client, ".settings .ok", "已注册到中心服务器：网点 E01").await;
+        wait_text(&client, "#sync-chip", "待上传").await;
+        screenshot(&client, "central-1-enrolled.png").await;
+
+        // An assisted case, handed over to an office code the central office does not know.
+        keys.press(F2).await;
+        find(&client, "#search:not([disabled])").await;
+        let no = open_case(&client, &mut keys, "322036013001", "322036013001", None).await;
+        keys.press("123").await;
+        wait_text(&client, "#missing", "材料已齐").await;
+        keys.press(F8).await;
+        find(&client, "#preview[data-kind='receipt']").await;
+        keys.press(ESC).await;
+        keys.press(F4).await;
+        click(&client, &format!("#ho-held li[data-case='{no}']")).await;
+        let to = find(&client, "#ho-to").await;
+        to.clear().await.unwrap();
+        keys.type_into(&to, "X99").await;
+        click(&client, "#ho-send").await;
+        find(&client, "#preview[data-kind='handover']").await;
+        keys.press(ESC).await;
+        let sheet = "JJ-E01-20250926-01";
+        wait_text(&client, "#ho-list", sheet).await;
+
+        click(&client, "#sync-now").await;
+        let chip = wait_for_within(
+            "the refusal in the chip",
+            Duration::from_secs(30),
+            || async {
+                let t = text_of(&client, "#sync-chip").await;
+                t.contains("被中心拒收").then_some(t)
+            },
+        )
+        .await;
+        assert!(chip.contains("有 1 条被中心拒收"), "{chip}");
+        // F4 says so in red, where it said 对方未接收.
+        keys.press(F2).await;
+        keys.press(F4).await;
+        let refused = wait_text(&client, &format!("[data-rejected='{sheet}']"), "中心拒收").await;
+        assert!(refused.contains("X99"), "{refused}");
+        screenshot(&client, "central-2-refused-hand-over.png").await;
+        // And on the case.
+        keys.press(F3).await;
+        open_ledger_row(&client, &no).await;
+        let on_case = text_of(&client, "#rejections").await;
+        assert!(
+            on_case.contains("移交") && on_case.contains(sheet),
+            "{on_case}"
+        );
+        screenshot(&client, "central-3-refusal-on-case.png").await;
+        // Recalled, the refusal is dealt with: the chip stops counting it.
+        keys.press(F4).await;
+        let recall = format!("[data-recall='{sheet}']");
+        click(&client, &recall).await;
+        wait_text(&client, &recall, "确认撤回").await;
+        click(&client, &recall).await;
+        wait_text(&client, "#ho-list", "已撤回").await;
+        click(&client, "#sync-now").await;
+        wait_for_within(
+            "the chip without the refusal",
+            Duration::from_secs(30),
+            || async {
+                let t = text_of(&client, "#sync-chip").await;
+                (!t.contains("被中心拒收") && t.contains("已同步")).then_some(t)
+            },
+        )
+        .await;
+        client
+    })
+    .await;
+}
