@@ -37,7 +37,7 @@ fn a_refusal_is_kept_with_its_reason_after_the_outbox_forgets_the_event() {
         case_no: no.clone(),
         reason: "办件不属于网点 3214".into(),
     };
-    s.record_rejections(&[refused.clone()], "2025-09-26 09:05:00")
+    s.record_rejections(std::slice::from_ref(&refused), "2025-09-26 09:05:00")
         .unwrap();
     s.ack_outbox(sent[0].seq).unwrap();
     // Recorded twice (a batch answered again after a lost reply): kept once.
