@@ -117,7 +117,7 @@ async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
             Duration::from_secs(30),
             || async {
                 let t = text_of(&client, "#sync-chip").await;
-                (!t.contains("被中心拒收") && t.contains("已同步")).then_some(t)
+                (!t.contains("被中心拒收") && t.contains("在线")).then_some(t)
             },
         )
         .await;

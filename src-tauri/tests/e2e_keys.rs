@@ -85,6 +85,30 @@ async fn f8_accepts_only_the_case_on_screen_not_an_abandoned_draft() {
         );
         assert!(!history.contains("m4"), "{history}");
         screenshot(&client, "keys-1b-history.png").await;
+        // The applicant withdraws the accepted case (a second press confirms): no receipt is
+        // offered any more.
+        assert!(find(&client, "#reprint-receipt")
+            .await
+            .is_displayed()
+            .await
+            .unwrap());
+        click(&client, "#withdraw").await;
+        wait_text(&client, "#withdraw", "确认撤回").await;
+        click(&client, "#withdraw").await;
+        wait_text(&client, "#detail", "已撤回").await;
+        // The list follows.
+        wait_for("the ledger row to say 已撤回", || async {
+            texts(&client, "#ledger tbody tr")
+                .await
+                .into_iter()
+                .find(|t| t.contains(&second) && t.contains("已撤回"))
+        })
+        .await;
+        assert!(client
+            .find(fantoccini::Locator::Css("#reprint-receipt"))
+            .await
+            .is_err());
+        screenshot(&client, "keys-1c-withdrawn.png").await;
 
         // Second repro: a ticked draft, 锁定, another clerk signs in and accepts a new case.
         keys.press(F2).await;

@@ -147,6 +147,8 @@ pub struct CaseDetail {
     pub scope: Scope,
     /// The result is here, completed, and may be handed back to the applicant (送达).
     pub can_hand_back: bool,
+    /// The applicant may still withdraw it (the rules asked on a copy: nothing is recorded).
+    pub can_withdraw: bool,
 }
 
 pub struct Workstation {
@@ -653,6 +655,7 @@ impl Workstation {
             .is_ok();
         Ok(CaseDetail {
             can_hand_back,
+            can_withdraw: case.clone().withdraw(None, now()).is_ok(),
             scope: self.scope_of(&case)?,
             case: self.view(&case)?,
             rejections: self

@@ -23,4 +23,8 @@ documents: Array<string>, scope: Scope,
 /**
  * The result is here, completed, and may be handed back to the applicant (送达).
  */
-can_hand_back: boolean, };
+can_hand_back: boolean, 
+/**
+ * The applicant may still withdraw it (the rules asked on a copy: nothing is recorded).
+ */
+can_withdraw: boolean, };
