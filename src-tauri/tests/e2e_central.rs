@@ -104,6 +104,14 @@ async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
             "{on_case}"
         );
         screenshot(&client, "central-3-refusal-on-case.png").await;
+        // Called up at the counter, the case says it too.
+        keys.press(F2).await;
+        let search = find(&client, "#search:not([disabled])").await;
+        keys.type_into(&search, &no).await;
+        keys.press(ENTER).await;
+        let said = wait_text(&client, ".case-refused", "中心拒收（移交").await;
+        assert!(said.contains("X99"), "{said}");
+        keys.press(ESC).await;
         // Recalled, the refusal is dealt with: the chip stops counting it.
         keys.press(F4).await;
         let recall = format!("[data-recall='{sheet}']");

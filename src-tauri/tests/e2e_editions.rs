@@ -57,13 +57,7 @@ async fn a_draft_keeps_its_edition_when_a_newer_one_arrives_and_new_cases_get_th
             list.contains("住院费用清单") && !list.contains("明细"),
             "{list}"
         );
-        keys.press("1234").await;
-        wait_text(&client, "#missing", "材料已齐").await;
-        keys.press(F8).await;
-        find(&client, "#preview[data-kind='receipt']").await;
-        keys.press(ESC).await;
-        find(&client, "#search:not([disabled])").await;
-        keys.press(F3).await;
+        accept_and_open_the_ledger(&client, &mut keys).await;
         let row = wait_text(&client, "#ledger tbody", &old).await;
         assert!(row.contains("2025-11-13"), "30 working days: {row}");
         screenshot(&client, "editions-1-old-case.png").await;
@@ -73,13 +67,7 @@ async fn a_draft_keeps_its_edition_when_a_newer_one_arrives_and_new_cases_get_th
         let new = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
         let list = text_of(&client, "#checklist").await;
         assert!(list.contains("住院费用明细清单"), "{list}");
-        keys.press("1234").await;
-        wait_text(&client, "#missing", "材料已齐").await;
-        keys.press(F8).await;
-        find(&client, "#preview[data-kind='receipt']").await;
-        keys.press(ESC).await;
-        find(&client, "#search:not([disabled])").await;
-        keys.press(F3).await;
+        accept_and_open_the_ledger(&client, &mut keys).await;
         let rows = wait_text(&client, "#ledger tbody", &new).await;
         assert!(rows.contains("2025-10-30"), "20 working days: {rows}");
         screenshot(&client, "editions-2-new-case.png").await;

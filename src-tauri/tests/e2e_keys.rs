@@ -5,40 +5,6 @@
 mod support;
 use support::*;
 
-use fantoccini::Client;
-
-/// The ledger row of `case_no` as the clerk reads it.
-async fn ledger_row(client: &Client, case_no: &str) -> String {
-    let case_no = case_no.to_string();
-    wait_for(&format!("ledger row {case_no}"), || {
-        let case_no = case_no.clone();
-        async move {
-            texts(client, "#ledger tbody tr")
-                .await
-                .into_iter()
-                .find(|t| t.contains(&case_no))
-        }
-    })
-    .await
-}
-
-/// Ticks every material of the open case and waits until the checklist is complete.
-async fn tick_all(client: &Client, keys: &mut Keys<'_>) {
-    keys.press("1234").await;
-    wait_text(client, "#missing", "材料已齐").await;
-}
-
-/// Ticks everything of the case on screen, accepts it with F8, closes the receipt and opens
-/// the ledger (F3).
-async fn accept_and_open_the_ledger(client: &Client, keys: &mut Keys<'_>) {
-    tick_all(client, keys).await;
-    keys.press(F8).await;
-    find(client, "#preview[data-kind='receipt']").await;
-    keys.press(ESC).await;
-    find(client, "#search:not([disabled])").await;
-    keys.press(F3).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a display and tauri-driver: run through the README's test command"]
 async fn f8_accepts_only_the_case_on_screen_not_an_abandoned_draft() {

@@ -357,6 +357,10 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: std::future::Future<Output = Client>,
 {
+    // One app at a time on the display: several windows of parallel tests take the keyboard
+    // focus from each other (`:focus` then matches nothing) and share two cores.
+    static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = ONE_AT_A_TIME.lock().await;
     let (_driver, client) = start(dir.path()).await;
     let client = f(client).await;
     client.close().await.ok();
@@ -409,9 +413,15 @@ pub async fn preview_pages(client: &Client) -> Vec<(u64, f64)> {
             const g = c.getContext('2d');
             g.drawImage(img, 0, 0);
             const d = g.getImageData(0, 0, c.width, c.height).data;
-            let dark = 0, seen = 0;
-            for (let k = 0; k < d.length; k += 4 * 7) { seen++; if (d[k] < 128) dark++; }
-            return [img.naturalWidth, dark / seen];
+            // Only painted (opaque) pixels count: an image not yet decoded draws transparent
+            // black, which is neither ink nor paper.
+            let dark = 0, opaque = 0, seen = 0;
+            for (let k = 0; k < d.length; k += 4 * 7) {
+                seen++;
+                if (d[k + 3] === 255) { opaque++; if (d[k] < 128) dark++; }
+            }
+            if (opaque < seen * 0.99) return [img.naturalWidth, 0];
+            return [img.naturalWidth, dark / opaque];
         });"#;
     wait_for("preview pages decoded with ink on them", || async {
         let v = client.execute(script, vec![]).await.ok()?;
@@ -422,8 +432,11 @@ pub async fn preview_pages(client: &Client) -> Vec<(u64, f64)> {
             .collect();
         // Decoding and painting are asynchronous: wait until every page shows ink (a page
         // that never does fails the wait, with what was seen).
-        (!pages.is_empty() && pages.iter().all(|(w, dark)| *w > 0 && *dark > 0.005))
-            .then_some(pages)
+        (!pages.is_empty()
+            && pages
+                .iter()
+                .all(|(w, dark)| *w > 0 && *dark > 0.005 && *dark < 0.5))
+        .then_some(pages)
     })
     .await
 }
@@ -441,4 +454,36 @@ pub async fn assert_preview_shows(client: &Client, pages: usize) {
             i + 1
         );
     }
+}
+
+/// The ledger row of `case_no` as the clerk reads it.
+pub async fn ledger_row(client: &Client, case_no: &str) -> String {
+    let case_no = case_no.to_string();
+    wait_for(&format!("ledger row {case_no}"), || {
+        let case_no = case_no.clone();
+        async move {
+            texts(client, "#ledger tbody tr")
+                .await
+                .into_iter()
+                .find(|t| t.contains(&case_no))
+        }
+    })
+    .await
+}
+
+/// Ticks every material of the open case and waits until the checklist is complete.
+pub async fn tick_all(client: &Client, keys: &mut Keys<'_>) {
+    keys.press("1234").await;
+    wait_text(client, "#missing", "材料已齐").await;
+}
+
+/// Ticks everything of the case on screen, accepts it with F8, closes the receipt and opens
+/// the ledger (F3).
+pub async fn accept_and_open_the_ledger(client: &Client, keys: &mut Keys<'_>) {
+    tick_all(client, keys).await;
+    keys.press(F8).await;
+    find(client, "#preview[data-kind='receipt']").await;
+    keys.press(ESC).await;
+    find(client, "#search:not([disabled])").await;
+    keys.press(F3).await;
 }
