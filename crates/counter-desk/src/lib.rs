@@ -6,24 +6,22 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use base64::Engine;
 use chrono::{Days, NaiveDate, NaiveDateTime};
 use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
 use counter_core::office::Office;
 use counter_core::search::SearchHit;
 use counter_core::view::{ApiError, ApiErrorCode};
 use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
-use counter_docs::DocKind;
 use counter_store::{Clerk, LedgerQuery, LedgerRow, Role, SignInError, Store, StoreError};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 mod assisted;
+mod central;
+mod documents;
+mod views;
 pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetPaper, TRANSIT_DAYS};
+pub use central::{printers, run_enroll, run_sync, EnrollJob, SyncJob};
 use counter_core::custody::Scope;
-
-/// Resolution of the preview's page images (60 dpi was too small to read at the counter).
-const PREVIEW_DPI: u32 = 110;
+pub use views::*;
 
 /// Where the workstation keeps its files.
 #[derive(Debug, Clone)]
@@ -52,103 +50,6 @@ impl Paths {
             documents,
         }
     }
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct DeskStatus {
-    pub office: Office,
-    /// The office settings were set (a valid office.toml): until then `office` holds
-    /// placeholders, which setup must not offer as values.
-    pub office_set: bool,
-    /// No clerk account yet: the first start asks for the supervisor and the office.
-    pub needs_setup: bool,
-    pub clerk: Option<Clerk>,
-    pub id_types: Vec<IdTypeOption>,
-    /// The workstation's date (YYYY-MM-DD): the ledger's default day.
-    pub today: String,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct IdTypeOption {
-    pub value: IdType,
-    pub label: String,
-}
-
-/// What the intake screen sends to open a case.
-#[derive(Debug, Clone, Deserialize, TS)]
-pub struct OpenRequest {
-    pub catalog: String,
-    pub item: String,
-    pub name: String,
-    pub id_type: IdType,
-    pub id_number: String,
-    pub phone: Option<String>,
-    pub agent_name: Option<String>,
-    pub agent_id_number: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct Opened {
-    pub case: CaseView,
-    /// Open cases of the same applicant and item at this point (重复受理提醒).
-    pub duplicates: Vec<String>,
-    /// Set when this ID number was registered here before under another name: what to check.
-    pub name_note: Option<String>,
-    /// What this point may do with the item (a D/E point: accept on the applicant's
-    /// behalf, or send the applicant elsewhere).
-    pub scope: Scope,
-}
-
-/// The live check of an ID number while it is typed.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct IdCheckResult {
-    pub ok: bool,
-    pub message: String,
-}
-
-/// A document ready to look at and print.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct Preview {
-    pub title: String,
-    pub case_no: String,
-    pub kind: String,
-    /// PNG pages as data URLs.
-    pub pages: Vec<String>,
-    pub path: String,
-    pub bytes: u32,
-}
-
-/// The ledger's filters as the screen sends them (dates as YYYY-MM-DD).
-#[derive(Debug, Clone, Default, Deserialize, TS)]
-pub struct LedgerFilter {
-    pub date: Option<String>,
-    pub state: Option<String>,
-    pub item: Option<String>,
-    pub clerk: Option<String>,
-    pub id_number: Option<String>,
-    pub case_no: Option<String>,
-    pub overdue: bool,
-    pub due_within: Option<u32>,
-    /// Only cases whose paper this point holds now.
-    #[serde(default)]
-    pub held: bool,
-}
-
-/// One case with its history, for the case view.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct CaseDetail {
-    pub case: CaseView,
-    /// The case's history as the clerk reads it (material names, reasons), oldest first.
-    pub history: Vec<counter_core::case::HistoryLine>,
-    /// What the central server refused of this case, with its reasons.
-    pub rejections: Vec<counter_store::Rejection>,
-    /// The documents this case can print now (`receipt`, `notice`, …).
-    pub documents: Vec<String>,
-    pub scope: Scope,
-    /// The result is here, completed, and may be handed back to the applicant (送达).
-    pub can_hand_back: bool,
-    /// The applicant may still withdraw it (the rules asked on a copy: nothing is recorded).
-    pub can_withdraw: bool,
 }
 
 pub struct Workstation {
@@ -203,11 +104,6 @@ fn pinned<'a>(
                 ),
             )
         })
-}
-
-fn doc_kind(kind: &str) -> Result<DocKind, ApiError> {
-    DocKind::parse(kind)
-        .ok_or_else(|| err(ApiErrorCode::InvalidInput, format!("未知的文书类型 {kind}")))
 }
 
 impl Workstation {
@@ -703,68 +599,6 @@ impl Workstation {
         self.store.ledger(&q, today).map_err(store_err)
     }
 
-    /// Makes the document, keeps the PDF for reprinting, and renders its pages for preview.
-    pub fn document(&self, case_no: &str, kind: &str) -> Result<Preview, ApiError> {
-        self.clerk()?;
-        let k = doc_kind(kind)?;
-        let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        let catalog = self.pinned(&case)?;
-        let pdf = counter_docs::render(k, &case, catalog, &self.office, now())
-            .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
-        self.keep_and_preview(&case.case_no, kind, k.title(), &pdf)
-    }
-
-    /// Keeps a document's PDF for (re)printing and renders its pages for the preview.
-    /// Pages are rendered at `PREVIEW_DPI`: an A4 page is then about 880 px wide, which the
-    /// preview shows at its own size, so 10.5 pt text reads without zooming.
-    fn keep_and_preview(
-        &self,
-        number: &str,
-        kind: &str,
-        title: &str,
-        pdf: &[u8],
-    ) -> Result<Preview, ApiError> {
-        std::fs::create_dir_all(&self.paths.documents)
-            .map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
-        let path = self.paths.documents.join(format!("{number}-{kind}.pdf"));
-        std::fs::write(&path, pdf).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
-        let pages = counter_docs::preview(pdf, PREVIEW_DPI)
-            .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?
-            .into_iter()
-            .map(|png| {
-                format!(
-                    "data:image/png;base64,{}",
-                    base64::engine::general_purpose::STANDARD.encode(png)
-                )
-            })
-            .collect();
-        Ok(Preview {
-            title: title.into(),
-            case_no: number.into(),
-            kind: kind.into(),
-            pages,
-            path: path.display().to_string(),
-            bytes: pdf.len() as u32,
-        })
-    }
-
-    /// Prints a document made by [`Workstation::document`] on the office's printer.
-    pub fn print(&self, case_no: &str, kind: &str) -> Result<String, ApiError> {
-        self.clerk()?;
-        // A hand-over sheet is printed by its sheet number.
-        if kind != "handover" {
-            doc_kind(kind)?;
-        }
-        let path = self
-            .paths
-            .documents
-            .join(format!("{}-{kind}.pdf", case_no.trim()));
-        let job = counter_docs::print(&path, self.office.printer.as_deref())
-            .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?;
-        tracing::info!(case_no, kind, job, "printed");
-        Ok(format!("已送打印（{job}）"))
-    }
-
     pub fn show_entry(
         &self,
         code: &str,
@@ -773,140 +607,8 @@ impl Workstation {
         self.catalogs.show(code, catalog)
     }
 
-    /// Pending events, the last success and the last error, for the sync indicator.
-    pub fn sync_state(&self) -> Result<counter_store::SyncState, ApiError> {
-        self.store.sync_state().map_err(store_err)
-    }
-
-    /// What a sync run started from the window needs. The run itself ([`run_sync`]) works on
-    /// a connection of its own, so the window and the workstation stay free while it waits on
-    /// the network.
-    pub fn sync_job(&self) -> Result<SyncJob, ApiError> {
-        self.clerk()?;
-        Ok(SyncJob {
-            paths: self.paths.clone(),
-        })
-    }
-
-    /// Enrolment from 设置 (the supervisor only): the server's address and the code the
-    /// central office issued. The exchange runs in [`run_enroll`].
-    pub fn enroll_job(&self, server: &str, code: &str) -> Result<EnrollJob, ApiError> {
-        let supervisor = self.supervisor()?.name.clone();
-        let (server, code) = (server.trim(), code.trim());
-        if server.is_empty() || code.is_empty() {
-            return Err(err(
-                ApiErrorCode::InvalidInput,
-                "请填写中心服务器地址和注册码（由中心管理员提供）",
-            ));
-        }
-        Ok(EnrollJob {
-            paths: self.paths.clone(),
-            server: server.trim_end_matches('/').to_string(),
-            code: code.to_string(),
-            device_name: format!("{} · {}", self.office.name, supervisor),
-        })
-    }
-
-    /// Picks up what a sync run brought: newer catalog editions, the calendar and the point's
-    /// central registration.
-    pub fn reload(&mut self) -> Result<(), ApiError> {
-        let (catalogs, _problems) = self.store.catalogs().map_err(store_err)?;
-        self.calendar = self
-            .store
-            .calendar()
-            .map_err(store_err)?
-            .map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
-        self.index = SearchIndex::new(&catalogs);
-        self.catalogs = catalogs;
-        self.office = self
-            .store
-            .registered_office(self.office.clone())
-            .map_err(store_err)?;
-        Ok(())
-    }
-
-    /// "Sync now" on the workstation's own connection (the CLI's way; the window uses
-    /// [`Workstation::sync_job`] and [`run_sync`]).
-    pub fn sync_now(&mut self) -> Result<String, ApiError> {
-        self.clerk()?;
-        let message = sync_message(counter_sync::sync_now(
-            &mut self.store,
-            counter_sync::Options::default(),
-        ))?;
-        self.reload()?;
-        Ok(message)
-    }
-
     pub fn catalogs(&self) -> &CatalogSet {
         &self.catalogs
-    }
-}
-
-/// The print queues this computer has (CUPS), for choosing the office's printer.
-pub fn printers() -> Vec<String> {
-    counter_docs::printers()
-}
-
-/// An enrolment to do away from the workstation (see [`Workstation::enroll_job`]).
-pub struct EnrollJob {
-    paths: Paths,
-    server: String,
-    code: String,
-    device_name: String,
-}
-
-/// Exchanges the enrolment code with the central server on a connection of its own; answers
-/// in words. Afterwards call [`Workstation::reload`] (the registration names the point).
-pub fn run_enroll(job: EnrollJob) -> Result<String, ApiError> {
-    let mut store = Store::open(&job.paths.db, &job.paths.key).map_err(store_err)?;
-    let r = counter_sync::enroll(&mut store, &job.server, &job.code, &job.device_name)
-        .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
-    tracing::info!(point = %r.point, device = %r.device_id, "enrolled");
-    Ok(format!(
-        "已注册到中心服务器：网点 {}{}",
-        r.point,
-        r.name.map(|n| format!("（{n}）")).unwrap_or_default()
-    ))
-}
-
-/// A sync run to do away from the workstation (see [`Workstation::sync_job`]).
-pub struct SyncJob {
-    paths: Paths,
-}
-
-/// Runs a sync on its own store connection with the timeouts of a clerk waiting for it;
-/// answers in words. Afterwards call [`Workstation::reload`].
-pub fn run_sync(job: SyncJob) -> Result<String, ApiError> {
-    let mut store = Store::open(&job.paths.db, &job.paths.key).map_err(store_err)?;
-    sync_message(counter_sync::sync_now(
-        &mut store,
-        counter_sync::Options::interactive(),
-    ))
-}
-
-fn sync_message(
-    result: Result<counter_sync::SyncReport, counter_sync::SyncError>,
-) -> Result<String, ApiError> {
-    match result {
-        Ok(r) => Ok(format!(
-            "同步完成：上传 {} 条，接收 {} 条变更{}",
-            r.pushed,
-            r.pulled,
-            if r.rejected.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    "；{} 条被中心拒收：{}",
-                    r.rejected.len(),
-                    r.rejected
-                        .iter()
-                        .map(|x| format!("{} {}", x.case_no, x.reason))
-                        .collect::<Vec<_>>()
-                        .join("；")
-                )
-            }
-        )),
-        Err(e) => Err(err(ApiErrorCode::Storage, e.to_string())),
     }
 }
 

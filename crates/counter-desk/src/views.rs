@@ -1,0 +1,106 @@
+//! What the window and the CLI exchange with the workstation: requests and answers, exported
+//! to TypeScript for the UI (`ui/src/bindings/`).
+
+use counter_core::case::{CaseView, IdType};
+use counter_core::custody::Scope;
+use counter_core::office::Office;
+use counter_store::Clerk;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DeskStatus {
+    pub office: Office,
+    /// The office settings were set (a valid office.toml): until then `office` holds
+    /// placeholders, which setup must not offer as values.
+    pub office_set: bool,
+    /// No clerk account yet: the first start asks for the supervisor and the office.
+    pub needs_setup: bool,
+    pub clerk: Option<Clerk>,
+    pub id_types: Vec<IdTypeOption>,
+    /// The workstation's date (YYYY-MM-DD): the ledger's default day.
+    pub today: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IdTypeOption {
+    pub value: IdType,
+    pub label: String,
+}
+
+/// What the intake screen sends to open a case.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct OpenRequest {
+    pub catalog: String,
+    pub item: String,
+    pub name: String,
+    pub id_type: IdType,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub agent_name: Option<String>,
+    pub agent_id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Opened {
+    pub case: CaseView,
+    /// Open cases of the same applicant and item at this point (重复受理提醒).
+    pub duplicates: Vec<String>,
+    /// Set when this ID number was registered here before under another name: what to check.
+    pub name_note: Option<String>,
+    /// What this point may do with the item (a D/E point: accept on the applicant's
+    /// behalf, or send the applicant elsewhere).
+    pub scope: Scope,
+}
+
+/// The live check of an ID number while it is typed.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IdCheckResult {
+    pub ok: bool,
+    pub message: String,
+}
+
+/// A document ready to look at and print.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Preview {
+    pub title: String,
+    pub case_no: String,
+    pub kind: String,
+    /// PNG pages as data URLs.
+    pub pages: Vec<String>,
+    pub path: String,
+    pub bytes: u32,
+}
+
+/// The ledger's filters as the screen sends them (dates as YYYY-MM-DD).
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+pub struct LedgerFilter {
+    pub date: Option<String>,
+    pub state: Option<String>,
+    pub item: Option<String>,
+    pub clerk: Option<String>,
+    pub id_number: Option<String>,
+    pub case_no: Option<String>,
+    pub overdue: bool,
+    pub due_within: Option<u32>,
+    /// Only cases whose paper this point holds now.
+    #[serde(default)]
+    pub held: bool,
+}
+
+/// One case with its history, for the case view.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CaseDetail {
+    pub case: CaseView,
+    /// The case's history as the clerk reads it (material names, reasons), oldest first.
+    pub history: Vec<counter_core::case::HistoryLine>,
+    /// What the central server refused of this case, with its reasons.
+    pub rejections: Vec<counter_store::Rejection>,
+    /// The documents this case can print now (`receipt`, `notice`, …).
+    pub documents: Vec<String>,
+    pub scope: Scope,
+    /// The result is here, completed, and may be handed back to the applicant (送达).
+    pub can_hand_back: bool,
+    /// The applicant may still withdraw it (the rules asked on a copy: nothing is recorded).
+    pub can_withdraw: bool,
+}
