@@ -14,7 +14,7 @@ fn day(d: NaiveDate) -> String {
     d.format("%Y年%-m月%-d日").to_string()
 }
 
-fn time(t: NaiveDateTime) -> String {
+pub(crate) fn time(t: NaiveDateTime) -> String {
     format!("{} {}", day(t.date()), t.format("%H:%M"))
 }
 
@@ -83,7 +83,14 @@ fn two_copies(
     }
 }
 
-fn head(l: &mut Layout, office: &Office, title: &str, copy: Option<&str>, number: &str, qr: &str) {
+pub(crate) fn head(
+    l: &mut Layout,
+    office: &Office,
+    title: &str,
+    copy: Option<&str>,
+    number: &str,
+    qr: &str,
+) {
     l.qr(PAGE_W - MARGIN - 26.0, MARGIN - 4.0, 26.0, qr);
     l.para(
         MARGIN,
@@ -557,130 +564,4 @@ pub fn render(
     }
     let _ = now;
     Ok(l.finish(&footer(office, case, catalog)))
-}
-
-/// A 材料交接单: the paper of accepted cases handed from this point to the handling office.
-pub struct Handover<'a> {
-    pub number: String,
-    pub to_office: String,
-    pub cases: &'a [Case],
-    pub at: NaiveDateTime,
-    pub clerk: String,
-}
-
-pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
-    if h.cases.is_empty() {
-        return Err(DocError::NoCases);
-    }
-    for c in h.cases {
-        if c.acceptance.is_none() {
-            return Err(DocError::NotAccepted {
-                case_no: c.case_no.clone(),
-                state: c.state.label(),
-            });
-        }
-    }
-    let mut l = Layout::new(font(), "材料交接单");
-    head(&mut l, office, "材料交接单", None, &h.number, &h.number);
-    l.fields(
-        &[
-            (
-                "移交单位",
-                format!("{}（网点 {}）", office.name, office.point),
-            ),
-            ("接收单位", h.to_office.clone()),
-            ("移交时间", time(h.at)),
-            ("办件数", format!("{}件", h.cases.len())),
-        ],
-        10.5,
-    );
-    l.gap(2.0);
-    let mut total = 0u32;
-    let rows: Vec<Vec<String>> = h
-        .cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut pieces = 0;
-            let materials: Vec<String> = c
-                .paper()
-                .map(|(e, form, copies, option)| {
-                    pieces += copies;
-                    // For an 'any of' material, the one actually in the envelope.
-                    format!(
-                        "{}（{}{}份）",
-                        option.unwrap_or(&e.material.name),
-                        form.label(),
-                        copies
-                    )
-                })
-                .collect();
-            total += pieces;
-            vec![
-                (i + 1).to_string(),
-                c.case_no.clone(),
-                format!(
-                    "{} {}",
-                    c.applicant.name(),
-                    mask_id(c.applicant.id_number())
-                ),
-                c.item_name.clone(),
-                materials.join("；"),
-                pieces.to_string(),
-            ]
-        })
-        .collect();
-    l.table(
-        &[
-            Column {
-                header: "序号",
-                width: 9.0,
-            },
-            Column {
-                header: "办件编号",
-                width: 34.0,
-            },
-            Column {
-                header: "申请人",
-                width: 37.0,
-            },
-            Column {
-                header: "事项",
-                width: 28.0,
-            },
-            Column {
-                header: "纸质材料（形式、份数）",
-                width: 54.0,
-            },
-            Column {
-                header: "份数",
-                width: 12.0,
-            },
-        ],
-        &rows,
-        9.5,
-    );
-    l.body(
-        &format!("合计：{}件办件，纸质材料{}份。", h.cases.len(), total),
-        10.5,
-    );
-    l.body(
-        "接收单位请逐件核对材料，如有缺失或破损，请在备注中注明并签字确认。结果材料随本单复印件一并退回移交网点。",
-        10.0,
-    );
-    l.gap(2.0);
-    l.need(38.0);
-    let y = l.y;
-    let w = (PAGE_W - 2.0 * MARGIN - 8.0) / 2.0;
-    l.framed(MARGIN, y, w, 32.0, &format!("移交人：{}", h.clerk));
-    l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
-    l.framed(MARGIN + w + 8.0, y, w, 32.0, "接收人（签字）及备注");
-    l.text_at(
-        MARGIN + w + 10.5,
-        y + 28.0,
-        "日期：      年    月    日",
-        10.0,
-    );
-    l.y = y + 34.0;
-    Ok(l.finish(&format!("{}  材料交接单 {}", office.name, h.number)))
 }

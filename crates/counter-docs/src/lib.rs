@@ -4,13 +4,15 @@
 //! and printing through the operating system (CUPS `lp`).
 
 mod documents;
+mod handover;
 mod layout;
 mod print;
 
 use std::sync::OnceLock;
 
 pub use counter_core::case::DocKind;
-pub use documents::{handover, render, Handover};
+pub use documents::render;
+pub use handover::{handover, Handover};
 pub use layout::Font;
 pub use print::{explain, preview, print, printers, PrintError};
 
