@@ -220,13 +220,18 @@ fn office_fields(office: &Office, case: &Case) -> Vec<(&'static str, String)> {
 
 /// Seal area on the right, applicant signature on the left.
 fn signatures(l: &mut Layout, left: &str) {
+    signature_boxes(l, left, "受理机构（盖章）");
+}
+
+/// Two framed boxes side by side, each with a date line: who signs on the left and on the right.
+pub(crate) fn signature_boxes(l: &mut Layout, left: &str, right: &str) {
     l.need(38.0);
     l.gap(4.0);
     let y = l.y;
     let w = (PAGE_W - 2.0 * MARGIN - 8.0) / 2.0;
     l.framed(MARGIN, y, w, 32.0, left);
     l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
-    l.framed(MARGIN + w + 8.0, y, w, 32.0, "受理机构（盖章）");
+    l.framed(MARGIN + w + 8.0, y, w, 32.0, right);
     l.text_at(
         MARGIN + w + 10.5,
         y + 28.0,

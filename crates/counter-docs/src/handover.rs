@@ -6,8 +6,8 @@ use counter_core::case::Case;
 use counter_core::ids::mask_id;
 use counter_core::office::Office;
 
-use crate::documents::{head, time};
-use crate::layout::{Column, Layout, MARGIN, PAGE_W};
+use crate::documents::{head, signature_boxes, time};
+use crate::layout::{Column, Layout};
 use crate::{font, DocError};
 
 /// A 材料交接单: the paper of accepted cases handed from this point to the handling office.
@@ -119,19 +119,10 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
         "接收单位请逐件核对材料，如有缺失或破损，请在备注中注明并签字确认。结果材料随本单复印件一并退回移交网点。",
         10.0,
     );
-    l.gap(2.0);
-    l.need(38.0);
-    let y = l.y;
-    let w = (PAGE_W - 2.0 * MARGIN - 8.0) / 2.0;
-    l.framed(MARGIN, y, w, 32.0, &format!("移交人：{}", h.clerk));
-    l.text_at(MARGIN + 2.5, y + 28.0, "日期：      年    月    日", 10.0);
-    l.framed(MARGIN + w + 8.0, y, w, 32.0, "接收人（签字）及备注");
-    l.text_at(
-        MARGIN + w + 10.5,
-        y + 28.0,
-        "日期：      年    月    日",
-        10.0,
+    signature_boxes(
+        &mut l,
+        &format!("移交人：{}", h.clerk),
+        "接收人（签字）及备注",
     );
-    l.y = y + 34.0;
     Ok(l.finish(&format!("{}  材料交接单 {}", office.name, h.number)))
 }
