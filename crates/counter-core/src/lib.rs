@@ -7,16 +7,15 @@ pub mod case;
 pub mod catalog;
 pub mod channels;
 pub mod condition;
-pub mod custody;
 pub mod diff;
 pub mod ids;
 pub mod office;
 pub mod proto;
-pub mod rating;
 pub mod scope;
 pub mod search;
 pub mod view;
 
 pub use calendar::{Calendar, CalendarError, Due};
+pub use case::{custody, rating};
 pub use catalog::{Catalog, CatalogError, CatalogSet};
 pub use search::{SearchHit, SearchIndex};

@@ -3,7 +3,8 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Case, CaseError, CaseEvent, CaseState};
+use super::record::{Case, CaseError, CaseEvent};
+use super::values::CaseState;
 
 /// What the central office decided on a case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Case, CaseState, MaterialStatus};
+use super::record::Case;
+use super::values::{CaseState, MaterialStatus};
 
 /// A printed document of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

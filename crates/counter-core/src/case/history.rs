@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::{Case, CaseEvent, Change};
+use super::record::{Case, CaseEvent, Change};
 
 /// One line of a case's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

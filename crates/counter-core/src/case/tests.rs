@@ -1,6 +1,10 @@
 use super::*;
+use crate::catalog::Catalog;
+use crate::scope::Scope;
 use crate::{bundled, CatalogSet};
+use chrono::{NaiveDate, NaiveDateTime};
 use proptest::prelude::*;
+use std::collections::BTreeMap;
 
 // A valid resident ID (check character computed by the GB 11643 rule).
 const ID: &str = "11010519491231002X";

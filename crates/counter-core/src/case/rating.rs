@@ -2,87 +2,12 @@
 //! (the two lowest levels) opens a follow-up for the supervisor, due in 15 working days.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
-use crate::case::{Case, CaseError, CaseEvent, CaseState, Change};
-use crate::Calendar;
+use crate::calendar::Calendar;
 
-/// Working days a supervisor has to answer a 差评.
-pub const FOLLOW_UP_DAYS: u32 = 15;
-
-/// The five levels, from 5 (非常满意) down to 1 (非常不满意).
-pub const LEVELS: [(u8, &str); 5] = [
-    (5, "非常满意"),
-    (4, "满意"),
-    (3, "基本满意"),
-    (2, "不满意"),
-    (1, "非常不满意"),
-];
-
-pub fn level_label(score: u8) -> &'static str {
-    LEVELS
-        .iter()
-        .find(|(s, _)| *s == score)
-        .map_or("", |(_, l)| *l)
-}
-
-/// Where the rating was given: on the counter's screen, or a paper form typed in later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum RatingChannel {
-    Counter,
-    Paper,
-}
-
-impl RatingChannel {
-    pub fn parse(s: &str) -> Option<RatingChannel> {
-        match s {
-            "counter" => Some(RatingChannel::Counter),
-            "paper" => Some(RatingChannel::Paper),
-            _ => None,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            RatingChannel::Counter => "窗口评价器",
-            RatingChannel::Paper => "纸质评价表",
-        }
-    }
-}
-
-/// The supervisor's follow-up of a 差评.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct FollowUp {
-    pub due: NaiveDate,
-    #[serde(default)]
-    pub reply: Option<String>,
-    #[serde(default)]
-    pub replied_at: Option<NaiveDateTime>,
-    #[serde(default)]
-    pub replied_by: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Rating {
-    pub score: u8,
-    pub label: String,
-    pub channel: RatingChannel,
-    #[serde(default)]
-    pub comment: Option<String>,
-    pub at: NaiveDateTime,
-    pub by: String,
-    #[serde(default)]
-    pub follow_up: Option<FollowUp>,
-}
-
-impl Rating {
-    /// 差评: 不满意 or 非常不满意.
-    pub fn is_poor(&self) -> bool {
-        self.score <= 2
-    }
-}
+use super::record::{Case, CaseError, CaseEvent, Change};
+use super::values::*;
+pub use super::values::{level_label, FollowUp, Rating, RatingChannel, FOLLOW_UP_DAYS, LEVELS};
 
 impl Case {
     /// The latest rating, if any.

@@ -1,0 +1,311 @@
+//! Decisions on a case: accept, notify, refuse, complete, and what follows acceptance.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::scope::Scope;
+
+use super::record::*;
+use super::rules::*;
+use super::values::*;
+
+impl Case {
+    /// 受理: every required material received, deferred or promised; the due date is set
+    /// from the calendar (counted from the first working day after today).
+    /// 受理. `scope` is what this point may do with the item (`crate::scope::scope` of its
+    /// level): a point the item is not for refuses here, inside the same change that would
+    /// have recorded the acceptance.
+    pub fn accept(
+        &mut self,
+        catalog: &Catalog,
+        calendar: &Calendar,
+        scope: &Scope,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Draft], "受理")?;
+        if let Scope::Elsewhere { office } = scope {
+            return Err(CaseError::Custody(format!(
+                "本网点不能受理此事项，应由{office}办理。请出具一次性告知书，告知申请人到该机构办理及需携带的材料"
+            )));
+        }
+        self.check_answered(catalog)?;
+        self.check_complete()?;
+        let item = self.item(catalog)?;
+        let item = &*item;
+        let (kind, days) = time_limit(catalog, item, &self.answers)
+            .ok_or_else(|| CaseError::Unanswered("办理时限所依据的情形".into()))?;
+        let (due, provisional) = match (kind, days) {
+            (CaseKind::WorkingDays, Some(d)) => {
+                let due = calendar
+                    .due(now.date(), d)
+                    .map_err(|e| CaseError::Calendar(e.to_string()))?;
+                (Some(due.due), due.provisional)
+            }
+            (CaseKind::Immediate, _) => (Some(now.date()), false),
+            _ => (None, false),
+        };
+        if let Some(due) = due {
+            for e in &self.checklist {
+                if let MaterialStatus::Deferred { deadline } = e.status {
+                    if deadline > due {
+                        return Err(CaseError::BadDeadline {
+                            deadline,
+                            due: due.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        self.acceptance = Some(Acceptance {
+            at: now,
+            kind,
+            working_days: days,
+            due,
+            provisional,
+            calendar_version: calendar.version.clone(),
+        });
+        self.state = CaseState::Accepted;
+        self.record_intake(now);
+        Ok(vec![self.event(
+            now,
+            Change::Accepted {
+                kind,
+                due,
+                provisional,
+                calendar_version: calendar.version.clone(),
+            },
+        )])
+    }
+
+    /// 一次性告知: records exactly the missing materials with their requirements.
+    pub fn notify(
+        &mut self,
+        catalog: &Catalog,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Draft], "出具一次性告知书")?;
+        self.check_answered(catalog)?;
+        let missing: Vec<RequiredMaterial> = self.missing().into_iter().cloned().collect();
+        if missing.is_empty() {
+            return Err(CaseError::NothingMissing);
+        }
+        let keys = missing.iter().map(|m| m.key.clone()).collect();
+        self.notice = Some(Notice {
+            at: now,
+            missing,
+            apply_to: None,
+        });
+        self.state = CaseState::Notified;
+        Ok(vec![self.event(
+            now,
+            Change::Notified {
+                missing: keys,
+                apply_to: None,
+            },
+        )])
+    }
+
+    /// A point that may not accept this item: a one-time notice that tells the applicant
+    /// where to go (`office`) and everything to bring there.
+    pub fn notify_elsewhere(
+        &mut self,
+        catalog: &Catalog,
+        office: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Draft], "出具一次性告知书")?;
+        self.check_answered(catalog)?;
+        let bring: Vec<RequiredMaterial> = self
+            .checklist
+            .iter()
+            .filter(|e| !e.material.optional)
+            .map(|e| e.material.clone())
+            .collect();
+        let keys = bring.iter().map(|m| m.key.clone()).collect();
+        self.notice = Some(Notice {
+            at: now,
+            missing: bring,
+            apply_to: Some(office.to_string()),
+        });
+        self.state = CaseState::Notified;
+        Ok(vec![self.event(
+            now,
+            Change::Notified {
+                missing: keys,
+                apply_to: Some(office.to_string()),
+            },
+        )])
+    }
+
+    /// The applicant is back after a notice: the case is worked on again, with only the
+    /// noticed materials left to tick.
+    pub fn resume(
+        &mut self,
+        catalog: &Catalog,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Notified], "继续受理")?;
+        self.state = CaseState::Draft;
+        let mut evs = vec![self.event(now, Change::Resumed)];
+        evs.extend(self.recompute(catalog, now)?);
+        Ok(evs)
+    }
+
+    /// 不予受理, with the reason and where to apply instead.
+    pub fn refuse(
+        &mut self,
+        reason: &str,
+        apply_to: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Draft], "不予受理")?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(CaseError::Required("不予受理的理由"));
+        }
+        let apply_to = apply_to
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from);
+        self.refusal = Some(Refusal {
+            at: now,
+            reason: reason.to_string(),
+            apply_to: apply_to.clone(),
+        });
+        self.state = CaseState::Refused;
+        Ok(vec![self.event(
+            now,
+            Change::Refused {
+                reason: reason.to_string(),
+                apply_to,
+            },
+        )])
+    }
+
+    /// 即办件: completed on the spot — from draft for an immediate item with every material,
+    /// or after review.
+    pub fn complete(
+        &mut self,
+        catalog: &Catalog,
+        calendar: &Calendar,
+        scope: &Scope,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        let mut evs = Vec::new();
+        match self.state {
+            CaseState::Draft => {
+                if let Some(office) = &self.assisted {
+                    return Err(CaseError::Custody(format!(
+                        "本件为帮办代办，须受理后将材料移交{office}办理，不能在本网点当场办结"
+                    )));
+                }
+                let item = self.item(catalog)?;
+                let item = &*item;
+                let limit = time_limit(catalog, item, &self.answers);
+                if !matches!(limit, Some((CaseKind::Immediate, _))) {
+                    return Err(CaseError::NotImmediate(item.time_limit_text.clone()));
+                }
+                evs = self.accept(catalog, calendar, scope, now)?;
+            }
+            CaseState::InReview => {}
+            _ => return Err(self.illegal("办结")),
+        }
+        evs.extend(self.finish(now)?);
+        Ok(evs)
+    }
+
+    /// 办结 of a case whose review is done (or an immediate item just accepted).
+    pub(super) fn finish(&mut self, now: NaiveDateTime) -> Result<Vec<CaseEvent>, CaseError> {
+        if self
+            .checklist
+            .iter()
+            .any(|e| matches!(e.status, MaterialStatus::Deferred { .. }))
+        {
+            return Err(CaseError::InvalidInput(
+                "尚有容缺材料未补交，不能办结".into(),
+            ));
+        }
+        self.state = CaseState::Completed;
+        self.completed_at = Some(now);
+        self.completed_by = Some(self.clerk.clone());
+        Ok(vec![self.event(now, Change::Completed)])
+    }
+
+    pub fn start_review(&mut self, now: NaiveDateTime) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::Accepted, CaseState::Returned], "开始审核")?;
+        self.state = CaseState::InReview;
+        Ok(vec![self.event(now, Change::ReviewStarted)])
+    }
+
+    /// 退回 with a reason; the case goes back to review when corrected.
+    pub fn return_case(
+        &mut self,
+        reason: &str,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(&[CaseState::InReview], "退回")?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(CaseError::Required("退回理由"));
+        }
+        self.state = CaseState::Returned;
+        self.reason = Some(reason.to_string());
+        Ok(vec![self.event(
+            now,
+            Change::Returned {
+                reason: reason.to_string(),
+            },
+        )])
+    }
+
+    /// 终止办理: a deferred material was not supplied by its deadline.
+    pub fn terminate(&mut self, now: NaiveDateTime) -> Result<Vec<CaseEvent>, CaseError> {
+        self.require(
+            &[
+                CaseState::Accepted,
+                CaseState::InReview,
+                CaseState::Returned,
+            ],
+            "终止办理",
+        )?;
+        let overdue: Vec<String> = self
+            .checklist
+            .iter()
+            .filter(|e| matches!(e.status, MaterialStatus::Deferred { deadline } if deadline < now.date()))
+            .map(|e| e.material.name.clone())
+            .collect();
+        if overdue.is_empty() {
+            return Err(CaseError::InvalidInput(
+                "没有逾期未补交的容缺材料，不能终止办理".into(),
+            ));
+        }
+        let reason = format!("容缺材料逾期未补交：{}", overdue.join("、"));
+        self.state = CaseState::Terminated;
+        self.reason = Some(reason.clone());
+        Ok(vec![self.event(now, Change::Terminated { reason })])
+    }
+
+    /// 撤回 at any point before completion.
+    pub fn withdraw(
+        &mut self,
+        reason: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
+        if !self.state.is_open() {
+            return Err(self.illegal("撤回"));
+        }
+        let reason = reason
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from);
+        self.state = CaseState::Withdrawn;
+        self.reason = reason.clone();
+        Ok(vec![self.event(now, Change::Withdrawn { reason })])
+    }
+
+    /// Due date, if accepted with one.
+    pub fn due(&self) -> Option<NaiveDate> {
+        self.acceptance.as_ref().and_then(|a| a.due)
+    }
+}

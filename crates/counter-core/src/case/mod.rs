@@ -1,0 +1,30 @@
+//! Cases (办件): one applicant's request for one item, from first contact to decision.
+//!
+//! Everything here is pure: the store hands in the case, the catalog, the calendar and the
+//! time; an operation changes the case and returns the events that describe the change, which
+//! the store appends in the same transaction as the new state.
+
+mod central;
+pub mod custody;
+mod decisions;
+mod documents;
+mod history;
+mod intake;
+pub mod rating;
+mod record;
+mod rules;
+mod values;
+mod view;
+
+pub use central::Decision;
+pub use documents::DocKind;
+pub use history::HistoryLine;
+pub use record::{Case, CaseError, CaseEvent, Change, OpenCase};
+pub use rules::{
+    case_number, check_person, questions, required_materials, unanswered, FIRST_PAYMENT,
+};
+pub use values::*;
+pub use view::{CaseView, MaterialLine};
+
+#[cfg(test)]
+mod tests;

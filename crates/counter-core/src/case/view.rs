@@ -1,0 +1,103 @@
+//! The case as the counter and the CLI show it.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::catalog::{Catalog, Situation};
+
+use super::documents::DocKind;
+use super::record::*;
+use super::rules::*;
+use super::values::*;
+
+/// One line of the checklist as the counter and the CLI show it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct MaterialLine {
+    pub key: String,
+    pub name: String,
+    /// 任选其一 / 原件 / 2份 / 加盖… as one phrase.
+    pub requirement: String,
+    pub any_of: Vec<String>,
+    pub optional: bool,
+    pub deferrable: bool,
+    pub promise: bool,
+    pub source: MaterialSource,
+    #[ts(type = "string")]
+    pub status_label: &'static str,
+    #[serde(flatten)]
+    pub status: MaterialStatus,
+}
+
+/// A case as the counter, the CLI and the documents see it: the stored case plus what the
+/// rules derive from it (the questions still open, what is missing).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CaseView {
+    #[serde(flatten)]
+    pub case: Case,
+    #[ts(type = "string")]
+    pub state_label: &'static str,
+    pub materials: Vec<MaterialLine>,
+    /// Keys of required materials not yet received, deferred or promised.
+    pub missing: Vec<String>,
+    pub questions: Vec<Situation>,
+    /// Questions to answer before a decision.
+    pub unanswered: Vec<String>,
+    /// The answers the rules work with: the clerk's, plus the ordinary answer (否/无/一般) of
+    /// a question not yet answered — so the screen can show what is assumed.
+    pub answers_in_effect: BTreeMap<String, String>,
+    pub due: Option<NaiveDate>,
+    pub time_limit_text: String,
+    /// The documents the case may print now (Case::documents).
+    pub documents: Vec<DocKind>,
+    /// Set when the item's list names its channels but not the window (crate::channels).
+    pub channel_note: Option<String>,
+    /// Where the paper is now (None before acceptance).
+    pub holder: Option<crate::custody::Holder>,
+    /// The latest rating.
+    pub rating: Option<crate::rating::Rating>,
+}
+
+impl CaseView {
+    pub fn new(case: &Case, catalog: &Catalog) -> CaseView {
+        let item = catalog.case_item(&case.item);
+        let item = item.as_deref();
+        let materials = case
+            .checklist
+            .iter()
+            .map(|e| MaterialLine {
+                key: e.material.key.clone(),
+                name: e.material.name.clone(),
+                requirement: e.material.requirement(),
+                any_of: e.material.any_of.clone(),
+                optional: e.material.optional,
+                deferrable: e.material.deferrable,
+                promise: e.material.promise,
+                source: e.material.source,
+                status_label: e.status.label(),
+                status: e.status.clone(),
+            })
+            .collect();
+        CaseView {
+            state_label: case.state.label(),
+            materials,
+            missing: case.missing().iter().map(|m| m.key.clone()).collect(),
+            questions: item.map(|i| questions(catalog, i)).unwrap_or_default(),
+            unanswered: item
+                .map(|i| unanswered(catalog, i, &case.answers))
+                .unwrap_or_default(),
+            answers_in_effect: item
+                .map(|i| effective_answers(&questions(catalog, i), &case.answers))
+                .unwrap_or_default(),
+            due: case.due(),
+            time_limit_text: item.map(|i| i.time_limit_text.clone()).unwrap_or_default(),
+            documents: case.documents(),
+            channel_note: item.and_then(crate::channels::window_note),
+            holder: case.holder(),
+            rating: case.rating().cloned(),
+            case: case.clone(),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The catalog model: editions, main items, items, materials, conditions, time limits, rules
+//! and bundles, as loaded from TOML (format: `docs/catalog-format.md`). A leaf.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::condition::Situations;
+
+/// 办理层级: A 省, B 设区市, C 县(市、区), D 乡镇(街道), E 村(社区).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+pub enum Level {
+    A,
+    B,
+    C,
+    D,
+    E,
+}
+
+/// The 办理渠道 a list may name.
+pub const CHANNELS: &[&str] = &["窗口办", "线上办", "医院办", "自助办"];
+/// The forms a material may be handed over in.
+pub const FORMS: &[&str] = &["原件", "复印件", "原件及复印件", "原件或复印件", "电子"];
+/// Who a bundle may serve.
+pub const SERVES: &[&str] = &["参保人员", "用人单位", "医药企业", "定点医药机构"];
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogHeader {
+    pub id: String,
+    pub title: String,
+    pub issuer: String,
+    pub region: String,
+    pub edition: String,
+    pub source: String,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MainItem {
+    pub code: String,
+    #[serde(default)]
+    pub seq: Option<String>,
+    pub name: String,
+    /// How a name garbled or missing in the source was reconstructed.
+    #[serde(default)]
+    pub source_note: Option<String>,
+}
+
+/// A question whose answer selects materials or a time limit (情形).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct Situation {
+    pub id: String,
+    pub question: String,
+    pub options: Vec<String>,
+}
+
+/// A material (申请材料). Either `name` or `any_of` (one of several is enough) is given.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub any_of: Vec<String>,
+    #[serde(default)]
+    pub form: Option<String>,
+    #[serde(default)]
+    pub copies: Option<u32>,
+    #[serde(default)]
+    pub stamp: Option<String>,
+    #[serde(default)]
+    pub issuer: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub deferrable: bool,
+    #[serde(default)]
+    pub promise: bool,
+}
+
+impl Material {
+    /// The name shown to people: the given name, or the options joined with 或.
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(n) => n.clone(),
+            None => self.any_of.join("或"),
+        }
+    }
+}
+
+/// One entry of a time limit as written in the file.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeLimitEntry {
+    #[serde(default)]
+    pub when: Option<String>,
+    #[serde(default)]
+    pub working_days: Option<u32>,
+    #[serde(default)]
+    pub immediate: Option<bool>,
+    #[serde(default)]
+    pub agreement: Option<bool>,
+}
+
+/// What a validated time-limit entry promises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeLimitKind {
+    /// 即时办结 / 即办件.
+    Immediate,
+    /// 不超过 N 个工作日.
+    WorkingDays,
+    /// 按协议执行.
+    Agreement,
+}
+
+impl TimeLimitEntry {
+    /// The kind and day count; only meaningful on a validated catalog.
+    pub fn kind(&self) -> (TimeLimitKind, Option<u32>) {
+        if let Some(d) = self.working_days {
+            (TimeLimitKind::WorkingDays, Some(d))
+        } else if self.agreement == Some(true) {
+            (TimeLimitKind::Agreement, None)
+        } else {
+            (TimeLimitKind::Immediate, None)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub code: String,
+    pub main: String,
+    pub seq: u32,
+    pub name: String,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub levels: Vec<Level>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+    #[serde(default)]
+    pub steps: Vec<String>,
+    pub time_limit_text: String,
+    pub time_limit: Vec<TimeLimitEntry>,
+    #[serde(default)]
+    pub agreement: Option<String>,
+    #[serde(default)]
+    pub situations: Vec<Situation>,
+    #[serde(default)]
+    pub materials: Vec<Material>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+    #[serde(default)]
+    pub basis: Vec<String>,
+    #[serde(default)]
+    pub national: Option<String>,
+    #[serde(default)]
+    pub source_note: Option<String>,
+}
+
+impl Situations for [Situation] {
+    fn options(&self, id: &str) -> Option<&[String]> {
+        self.iter()
+            .find(|s| s.id == id)
+            .map(|s| s.options.as_slice())
+    }
+}
+
+/// A catalog-wide rule from a footnote or a "(下同)" note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub text: String,
+    pub source: String,
+    #[serde(flatten)]
+    pub kind: RuleKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RuleKind {
+    /// 有效身份证件 — the identity documents accepted.
+    ValidIdDocuments { documents: Vec<String> },
+    /// 委托办理 — materials an agent adds.
+    Agent { materials: Vec<Material> },
+    /// Bank account on a first reimbursement or a changed account.
+    FirstReimbursement {
+        #[serde(default)]
+        items: Vec<String>,
+        materials: Vec<Material>,
+    },
+    /// Items a D or E point may accept on the applicant's behalf (帮办代办).
+    AssistedAcceptance { level: Level, items: Vec<String> },
+    /// What the level letters mean.
+    Levels { levels: BTreeMap<Level, String> },
+}
+
+/// 一件事: several items handled as one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub code: String,
+    pub seq: u32,
+    pub name: String,
+    #[serde(default)]
+    pub serves: Vec<String>,
+    #[serde(default)]
+    pub meaning: Option<String>,
+    #[serde(default)]
+    pub items: Vec<String>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+    #[serde(default)]
+    pub steps: Vec<String>,
+    #[serde(default)]
+    pub time_limit_text: Option<String>,
+    #[serde(default)]
+    pub time_limit: Vec<TimeLimitEntry>,
+    /// Text where the document defers materials or limits to an agreement (按协议执行), as
+    /// on an item.
+    #[serde(default)]
+    pub agreement: Option<String>,
+    #[serde(default)]
+    pub situations: Vec<Situation>,
+    #[serde(default)]
+    pub materials: Vec<Material>,
+    #[serde(default)]
+    pub tips: Vec<String>,
+    #[serde(default)]
+    pub source_note: Option<String>,
+}
+
+/// One catalog edition.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Catalog {
+    /// File the edition was loaded from (for messages).
+    pub file: String,
+    /// A digest of the edition's text. Two deliveries under one edition label can differ; a
+    /// case records the revision it was opened under and stays on it.
+    pub revision: String,
+    pub header: CatalogHeader,
+    pub mains: Vec<MainItem>,
+    pub items: Vec<Item>,
+    pub rules: Vec<Rule>,
+    pub bundles: Vec<Bundle>,
+}
+
+impl Bundle {
+    /// The bundle as one item: one merged material list, its situations, channels, steps,
+    /// time promise, agreement and tips (as notes).
+    pub fn as_item(&self) -> Item {
+        Item {
+            code: self.code.clone(),
+            main: String::new(),
+            seq: self.seq,
+            name: self.name.clone(),
+            kind: None,
+            levels: Vec::new(),
+            channels: self.channels.clone(),
+            steps: self.steps.clone(),
+            time_limit_text: self
+                .time_limit_text
+                .clone()
+                .unwrap_or_else(|| "按所含各事项的办理时限".into()),
+            time_limit: self.time_limit.clone(),
+            agreement: self.agreement.clone(),
+            situations: self.situations.clone(),
+            materials: self.materials.clone(),
+            notes: self.tips.clone(),
+            basis: Vec::new(),
+            national: None,
+            source_note: self.source_note.clone(),
+        }
+    }
+}
