@@ -380,7 +380,7 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
                 status: RemoteStatus::Event,
                 reason: None,
                 by: "E01 村代办员".into(),
-                event: Some(serde_json::to_value(&ev[0]).unwrap()),
+                event: Some(ev[0].clone()),
                 at: None,
             }],
             1,

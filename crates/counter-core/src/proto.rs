@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::case::CaseEvent;
+
 /// `POST /v1/enroll`: a one-time enrolment code exchanged for the device's own key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EnrollRequest {
@@ -73,15 +75,20 @@ pub fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// One event as it travels: the device's sequence number, its UUIDv7 and the event itself
-/// (`counter_core::case::CaseEvent` as JSON).
+/// One event as it travels: the device's sequence number, its UUIDv7, its case and the case
+/// event itself, typed, so the server reads it once and works on the change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WireEvent {
     pub seq: i64,
     pub id: String,
     pub case_no: String,
-    pub kind: String,
-    pub body: serde_json::Value,
+    pub event: CaseEvent,
+}
+
+impl WireEvent {
+    pub fn kind(&self) -> &'static str {
+        self.event.change.kind()
+    }
 }
 
 /// `POST /v1/events`.
@@ -118,9 +125,9 @@ pub struct RemoteChange {
     pub reason: Option<String>,
     pub by: String,
     /// With [`RemoteStatus::Event`]: the event another point recorded on a case this point
-    /// holds or held (`counter_core::case::CaseEvent` as JSON).
+    /// holds or held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<serde_json::Value>,
+    pub event: Option<CaseEvent>,
     /// With a decision: when the central office made it (absent from older servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<chrono::NaiveDateTime>,

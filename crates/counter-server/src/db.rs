@@ -85,6 +85,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_snapshots.sql"),
     include_str!("../migrations/0004_custody.sql"),
     include_str!("../migrations/0005_decision_time.sql"),
+    include_str!("../migrations/0006_case_state.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
@@ -92,6 +93,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0003_snapshots.sql"),
     include_str!("../migrations/pg/0004_custody.sql"),
     include_str!("../migrations/pg/0005_decision_time.sql"),
+    include_str!("../migrations/pg/0006_case_state.sql"),
 ];
 
 impl Db {

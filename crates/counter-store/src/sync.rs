@@ -2,7 +2,7 @@
 //! wire form, and the central office's changes applied in one transaction with the cursor.
 
 use chrono::NaiveDateTime;
-use counter_core::case::{CaseEvent, Change, Decision};
+use counter_core::case::{Change, Decision};
 use counter_core::proto::{RemoteChange, RemoteStatus, WireEvent};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
@@ -233,7 +233,7 @@ impl Store {
     /// The oldest `limit` events not yet acknowledged, in sequence order.
     pub fn outbox_batch(&self, limit: u32) -> Result<Vec<WireEvent>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT e.wire_seq, e.id, e.case_no, e.kind, e.body FROM outbox o JOIN events e ON e.seq = o.seq
+            "SELECT e.wire_seq, e.id, e.case_no, e.body FROM outbox o JOIN events e ON e.seq = o.seq
              ORDER BY e.wire_seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
@@ -241,20 +241,18 @@ impl Store {
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Vec<u8>>(4)?,
+                r.get::<_, Vec<u8>>(3)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, id, case_no, kind, body) = row?;
+            let (seq, id, case_no, body) = row?;
             let plain = self.cipher().open(&body, &case_no)?;
             out.push(WireEvent {
                 seq,
                 id,
                 case_no,
-                kind,
-                body: serde_json::from_slice(&plain)?,
+                event: serde_json::from_slice(&plain)?,
             });
         }
         Ok(out)
@@ -332,12 +330,8 @@ fn apply_shared(
     cipher: &crate::Cipher,
     ch: &RemoteChange,
 ) -> Result<bool, StoreError> {
-    let Some(ev) = ch
-        .event
-        .as_ref()
-        .and_then(|v| serde_json::from_value::<CaseEvent>(v.clone()).ok())
-    else {
-        tracing::warn!(case_no = %ch.case_no, "shared change without a readable event");
+    let Some(ev) = ch.event.clone() else {
+        tracing::warn!(case_no = %ch.case_no, "shared change without an event");
         return Ok(false);
     };
     let mut arrived = false;

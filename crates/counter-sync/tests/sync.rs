@@ -501,8 +501,13 @@ fn gaps_foreign_cases_and_revoked_devices_are_refused_clearly(backend: Backend) 
     s.ack_outbox(1).unwrap();
     let r = sync_now(&mut s, quick()).unwrap();
     assert_eq!(r.pushed, 11);
-    // The rejected event was the first case's opening: the server knows one case.
-    assert_eq!(central.counts().unwrap(), (11, 1, 1));
+    // The rejected event was the first case's opening: the server never registered that case,
+    // so its later events are refused by the case rules too (and kept, with the reason, on the
+    // device); the second case arrives whole.
+    assert_eq!(central.counts().unwrap(), (6, 6, 1));
+    let kept = s.rejections(None).unwrap();
+    assert_eq!(kept.len(), 5);
+    assert!(kept.iter().all(|r| r.reason.contains("未登记")), "{kept:?}");
     // A revoked device is turned away with a message.
     central.revoke(&link.device_id).unwrap();
     offline_cases(&mut s, "3214", 1);

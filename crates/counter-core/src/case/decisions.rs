@@ -65,17 +65,15 @@ impl Case {
             provisional,
             calendar_version: calendar.version.clone(),
         });
-        self.state = CaseState::Accepted;
+        let change = Change::Accepted {
+            kind,
+            due,
+            provisional,
+            calendar_version: calendar.version.clone(),
+        };
+        self.enter(&change)?;
         self.record_intake(now);
-        Ok(vec![self.event(
-            now,
-            Change::Accepted {
-                kind,
-                due,
-                provisional,
-                calendar_version: calendar.version.clone(),
-            },
-        )])
+        Ok(vec![self.event(now, change)])
     }
 
     /// 一次性告知: records exactly the missing materials with their requirements.
@@ -96,14 +94,12 @@ impl Case {
             missing,
             apply_to: None,
         });
-        self.state = CaseState::Notified;
-        Ok(vec![self.event(
-            now,
-            Change::Notified {
-                missing: keys,
-                apply_to: None,
-            },
-        )])
+        let change = Change::Notified {
+            missing: keys,
+            apply_to: None,
+        };
+        self.enter(&change)?;
+        Ok(vec![self.event(now, change)])
     }
 
     /// A point that may not accept this item: a one-time notice that tells the applicant
@@ -128,14 +124,12 @@ impl Case {
             missing: bring,
             apply_to: Some(office.to_string()),
         });
-        self.state = CaseState::Notified;
-        Ok(vec![self.event(
-            now,
-            Change::Notified {
-                missing: keys,
-                apply_to: Some(office.to_string()),
-            },
-        )])
+        let change = Change::Notified {
+            missing: keys,
+            apply_to: Some(office.to_string()),
+        };
+        self.enter(&change)?;
+        Ok(vec![self.event(now, change)])
     }
 
     /// The applicant is back after a notice: the case is worked on again, with only the
@@ -146,7 +140,7 @@ impl Case {
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Notified], "继续受理")?;
-        self.state = CaseState::Draft;
+        self.enter(&Change::Resumed)?;
         let mut evs = vec![self.event(now, Change::Resumed)];
         evs.extend(self.recompute(catalog, now)?);
         Ok(evs)
@@ -173,14 +167,12 @@ impl Case {
             reason: reason.to_string(),
             apply_to: apply_to.clone(),
         });
-        self.state = CaseState::Refused;
-        Ok(vec![self.event(
-            now,
-            Change::Refused {
-                reason: reason.to_string(),
-                apply_to,
-            },
-        )])
+        let change = Change::Refused {
+            reason: reason.to_string(),
+            apply_to,
+        };
+        self.enter(&change)?;
+        Ok(vec![self.event(now, change)])
     }
 
     /// 即办件: completed on the spot — from draft for an immediate item with every material,
@@ -226,7 +218,7 @@ impl Case {
                 "尚有容缺材料未补交，不能办结".into(),
             ));
         }
-        self.state = CaseState::Completed;
+        self.enter(&Change::Completed)?;
         self.completed_at = Some(now);
         self.completed_by = Some(self.clerk.clone());
         Ok(vec![self.event(now, Change::Completed)])
@@ -234,7 +226,7 @@ impl Case {
 
     pub fn start_review(&mut self, now: NaiveDateTime) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Accepted, CaseState::Returned], "开始审核")?;
-        self.state = CaseState::InReview;
+        self.enter(&Change::ReviewStarted)?;
         Ok(vec![self.event(now, Change::ReviewStarted)])
     }
 
@@ -249,14 +241,12 @@ impl Case {
         if reason.is_empty() {
             return Err(CaseError::Required("退回理由"));
         }
-        self.state = CaseState::Returned;
+        let change = Change::Returned {
+            reason: reason.to_string(),
+        };
+        self.enter(&change)?;
         self.reason = Some(reason.to_string());
-        Ok(vec![self.event(
-            now,
-            Change::Returned {
-                reason: reason.to_string(),
-            },
-        )])
+        Ok(vec![self.event(now, change)])
     }
 
     /// 终止办理: a deferred material was not supplied by its deadline.
@@ -281,9 +271,12 @@ impl Case {
             ));
         }
         let reason = format!("容缺材料逾期未补交：{}", overdue.join("、"));
-        self.state = CaseState::Terminated;
-        self.reason = Some(reason.clone());
-        Ok(vec![self.event(now, Change::Terminated { reason })])
+        let change = Change::Terminated {
+            reason: reason.clone(),
+        };
+        self.enter(&change)?;
+        self.reason = Some(reason);
+        Ok(vec![self.event(now, change)])
     }
 
     /// 撤回 at any point before completion.
@@ -299,9 +292,12 @@ impl Case {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(String::from);
-        self.state = CaseState::Withdrawn;
-        self.reason = reason.clone();
-        Ok(vec![self.event(now, Change::Withdrawn { reason })])
+        let change = Change::Withdrawn {
+            reason: reason.clone(),
+        };
+        self.enter(&change)?;
+        self.reason = reason;
+        Ok(vec![self.event(now, change)])
     }
 
     /// Due date, if accepted with one.

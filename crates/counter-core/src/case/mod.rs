@@ -10,6 +10,7 @@ mod decisions;
 mod documents;
 mod history;
 mod intake;
+mod lifecycle;
 pub mod rating;
 mod record;
 mod rules;
@@ -19,6 +20,7 @@ mod view;
 pub use central::Decision;
 pub use documents::DocKind;
 pub use history::HistoryLine;
+pub use lifecycle::Lifecycle;
 pub use record::{Case, CaseError, CaseEvent, Change, OpenCase};
 pub use rules::{
     case_number, check_person, questions, required_materials, unanswered, FIRST_PAYMENT,

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::lifecycle::Lifecycle;
 use super::values::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -184,6 +185,21 @@ pub enum Change {
 }
 
 impl Change {
+    /// An event another point may record on a case it did not accept (once the case was
+    /// handed to it) and that every point of the case receives: the paper's way and the
+    /// applicant's rating.
+    pub fn is_shared(&self) -> bool {
+        matches!(
+            self,
+            Change::HandedOver { .. }
+                | Change::HandoverReceived { .. }
+                | Change::HandoverRecalled { .. }
+                | Change::HandedBack { .. }
+                | Change::Rated { .. }
+                | Change::FollowUpReplied { .. }
+        )
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Change::Opened { .. } => "opened",
@@ -335,6 +351,20 @@ impl Case {
             state: self.state.label(),
             action,
         }
+    }
+
+    /// Moves the case to the state `change` leads to by the one lifecycle table.
+    pub(super) fn enter(&mut self, change: &Change) -> Result<(), CaseError> {
+        let now = Lifecycle {
+            state: Some(self.state),
+            immediate: self
+                .acceptance
+                .as_ref()
+                .is_some_and(|a| a.kind == CaseKind::Immediate),
+        };
+        let next = now.after(change).map_err(|action| self.illegal(action))?;
+        self.state = next.state.unwrap_or(self.state);
+        Ok(())
     }
 
     pub(super) fn require(

@@ -1,0 +1,186 @@
+//! What the points pull: the central office's decisions and the events other points recorded
+//! on their cases, after a cursor.
+
+use counter_core::case::{CaseState, Change, Lifecycle};
+use counter_core::proto::*;
+
+use crate::db::Exec;
+use crate::{Central, ServerFailure};
+
+impl Central {
+    pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
+        self.tx(|t| {
+            let rows = t.rows(
+                "SELECT seq, case_no, status, reason, by, body, at FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                &[point.into(), after.into(), i64::from(limit).into()],
+            )?;
+            let mut changes = Vec::new();
+            let mut cursor = after;
+            for r in rows {
+                let status = match r[2].text().as_deref() {
+                    Some("in_review") => RemoteStatus::InReview,
+                    Some("returned") => RemoteStatus::Returned,
+                    Some("event") => RemoteStatus::Event,
+                    _ => RemoteStatus::Completed,
+                };
+                cursor = r[0].int();
+                changes.push(RemoteChange {
+                    seq: cursor,
+                    case_no: r[1].text().unwrap_or_default(),
+                    status,
+                    reason: r[3].text(),
+                    by: r[4].text().unwrap_or_default(),
+                    event: r[5].text().and_then(|b| serde_json::from_str(&b).ok()),
+                    at: r[6].text().and_then(|a| a.parse().ok()),
+                });
+            }
+            Ok(Changes { changes, cursor })
+        })
+    }
+
+    /// A central decision on a case (审核通过 / 退回 / 办结), which its point pulls.
+    pub fn decide(
+        &self,
+        case_no: &str,
+        status: RemoteStatus,
+        reason: Option<&str>,
+        by: &str,
+        at: chrono::NaiveDateTime,
+    ) -> Result<(), ServerFailure> {
+        if status == RemoteStatus::Returned && reason.is_none_or(|r| r.trim().is_empty()) {
+            return Err(ServerFailure::Input("退回需要写明理由".into()));
+        }
+        let (s, change) = match status {
+            RemoteStatus::InReview => ("in_review", Change::ReviewStarted),
+            RemoteStatus::Completed => ("completed", Change::Completed),
+            RemoteStatus::Returned => (
+                "returned",
+                Change::Returned {
+                    reason: reason.unwrap_or_default().trim().to_string(),
+                },
+            ),
+            RemoteStatus::Event => {
+                return Err(ServerFailure::Input("中心只能审核、退回或办结".into()))
+            }
+        };
+        self.tx(|t| {
+            let now =
+                lifecycle(t, case_no)?.ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            // The same decision twice is one decision.
+            if now.state.map(CaseState::as_str) == Some(s) && status != RemoteStatus::Returned {
+                return Ok(());
+            }
+            // A case waiting for review enters it first, as at the counter (`Case::apply_decision`).
+            let waiting = matches!(now.state, Some(CaseState::Accepted | CaseState::Returned));
+            let reviewing = if waiting && change != Change::ReviewStarted {
+                now.after(&Change::ReviewStarted).ok()
+            } else {
+                None
+            };
+            let next = reviewing.unwrap_or(now).after(&change).map_err(|action| {
+                let state = now.state.map_or("未登记", CaseState::label);
+                ServerFailure::Input(format!("办件{case_no}在中心为“{state}”，不能{action}"))
+            })?;
+            // Every point that is part of the case learns the decision: the one that accepted
+            // it, and any that holds its paper.
+            for point in case_points(t, case_no)? {
+                add_change(t, &point, case_no, s, reason, by, None, Some(at))?;
+            }
+            t.exec(
+                "UPDATE cases SET state = ?2 WHERE case_no = ?1",
+                &[case_no.into(), next.state.map(CaseState::as_str).into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Counts for tests and operators: (accepted events, rejected events, cases).
+    pub fn counts(&self) -> Result<(i64, i64, i64), ServerFailure> {
+        self.tx(|t| {
+            let n = |t: &mut dyn Exec, sql: &str| -> Result<i64, ServerFailure> {
+                Ok(t.row(sql, &[])?.map_or(0, |r| r[0].int()))
+            };
+            Ok((
+                n(t, "SELECT count(*) FROM events WHERE rejected IS NULL")?,
+                n(t, "SELECT count(*) FROM events WHERE rejected IS NOT NULL")?,
+                n(t, "SELECT count(*) FROM cases")?,
+            ))
+        })
+    }
+
+    /// Open duplicate flags: (case, the other point's case).
+    pub fn flags(&self) -> Result<Vec<(String, String)>, ServerFailure> {
+        self.tx(|t| {
+            Ok(t.rows(
+                "SELECT case_no, other FROM flags WHERE reviewed = 0 ORDER BY id",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].text().unwrap_or_default(),
+                    r[1].text().unwrap_or_default(),
+                )
+            })
+            .collect())
+        })
+    }
+}
+
+/// The points that are part of a case, in a stable order.
+pub(crate) fn case_points(t: &mut dyn Exec, case_no: &str) -> Result<Vec<String>, ServerFailure> {
+    Ok(t.rows(
+        "SELECT point FROM case_points WHERE case_no = ?1 ORDER BY point",
+        &[case_no.into()],
+    )?
+    .into_iter()
+    .filter_map(|r| r[0].text())
+    .collect())
+}
+
+/// Queues a change for `point`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_change(
+    t: &mut dyn Exec,
+    point: &str,
+    case_no: &str,
+    status: &str,
+    reason: Option<&str>,
+    by: &str,
+    body: Option<String>,
+    at: Option<chrono::NaiveDateTime>,
+) -> Result<(), ServerFailure> {
+    if t.is_pg() {
+        // Sequence values are taken at insert; serializing the inserts makes commit order
+        // equal sequence order, so a pull cursor never skips a late commit.
+        t.exec("LOCK TABLE changes IN EXCLUSIVE MODE", &[])?;
+    }
+    t.exec(
+        "INSERT INTO changes (point, case_no, status, reason, by, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        &[
+            point.into(),
+            case_no.into(),
+            status.into(),
+            reason.into(),
+            by.into(),
+            body.into(),
+            at.map(|a| a.format("%Y-%m-%dT%H:%M:%S").to_string()).into(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The case as the server knows it: its lifecycle by the core's table, `None` when unknown.
+pub(crate) fn lifecycle(
+    t: &mut dyn Exec,
+    case_no: &str,
+) -> Result<Option<Lifecycle>, ServerFailure> {
+    Ok(t.row(
+        "SELECT state, immediate FROM cases WHERE case_no = ?1",
+        &[case_no.into()],
+    )?
+    .map(|r| Lifecycle {
+        state: r[0].text().as_deref().and_then(CaseState::parse),
+        immediate: r[1].int() != 0,
+    }))
+}

@@ -1,0 +1,242 @@
+//! Pushes: a device's events, stored exactly once, checked by the case rules.
+
+use counter_core::case::{CaseState, Change, Lifecycle};
+use counter_core::proto::*;
+
+use crate::changes::{add_change, case_points, lifecycle};
+use crate::db::Exec;
+use crate::{hash, Central, ServerFailure};
+
+impl Central {
+    /// Stores a batch in one transaction: events up to the device's next sequence are
+    /// skipped as already stored; a bad event is stored as rejected with its reason; a batch
+    /// that leaves a gap stops there and says so.
+    pub fn push(
+        &self,
+        device: &str,
+        point: &str,
+        req: &PushRequest,
+    ) -> Result<PushResponse, ServerFailure> {
+        self.tx(|t| {
+            // PostgreSQL: lock the device's row so two pushes of one device serialize.
+            let sql = if t.is_pg() {
+                "SELECT last_seq FROM devices WHERE id = ?1 FOR UPDATE"
+            } else {
+                "SELECT last_seq FROM devices WHERE id = ?1"
+            };
+            let mut last = t
+                .row(sql, &[device.into()])?
+                .map(|r| r[0].int())
+                .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
+            let mut rejected = Vec::new();
+            let mut gap = false;
+            for e in &req.events {
+                if e.seq <= last {
+                    continue;
+                }
+                if e.seq != last + 1 {
+                    gap = true;
+                    break;
+                }
+                let (reason, next) = match check_event(t, point, e)? {
+                    Ok(next) => (None, Some(next)),
+                    Err(reason) => (Some(reason), None),
+                };
+                t.exec(
+                    "INSERT INTO events (device, seq, id, case_no, kind, body, rejected)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    &[
+                        device.into(),
+                        e.seq.into(),
+                        e.id.as_str().into(),
+                        e.case_no.as_str().into(),
+                        e.kind().into(),
+                        serde_json::to_string(&e.event)
+                            .map_err(|err| ServerFailure::Input(err.to_string()))?
+                            .into(),
+                        reason.clone().into(),
+                    ],
+                )?;
+                match (reason, next) {
+                    (Some(r), _) => rejected.push(Rejected {
+                        seq: e.seq,
+                        case_no: e.case_no.clone(),
+                        reason: r,
+                    }),
+                    (None, Some(next)) => {
+                        track_case(t, point, e, next)?;
+                        share_event(t, point, e)?;
+                    }
+                    (None, None) => unreachable!("an event is either accepted or rejected"),
+                }
+                last = e.seq;
+            }
+            t.exec(
+                "UPDATE devices SET last_seq = ?2 WHERE id = ?1",
+                &[device.into(), last.into()],
+            )?;
+            Ok(PushResponse {
+                acked_through: last,
+                rejected,
+                gap,
+            })
+        })
+    }
+
+    /// Imports an outbox export (`counter sync export`): the same checks as a push.
+    pub fn import(&self, text: &str) -> Result<PushResponse, ServerFailure> {
+        #[derive(serde::Deserialize)]
+        struct Export {
+            device_id: String,
+            events: Vec<counter_core::proto::WireEvent>,
+        }
+        let ex: Export = serde_json::from_str(text)
+            .map_err(|e| ServerFailure::Input(format!("导出文件格式错误：{e}")))?;
+        let point = self
+            .tx(|t| {
+                t.row(
+                    "SELECT point FROM devices WHERE id = ?1",
+                    &[ex.device_id.as_str().into()],
+                )
+            })?
+            .and_then(|r| r[0].text())
+            .ok_or_else(|| ServerFailure::Input(format!("未注册的设备 {}", ex.device_id)))?;
+        self.push(&ex.device_id, &point, &PushRequest { events: ex.events })
+    }
+}
+
+/// The case's lifecycle after the event, or why the event cannot be accepted.
+fn check_event(
+    t: &mut dyn Exec,
+    point: &str,
+    e: &WireEvent,
+) -> Result<Result<Lifecycle, String>, ServerFailure> {
+    let change = &e.event.change;
+    if t.row(
+        "SELECT 1 FROM events WHERE id = ?1",
+        &[e.id.as_str().into()],
+    )?
+    .is_some()
+    {
+        return Ok(Err(format!("事件编号 {} 已被使用，不能再次提交", e.id)));
+    }
+    let own = e.case_no.starts_with(&format!("{point}-"));
+    let shared = change.is_shared() && case_points(t, &e.case_no)?.iter().any(|p| p == point);
+    if !own && !shared {
+        return Ok(Err(format!("办件 {} 不属于网点 {point}", e.case_no)));
+    }
+    // A hand-over must name a point the central office knows, or the paper would wait for
+    // an office that never pulls it.
+    if let Change::HandedOver { to, .. } = change {
+        let known = t
+            .row(
+                "SELECT 1 FROM enroll_codes WHERE point = ?1 LIMIT 1",
+                &[to.as_str().into()],
+            )?
+            .is_some();
+        if !known {
+            return Ok(Err(format!(
+                "接收网点“{to}”未在中心登记，交接单无法送达：请核对网点代码，撤回该交接单后重新移交"
+            )));
+        }
+    }
+    let known = lifecycle(t, &e.case_no)?;
+    if known.is_some() && matches!(change, Change::Opened { .. }) {
+        return Ok(Err(format!(
+            "办件编号 {} 已被另一办件使用，中心不会合并两个办件：请联系管理员核对本机的窗口编号",
+            e.case_no
+        )));
+    }
+    let now = known.unwrap_or_default();
+    Ok(now.after(change).map_err(|action| {
+        let state = now.state.map_or("未登记", CaseState::label);
+        format!("办件{}在中心为“{state}”，不能{action}", e.case_no)
+    }))
+}
+
+/// Passes a hand-over, receipt, hand-back or rating on to the other points of the case; a
+/// hand-over makes its receiving office one of them.
+fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), ServerFailure> {
+    if !e.event.change.is_shared() {
+        return Ok(());
+    }
+    if let Change::HandedOver { to, .. } = &e.event.change {
+        t.exec(
+            "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[e.case_no.as_str().into(), to.as_str().into()],
+        )?;
+    }
+    let by = format!("{point} {}", e.event.clerk);
+    let body =
+        serde_json::to_string(&e.event).map_err(|err| ServerFailure::Input(err.to_string()))?;
+    for other in case_points(t, &e.case_no)? {
+        if other != point {
+            add_change(
+                t,
+                &other,
+                &e.case_no,
+                "event",
+                None,
+                &by,
+                Some(body.clone()),
+                None,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Records the case's new lifecycle; an opening also records its point and a keyed
+/// fingerprint of the applicant, and flags the same applicant and item open elsewhere.
+fn track_case(
+    t: &mut dyn Exec,
+    point: &str,
+    e: &WireEvent,
+    next: Lifecycle,
+) -> Result<(), ServerFailure> {
+    let state = next.state.map(CaseState::as_str);
+    let Change::Opened {
+        item, applicant, ..
+    } = &e.event.change
+    else {
+        t.exec(
+            "UPDATE cases SET state = ?2, immediate = ?3 WHERE case_no = ?1",
+            &[
+                e.case_no.as_str().into(),
+                state.into(),
+                i64::from(next.immediate).into(),
+            ],
+        )?;
+        return Ok(());
+    };
+    let id = hash(&applicant.id_number().trim().to_ascii_uppercase());
+    t.exec(
+        "INSERT INTO cases (case_no, point, item, state, id_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+        &[
+            e.case_no.as_str().into(),
+            point.into(),
+            item.as_str().into(),
+            state.into(),
+            id.as_str().into(),
+        ],
+    )?;
+    t.exec(
+        "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        &[e.case_no.as_str().into(), point.into()],
+    )?;
+    // The same applicant and item open at another point: flag for review, never merge.
+    t.exec(
+        "INSERT INTO flags (case_no, other)
+         SELECT CAST(?1 AS TEXT), case_no FROM cases
+         WHERE id_hash = ?2 AND item = ?3 AND point <> ?4
+           AND state NOT IN ('completed', 'refused', 'withdrawn', 'terminated')
+         ON CONFLICT DO NOTHING",
+        &[
+            e.case_no.as_str().into(),
+            id.as_str().into(),
+            item.as_str().into(),
+            point.into(),
+        ],
+    )?;
+    Ok(())
+}
