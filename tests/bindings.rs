@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 use counter_core::case::{CaseView, IdType};
 use counter_core::office::Office;
 use counter_core::search::SearchHit;
-use counter_core::view::{ApiError, CatalogSummary, EntryView};
+use counter_core::view::{CatalogSummary, EntryView};
 use counter_core::Due;
 use counter_desk::{
-    CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Preview, ReceiptNote,
-    SheetDetail,
+    ApiError, CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Preview,
+    ReceiptNote, SheetDetail,
 };
 use counter_store::{Clerk, LedgerRow, StoredEvent, SyncState};
 use ts_rs::{Config, TS};

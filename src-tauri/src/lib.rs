@@ -6,12 +6,11 @@ use std::sync::Mutex;
 use counter_core::case::{CaseView, Form, IdType};
 use counter_core::office::Office;
 use counter_core::search::SearchHit;
-use counter_core::view::{ApiError, ApiErrorCode, CatalogSummary, EntryView};
+use counter_core::view::{CatalogSummary, EntryView};
 use counter_desk::{
-    CaseDetail, DeskStatus, IdCheckResult, LedgerFilter, OpenRequest, Opened, Paths, Preview,
-    ReceiptNote, SheetDetail, Workstation,
+    ApiError, ApiErrorCode, CaseDetail, Clerk, Clock, DeskStatus, IdCheckResult, LedgerFilter,
+    LedgerRow, OpenRequest, Opened, Paths, Preview, ReceiptNote, SheetDetail, Workstation,
 };
-use counter_store::{Clerk, LedgerRow};
 use tauri::{AppHandle, Manager, State};
 
 /// The workstation, or why it could not open (a wrong key, a damaged store): every command
@@ -238,7 +237,7 @@ async fn print_document(app: AppHandle, case_no: String, kind: String) -> Result
 }
 
 #[tauri::command]
-fn sync_state(desk: State<'_, Desk>) -> Result<counter_store::SyncState, ApiError> {
+fn sync_state(desk: State<'_, Desk>) -> Result<counter_desk::SyncState, ApiError> {
     with(&desk, |w| w.sync_state())
 }
 
@@ -334,7 +333,7 @@ fn follow_ups(desk: State<'_, Desk>) -> Result<Vec<LedgerRow>, ApiError> {
 }
 
 pub fn run() {
-    let desk: Desk = Workstation::open(Paths::from_env()).map(Mutex::new);
+    let desk: Desk = Workstation::open(Paths::from_env(), Clock::from_env()).map(Mutex::new);
     if let Err(e) = &desk {
         eprintln!("Counter: {}", e.message);
     }

@@ -1,15 +1,11 @@
 //! `counter case …` and `counter backup`: a whole intake from a terminal.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
-use counter_core::custody::{scope, Scope};
-use counter_core::rating::RatingChannel;
-use counter_core::{Calendar, Catalog, CatalogSet};
-use counter_store::{LedgerQuery, Store};
+use counter_core::case::{CaseState, CaseView, Form, IdType};
+use counter_desk::{LedgerFilter, OpenRequest, UnitApplicant, Workstation};
 
 use crate::{parse_date, print_json, CliError};
 
@@ -71,11 +67,7 @@ pub enum CaseCmd {
     /// Shows a case: state, due date, materials with status, where its paper is, events.
     Show { case_no: String },
     /// 送达: the result handed back to the applicant by this point.
-    Handback {
-        case_no: String,
-        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-        clerk: String,
-    },
+    Handback { case_no: String },
     /// 好差评: the applicant's rating, 5 (非常满意) … 1 (非常不满意); 1–2 open a follow-up.
     Rate {
         case_no: String,
@@ -86,16 +78,12 @@ pub enum CaseCmd {
         /// counter (on screen at the counter) or paper (a paper form typed in later).
         #[arg(long, default_value = "counter")]
         channel: String,
-        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-        clerk: String,
     },
     /// The supervisor's reply to a 差评 (closes its follow-up).
     Reply {
         case_no: String,
         #[arg(long)]
         text: String,
-        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-        clerk: String,
     },
     /// The ledger (台账), newest first; ID numbers masked.
     List(ListArgs),
@@ -140,12 +128,6 @@ pub struct OpenArgs {
     agent_id_number: Option<String>,
     #[arg(long, default_value = "resident_id")]
     agent_id_type: String,
-    /// The point (网点) code that receives the case (default: the office settings').
-    #[arg(long, env = "COUNTER_POINT")]
-    point: Option<String>,
-    /// The clerk (经办人).
-    #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-    clerk: String,
 }
 
 #[derive(Args)]
@@ -161,8 +143,9 @@ pub struct ListArgs {
     to: Option<NaiveDate>,
     #[arg(long)]
     item: Option<String>,
-    #[arg(long)]
-    clerk: Option<String>,
+    /// Cases recorded by this clerk (`--clerk` names who acts).
+    #[arg(long = "by")]
+    by: Option<String>,
     #[arg(long)]
     id_number: Option<String>,
     #[arg(long)]
@@ -181,16 +164,6 @@ pub struct ListArgs {
     follow_ups: bool,
     #[arg(long)]
     limit: Option<u32>,
-}
-
-/// What a case command needs besides its arguments.
-pub struct Ctx<'a> {
-    pub store: Store,
-    pub catalogs: &'a CatalogSet,
-    pub calendar: &'a Calendar,
-    pub office: &'a counter_core::office::Office,
-    pub now: NaiveDateTime,
-    pub json: bool,
 }
 
 fn id_type(s: &str) -> Result<IdType, CliError> {
@@ -221,32 +194,197 @@ fn answers(list: &[String]) -> Result<BTreeMap<String, String>, CliError> {
         .collect()
 }
 
-/// The catalog edition a case was opened under (never a newer one received since).
-fn pinned<'a>(
-    set: &'a CatalogSet,
-    case: &counter_core::case::Case,
-) -> Result<&'a Catalog, CliError> {
-    set.pinned(&case.catalog, case.revision.as_deref())
-        .ok_or_else(|| {
+fn open_request(a: &OpenArgs) -> Result<OpenRequest, CliError> {
+    Ok(OpenRequest {
+        catalog: a.catalog.clone(),
+        item: a.item.clone(),
+        name: a.name.clone().unwrap_or_default(),
+        id_type: id_type(&a.id_type)?,
+        id_number: a.id_number.clone().unwrap_or_default(),
+        phone: a.phone.clone(),
+        agent_name: a.agent_name.clone(),
+        agent_id_number: a.agent_id_number.clone(),
+        agent_id_type: Some(id_type(&a.agent_id_type)?),
+        unit: match (&a.unit_name, &a.credit_code) {
+            (Some(name), Some(code)) => Some(UnitApplicant {
+                name: name.clone(),
+                credit_code: code.clone(),
+            }),
+            _ => None,
+        },
+        answers: Some(answers(&a.answers)?),
+    })
+}
+
+fn ledger_filter(l: &ListArgs) -> Result<LedgerFilter, CliError> {
+    if let Some(s) = l.state.as_deref() {
+        CaseState::parse(s).ok_or_else(|| {
             CliError::Input(format!(
-                "办件 {} 依据的清单 {}（{}）在本机已不存在",
-                case.case_no, case.catalog, case.edition
+                "办件状态“{s}”无效，可选：{}",
+                CaseState::ALL.map(|s| s.as_str()).join("、")
             ))
-        })
+        })?;
+    }
+    let day = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+    Ok(LedgerFilter {
+        date: day(l.date),
+        from: day(l.from),
+        to: day(l.to),
+        state: l.state.clone(),
+        item: l.item.clone(),
+        clerk: l.by.clone(),
+        id_number: l.id_number.clone(),
+        case_no: l.case_no.clone(),
+        overdue: l.overdue,
+        due_within: l.due_within,
+        held: l.held,
+        follow_ups: Some(l.follow_ups),
+        limit: l.limit,
+    })
 }
 
-/// What this point may do with a case's item (its level from the central registration, else
-/// the settings).
-fn scope_of(ctx: &Ctx, case_no: &str) -> Result<Scope, CliError> {
-    let case = ctx.store.case(case_no)?;
-    let catalog = pinned(ctx.catalogs, &case)?;
-    Ok(scope(catalog, ctx.office.level, &case.item))
+pub fn run(cmd: &CaseCmd, ws: &mut Workstation, json: bool) -> Result<(), CliError> {
+    let view = match cmd {
+        CaseCmd::Open(a) => {
+            let opened = ws.open_case(open_request(a)?)?;
+            return show(json, &opened.case, &opened.duplicates);
+        }
+        CaseCmd::Answer { case_no, answer } => {
+            let (k, v) = answers(std::slice::from_ref(answer))?
+                .into_iter()
+                .next()
+                .expect("one answer");
+            ws.answer(case_no, &k, &v)?
+        }
+        CaseCmd::Tick {
+            case_no,
+            key,
+            copy,
+            electronic,
+            copies,
+            option,
+            ..
+        } => {
+            let form = if *copy {
+                Form::Copy
+            } else if *electronic {
+                Form::Electronic
+            } else {
+                Form::Original
+            };
+            ws.tick(case_no, key, form, *copies, option.clone())?
+        }
+        CaseCmd::Untick { case_no, key } => ws.untick(case_no, key)?,
+        CaseCmd::Defer {
+            case_no,
+            key,
+            until,
+        } => ws.defer(case_no, key, &until.format("%Y-%m-%d").to_string())?,
+        CaseCmd::Promise { case_no, key } => ws.promise(case_no, key)?,
+        CaseCmd::Accept { case_no } => ws.accept(case_no)?,
+        CaseCmd::Notify { case_no } => ws.notify(case_no)?,
+        CaseCmd::Refuse {
+            case_no,
+            reason,
+            apply_to,
+        } => ws.refuse(case_no, reason, apply_to.clone())?,
+        CaseCmd::Resume { case_no } => ws.resume_notice(case_no)?,
+        CaseCmd::Complete { case_no } => ws.complete(case_no)?,
+        CaseCmd::Handback { case_no } => ws.hand_back(case_no)?,
+        CaseCmd::Rate {
+            case_no,
+            score,
+            comment,
+            channel,
+        } => ws.rate(case_no, *score, channel, comment.clone())?,
+        CaseCmd::Reply { case_no, text } => ws.reply_follow_up(case_no, text)?,
+        CaseCmd::Withdraw { case_no, reason } => ws.withdraw(case_no, reason.clone())?,
+        CaseCmd::Show { case_no } => {
+            let view = ws.case_detail(case_no)?.case;
+            let events = ws.events(case_no)?;
+            if json {
+                let mut v = serde_json::to_value(&view)?;
+                v["events"] = serde_json::to_value(&events)?;
+                return print_json(&v);
+            }
+            show(false, &view, &[])?;
+            for e in events {
+                println!(
+                    "  {} {} {}",
+                    e.event.at,
+                    e.event.clerk,
+                    e.event.change.kind()
+                );
+            }
+            return Ok(());
+        }
+        CaseCmd::List(l) => return list(ws, l, json),
+        CaseCmd::Stress { count } => return stress(ws, *count),
+    };
+    show(json, &view, &[])
 }
 
-fn show(ctx: &Ctx, case: &counter_core::case::Case, duplicates: &[String]) -> Result<(), CliError> {
-    let catalog = pinned(ctx.catalogs, case)?;
-    let view = CaseView::new(case, catalog);
-    if ctx.json {
+fn list(ws: &Workstation, l: &ListArgs, json: bool) -> Result<(), CliError> {
+    let rows = ws.ledger(ledger_filter(l)?)?;
+    if json {
+        return print_json(&rows);
+    }
+    if rows.is_empty() {
+        println!("没有符合条件的办件");
+    }
+    for r in rows {
+        println!(
+            "{}  {}  {}  {}  {} {}  {}{}",
+            r.case_no,
+            r.state_label,
+            r.item_name,
+            r.clerk,
+            r.applicant,
+            r.id_masked,
+            r.due.as_deref().unwrap_or(""),
+            if r.overdue { "（已超期）" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// Stress writer for the crash test: the window's own operations in a loop, each
+/// acknowledged write printed (`CASE_NO EVENTS`) after its commit.
+fn stress(ws: &mut Workstation, count: u32) -> Result<(), CliError> {
+    use std::io::Write;
+    ws.act_for_point("9999");
+    let mut out = std::io::stdout().lock();
+    for _ in 0..count {
+        let opened = ws.open_case(OpenRequest {
+            catalog: "national".into(),
+            item: "002036006002".into(),
+            name: "压力测试".into(),
+            id_type: IdType::ResidentId,
+            id_number: "11010519491231002X".into(),
+            phone: None,
+            agent_name: None,
+            agent_id_number: None,
+            agent_id_type: None,
+            unit: None,
+            answers: None,
+        })?;
+        let no = opened.case.case.case_no;
+        writeln!(out, "{no} 1").ok();
+        out.flush().ok();
+        for (i, key) in ["m1", "m2", "m3", "m4"].iter().enumerate() {
+            ws.tick(&no, key, Form::Original, 1, None)?;
+            writeln!(out, "{no} {}", i + 2).ok();
+            out.flush().ok();
+        }
+        ws.accept(&no)?;
+        writeln!(out, "{no} 6").ok();
+        out.flush().ok();
+    }
+    Ok(())
+}
+
+fn show(json: bool, view: &CaseView, duplicates: &[String]) -> Result<(), CliError> {
+    if json {
         let mut v = serde_json::to_value(&view)?;
         v["duplicates"] = serde_json::json!(duplicates);
         return print_json(&v);
@@ -320,290 +458,5 @@ fn show(ctx: &Ctx, case: &counter_core::case::Case, duplicates: &[String]) -> Re
             }
         }
     }
-    Ok(())
-}
-
-pub fn run(cmd: &CaseCmd, mut ctx: Ctx) -> Result<(), CliError> {
-    let now = ctx.now;
-    let (catalogs, calendar) = (ctx.catalogs, ctx.calendar);
-    // Every operation on an existing case: load under the write lock, apply, write back.
-    macro_rules! update {
-        ($no:expr, |$c:ident, $cat:ident| $body:expr) => {{
-            let case = ctx.store.case($no)?;
-            let $cat = pinned(catalogs, &case)?;
-            let case = ctx.store.update($no, |$c| $body)?;
-            show(&ctx, &case, &[])
-        }};
-    }
-    match cmd {
-        CaseCmd::Open(a) => {
-            let catalog = catalogs
-                .get(&a.catalog)
-                .ok_or_else(|| CliError::UnknownCatalog(a.catalog.clone()))?;
-            let applicant = match (&a.unit_name, &a.credit_code) {
-                (Some(name), Some(code)) => Applicant::Unit {
-                    name: name.clone(),
-                    credit_code: code.clone(),
-                    phone: a.phone.clone(),
-                },
-                _ => Applicant::Person(Person {
-                    name: a.name.clone().unwrap_or_default(),
-                    id_type: id_type(&a.id_type)?,
-                    id_number: a.id_number.clone().unwrap_or_default(),
-                    phone: a.phone.clone(),
-                }),
-            };
-            let agent = match (&a.agent_name, &a.agent_id_number) {
-                (Some(name), Some(n)) => Some(Person {
-                    name: name.clone(),
-                    id_type: id_type(&a.agent_id_type)?,
-                    id_number: n.clone(),
-                    phone: None,
-                }),
-                _ => None,
-            };
-            let opened = ctx.store.open_case(
-                catalog,
-                OpenCase {
-                    case_no: String::new(),
-                    catalog: a.catalog.clone(),
-                    item: a.item.trim().to_string(),
-                    applicant,
-                    agent,
-                    point: a.point.clone().unwrap_or_else(|| ctx.office.point.clone()),
-                    clerk: a.clerk.clone(),
-                    answers: answers(&a.answers)?,
-                    assisted: match scope(catalog, ctx.office.level, a.item.trim()) {
-                        Scope::Assisted { office } => Some(office),
-                        _ => None,
-                    },
-                },
-                now,
-            )?;
-            show(&ctx, &opened.case, &opened.duplicates)
-        }
-        CaseCmd::Answer { case_no, answer } => {
-            let (k, v) = answers(std::slice::from_ref(answer))?
-                .into_iter()
-                .next()
-                .expect("one answer");
-            update!(case_no, |c, cat| c.answer(cat, &k, &v, now))
-        }
-        CaseCmd::Tick {
-            case_no,
-            key,
-            copy,
-            electronic,
-            copies,
-            option,
-            ..
-        } => {
-            let form = if *copy {
-                Form::Copy
-            } else if *electronic {
-                Form::Electronic
-            } else {
-                Form::Original
-            };
-            update!(case_no, |c, _cat| c.tick(
-                key,
-                form,
-                *copies,
-                option.as_deref(),
-                now
-            ))
-        }
-        CaseCmd::Untick { case_no, key } => update!(case_no, |c, _cat| c.untick(key, now)),
-        CaseCmd::Defer {
-            case_no,
-            key,
-            until,
-        } => update!(case_no, |c, cat| c.defer(cat, calendar, key, *until, now)),
-        CaseCmd::Promise { case_no, key } => update!(case_no, |c, _cat| c.promise(key, now)),
-        CaseCmd::Accept { case_no } => {
-            let level = ctx.office.level;
-            update!(case_no, |c, cat| {
-                let within = scope(cat, level, &c.item);
-                c.accept(cat, calendar, &within, now)
-            })
-        }
-        CaseCmd::Notify { case_no } => match scope_of(&ctx, case_no)? {
-            Scope::Elsewhere { office } => {
-                update!(case_no, |c, cat| c.notify_elsewhere(cat, &office, now))
-            }
-            _ => update!(case_no, |c, cat| c.notify(cat, now)),
-        },
-        CaseCmd::Refuse {
-            case_no,
-            reason,
-            apply_to,
-        } => update!(case_no, |c, _cat| c.refuse(
-            reason,
-            apply_to.as_deref(),
-            now
-        )),
-        CaseCmd::Resume { case_no } => update!(case_no, |c, cat| c.resume(cat, now)),
-        CaseCmd::Complete { case_no } => {
-            let level = ctx.office.level;
-            update!(case_no, |c, cat| {
-                let within = scope(cat, level, &c.item);
-                c.complete(cat, calendar, &within, now)
-            })
-        }
-        CaseCmd::Handback { case_no, clerk } => {
-            let point = ctx.office.point.clone();
-            update!(case_no, |c, _cat| c.hand_back(&point, clerk, now))
-        }
-        CaseCmd::Rate {
-            case_no,
-            score,
-            comment,
-            channel,
-            clerk,
-        } => {
-            let channel = RatingChannel::parse(channel).ok_or_else(|| {
-                CliError::Input(format!("评价渠道“{channel}”无效，可选：counter、paper"))
-            })?;
-            update!(case_no, |c, _cat| c.rate(
-                *score,
-                channel,
-                comment.as_deref(),
-                calendar,
-                clerk,
-                now
-            ))
-        }
-        CaseCmd::Reply {
-            case_no,
-            text,
-            clerk,
-        } => update!(case_no, |c, _cat| c.reply_follow_up(text, clerk, now)),
-        CaseCmd::Withdraw { case_no, reason } => {
-            update!(case_no, |c, _cat| c.withdraw(reason.as_deref(), now))
-        }
-        CaseCmd::Show { case_no } => {
-            let case = ctx.store.case(case_no)?;
-            if ctx.json {
-                let catalog = pinned(catalogs, &case)?;
-                let mut v = serde_json::to_value(CaseView::new(&case, catalog))?;
-                v["events"] = serde_json::to_value(ctx.store.events(case_no)?)?;
-                return print_json(&v);
-            }
-            show(&ctx, &case, &[])?;
-            for e in ctx.store.events(case_no)? {
-                println!(
-                    "  {} {} {}",
-                    e.event.at,
-                    e.event.clerk,
-                    e.event.change.kind()
-                );
-            }
-            Ok(())
-        }
-        CaseCmd::List(l) => {
-            let state = l
-                .state
-                .as_deref()
-                .map(|s| {
-                    CaseState::parse(s).ok_or_else(|| {
-                        CliError::Input(format!(
-                            "办件状态“{s}”无效，可选：{}",
-                            CaseState::ALL.map(|s| s.as_str()).join("、")
-                        ))
-                    })
-                })
-                .transpose()?;
-            let today = now.date();
-            let q = LedgerQuery {
-                date: l.date,
-                from: l.from,
-                to: l.to,
-                item: l.item.clone(),
-                state,
-                clerk: l.clerk.clone(),
-                id_number: l.id_number.clone(),
-                case_no: l.case_no.clone(),
-                overdue: l.overdue,
-                due_by: l
-                    .due_within
-                    .map(|d| today + chrono::Days::new(u64::from(d))),
-                held_by: l.held.then(|| ctx.office.point.clone()),
-                follow_ups: l.follow_ups,
-                limit: l.limit,
-            };
-            let rows = ctx.store.ledger(&q, today)?;
-            if ctx.json {
-                return print_json(&rows);
-            }
-            if rows.is_empty() {
-                println!("没有符合条件的办件");
-            }
-            for r in rows {
-                println!(
-                    "{}  {}  {}  {}  {} {}  {}{}",
-                    r.case_no,
-                    r.state_label,
-                    r.item_name,
-                    r.clerk,
-                    r.applicant,
-                    r.id_masked,
-                    r.due.as_deref().unwrap_or(""),
-                    if r.overdue { "（已超期）" } else { "" }
-                );
-            }
-            Ok(())
-        }
-        CaseCmd::Stress { count } => stress(&mut ctx, *count),
-    }
-}
-
-fn stress(ctx: &mut Ctx, count: u32) -> Result<(), CliError> {
-    use std::io::Write;
-    let catalog = ctx
-        .catalogs
-        .get("national")
-        .ok_or_else(|| CliError::UnknownCatalog("national".into()))?;
-    let mut out = std::io::stdout().lock();
-    for _ in 0..count {
-        let opened = ctx.store.open_case(
-            catalog,
-            OpenCase::person(
-                "national",
-                "002036006002",
-                "9999",
-                "stress",
-                "压力测试",
-                "11010519491231002X",
-            ),
-            ctx.now,
-        )?;
-        let no = opened.case.case_no;
-        writeln!(out, "{no} 1").ok();
-        out.flush().ok();
-        for (i, key) in ["m1", "m2", "m3", "m4"].iter().enumerate() {
-            ctx.store
-                .update(&no, |c| c.tick(key, Form::Original, 1, None, ctx.now))?;
-            writeln!(out, "{no} {}", i + 2).ok();
-            out.flush().ok();
-        }
-        ctx.store.update(&no, |c| {
-            c.accept(catalog, ctx.calendar, &Scope::Handles, ctx.now)
-        })?;
-        writeln!(out, "{no} 6").ok();
-        out.flush().ok();
-    }
-    Ok(())
-}
-
-/// `counter backup --to FILE`.
-pub fn backup(store: &Store, to: &Path) -> Result<(), CliError> {
-    if to.exists() {
-        return Err(CliError::Input(format!(
-            "{} 已存在，请指定新的备份文件名",
-            to.display()
-        )));
-    }
-    store.backup(to)?;
-    println!("已备份到 {}", to.display());
     Ok(())
 }

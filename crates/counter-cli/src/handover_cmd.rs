@@ -2,11 +2,8 @@
 
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, NaiveDateTime};
 use clap::Subcommand;
-use counter_core::office::Office;
-use counter_core::Calendar;
-use counter_store::{SheetRow, Store};
+use counter_desk::{ReceiptNote, Workstation};
 
 use crate::{print_json, CliError};
 
@@ -23,8 +20,6 @@ pub enum HandoverCmd {
         /// Also write the sheet as a PDF to print.
         #[arg(long)]
         out: Option<PathBuf>,
-        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-        clerk: String,
     },
     /// 接收: confirms the paper of a sheet (number typed or scanned) arrived.
     Receive {
@@ -35,8 +30,6 @@ pub enum HandoverCmd {
         /// A material that arrived damaged: CASE_NO:KEY (repeatable).
         #[arg(long)]
         damaged: Vec<String>,
-        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-        clerk: String,
     },
     /// 撤回: takes back a sheet this point sent that nobody has received yet (a wrong office
     /// code; paper that never left).
@@ -44,8 +37,6 @@ pub enum HandoverCmd {
         sheet_no: String,
         #[arg(long)]
         reason: Option<String>,
-        #[arg(long, env = "COUNTER_CLERK", default_value = "经办人")]
-        clerk: String,
     },
     /// Sheets sent by this point or addressed to it, newest first.
     List {
@@ -58,20 +49,14 @@ pub enum HandoverCmd {
     },
 }
 
-/// Sheets not received `days` working days after they were sent.
-fn overdue(rows: Vec<SheetRow>, days: u32, calendar: &Calendar, today: NaiveDate) -> Vec<SheetRow> {
-    rows.into_iter()
-        .filter(|r| r.received_at.is_none())
-        .filter(|r| counter_core::custody::transit_overdue(r.sent_at.date(), days, calendar, today))
-        .collect()
-}
-
-fn parse_notes(list: &[String], note: &str) -> Result<Vec<(String, String, String)>, CliError> {
+fn parse_notes(list: &[String], note: &str) -> Result<Vec<ReceiptNote>, CliError> {
     list.iter()
         .map(|s| match s.split_once(':') {
-            Some((c, k)) if !c.trim().is_empty() && !k.trim().is_empty() => {
-                Ok((c.trim().to_string(), k.trim().to_string(), note.to_string()))
-            }
+            Some((c, k)) if !c.trim().is_empty() && !k.trim().is_empty() => Ok(ReceiptNote {
+                case_no: c.trim().to_string(),
+                key: k.trim().to_string(),
+                note: note.to_string(),
+            }),
             _ => Err(CliError::Input(format!(
                 "“{s}”格式不对，应为 办件编号:材料代号，例如 E01-20261123-0001:m2"
             ))),
@@ -79,24 +64,12 @@ fn parse_notes(list: &[String], note: &str) -> Result<Vec<(String, String, Strin
         .collect()
 }
 
-pub fn run(
-    cmd: &HandoverCmd,
-    store: &mut Store,
-    office: &Office,
-    calendar: &Calendar,
-    now: NaiveDateTime,
-    json: bool,
-) -> Result<(), CliError> {
+pub fn run(cmd: &HandoverCmd, ws: &mut Workstation, json: bool) -> Result<(), CliError> {
     match cmd {
-        HandoverCmd::Create {
-            cases,
-            to,
-            out,
-            clerk,
-        } => {
-            let sent = store.hand_over(cases, &office.point, to.trim(), clerk, now)?;
+        HandoverCmd::Create { cases, to, out } => {
+            let sent = ws.hand_over_sheet(cases, to)?;
             if let Some(out) = out {
-                let pdf = crate::doc_cmd::sheet_pdf(store, &sent.sheet_no, office)?;
+                let pdf = ws.sheet_pdf(&sent.sheet_no)?;
                 if json {
                     std::fs::write(out, &pdf).map_err(|source| CliError::Write {
                         path: out.clone(),
@@ -127,31 +100,26 @@ pub fn run(
             sheet_no,
             missing,
             damaged,
-            clerk,
         } => {
             let mut notes = parse_notes(missing, "缺失")?;
             notes.extend(parse_notes(damaged, "破损")?);
-            let cases = store.receive_sheet(sheet_no, &office.point, &notes, clerk, now)?;
+            let sheet = ws.receive_sheet(sheet_no, notes.clone())?;
+            let cases: Vec<&str> = sheet.sheet.cases.iter().map(String::as_str).collect();
             if json {
                 return print_json(&serde_json::json!({
                     "sheet_no": sheet_no.trim(),
-                    "cases": cases.iter().map(|c| &c.case_no).collect::<Vec<_>>(),
-                    "notes": notes.iter().map(|(c, k, n)| serde_json::json!({"case_no": c, "key": k, "note": n})).collect::<Vec<_>>(),
+                    "cases": cases,
+                    "notes": notes.iter().map(|n| serde_json::json!({"case_no": n.case_no, "key": n.key, "note": n.note})).collect::<Vec<_>>(),
                 }));
             }
             println!("已接收交接单 {}：{} 件", sheet_no.trim(), cases.len());
-            for (c, k, n) in &notes {
-                println!("  {c} 材料 {k}：{n}");
+            for n in &notes {
+                println!("  {} 材料 {}：{}", n.case_no, n.key, n.note);
             }
         }
-        HandoverCmd::Recall {
-            sheet_no,
-            reason,
-            clerk,
-        } => {
-            let cases =
-                store.recall_sheet(sheet_no, &office.point, reason.as_deref(), clerk, now)?;
-            let nos: Vec<&str> = cases.iter().map(|c| c.case_no.as_str()).collect();
+        HandoverCmd::Recall { sheet_no, reason } => {
+            let sheet = ws.recall_sheet(sheet_no, reason.clone())?;
+            let nos: Vec<&str> = sheet.sheet.cases.iter().map(String::as_str).collect();
             if json {
                 return print_json(&serde_json::json!({
                     "sheet_no": sheet_no.trim(),
@@ -169,10 +137,7 @@ pub fn run(
             pending,
             overdue_days,
         } => {
-            let mut rows = store.sheets(&office.point, *pending || overdue_days.is_some())?;
-            if let Some(days) = overdue_days {
-                rows = overdue(rows, *days, calendar, now.date());
-            }
+            let rows = ws.sheet_rows(*pending, *overdue_days)?;
             if json {
                 return print_json(&rows);
             }

@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use counter_store::Store;
-use counter_sync::Options;
+use counter_desk::Workstation;
 
 use crate::{print_json, CliError};
 
@@ -36,14 +35,14 @@ pub enum SyncCmd {
     },
 }
 
-pub fn run(cmd: &SyncCmd, store: &mut Store) -> Result<(), CliError> {
+pub fn run(cmd: &SyncCmd, ws: &mut Workstation) -> Result<(), CliError> {
     match cmd {
         SyncCmd::Enroll { server, code, name } => {
-            let r = counter_sync::enroll(store, server, code, name)?;
+            let r = ws.enroll(server, code, name)?;
             println!("已注册：网点 {}，设备 {}", r.point, r.device_id);
         }
         SyncCmd::Now { json } => {
-            let r = counter_sync::sync_now(store, Options::default())?;
+            let r = ws.sync_report()?;
             if *json {
                 return print_json(&serde_json::json!({
                     "pushed": r.pushed,
@@ -65,7 +64,7 @@ pub fn run(cmd: &SyncCmd, store: &mut Store) -> Result<(), CliError> {
             }
         }
         SyncCmd::Status { json } => {
-            let s = store.sync_state()?;
+            let s = ws.sync_state()?;
             if *json {
                 return print_json(&s);
             }
@@ -79,7 +78,7 @@ pub fn run(cmd: &SyncCmd, store: &mut Store) -> Result<(), CliError> {
             }
         }
         SyncCmd::Export { out } => {
-            let n = counter_sync::export(store, out)?;
+            let n = ws.export(out)?;
             println!(
                 "已导出 {n} 条待上传事件到 {}（导入中心后，下次同步时确认删除）",
                 out.display()

@@ -122,7 +122,8 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     // Offline from here on: the village accepts 异地安置退休人员备案 on the applicant's behalf.
     let case = open_ticked(&v, "322036013001");
     assert!(case.starts_with("E01-"), "{case}");
-    ok(&v, &["case", "accept", &case]);
+    // Who accepts signs the acceptance (and the first step of the custody chain).
+    ok(&v, &["case", "accept", &case, "--clerk", "村代办员"]);
     // Accepted on the applicant's behalf: the authorisation is one of its materials.
     let shown = ok(&v, &["case", "show", &case, "--json"]);
     let auth = shown["materials"]

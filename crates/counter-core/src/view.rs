@@ -209,30 +209,6 @@ impl CatalogSet {
     }
 }
 
-/// An error as it crosses to the UI: a stable code the UI acts on, and a message in Chinese.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct ApiError {
-    pub code: ApiErrorCode,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiErrorCode {
-    /// The thing asked for does not exist (an unknown item code).
-    NotFound,
-    /// The input cannot be used (a bad date, an invalid ID number).
-    InvalidInput,
-    /// The catalogs could not be loaded.
-    Catalog,
-    /// Not signed in, a wrong password, or not allowed for this role.
-    Auth,
-    /// The local store or the file system failed (disk full, damaged file, wrong key).
-    Storage,
-    /// Printing or the document preview failed.
-    Print,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,11 +5,11 @@
 use counter_core::case::{CaseView, Form};
 use counter_core::custody::{scope, transit_overdue, Scope};
 use counter_core::rating::RatingChannel;
-use counter_store::{LedgerQuery, LedgerRow, SheetRow};
+use counter_store::{LedgerQuery, LedgerRow, SheetRow, SheetSent};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{err, now, store_err, ApiError, ApiErrorCode, Preview, Workstation};
+use crate::{err, store_err, ApiError, ApiErrorCode, Preview, Workstation};
 
 /// A hand-over sheet with its cases, for the receive screen (what to check the paper against).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -65,23 +65,27 @@ impl Workstation {
 
     /// 移交: the given cases on a new sheet to `to`; returns the sheet's preview to print.
     pub fn hand_over(&mut self, cases: Vec<String>, to: &str) -> Result<Preview, ApiError> {
-        let clerk = self.clerk()?.name.clone();
-        let point = self.office.point.clone();
-        let sent = self
-            .store
-            .hand_over(&cases, &point, to.trim(), &clerk, now())
-            .map_err(store_err)?;
+        let sent = self.hand_over_sheet(&cases, to)?;
         self.sheet_document(&sent.sheet_no)
     }
 
-    /// The 材料交接单 of a recorded sheet, kept for reprinting and rendered for preview.
-    pub fn sheet_document(&self, sheet_no: &str) -> Result<Preview, ApiError> {
+    /// 移交 recorded: the cases on a new sheet to `to`.
+    pub fn hand_over_sheet(&mut self, cases: &[String], to: &str) -> Result<SheetSent, ApiError> {
+        let clerk = self.clerk()?.name.clone();
+        let point = self.office.point.clone();
+        self.store
+            .hand_over(cases, &point, to.trim(), &clerk, self.now())
+            .map_err(store_err)
+    }
+
+    /// The PDF of a recorded sheet; its QR code carries the sheet number.
+    pub fn sheet_pdf(&self, sheet_no: &str) -> Result<Vec<u8>, ApiError> {
         self.clerk()?;
         let (sheet, cases) = self
             .store
             .sheet_cases(sheet_no, &self.office.point)
             .map_err(store_err)?;
-        let pdf = counter_docs::handover(
+        counter_docs::handover(
             &counter_docs::Handover {
                 number: sheet.sheet_no.clone(),
                 to_office: format!("网点 {}", sheet.to),
@@ -91,8 +95,13 @@ impl Workstation {
             },
             &self.office,
         )
-        .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
-        self.keep_and_preview(&sheet.sheet_no, "handover", "材料交接单", &pdf)
+        .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))
+    }
+
+    /// The 材料交接单 of a recorded sheet, kept for reprinting and rendered for preview.
+    pub fn sheet_document(&self, sheet_no: &str) -> Result<Preview, ApiError> {
+        let pdf = self.sheet_pdf(sheet_no)?;
+        self.keep_and_preview(sheet_no.trim(), "handover", "材料交接单", &pdf)
     }
 
     /// A sheet by its number (typed, or scanned from its QR code).
@@ -114,7 +123,7 @@ impl Workstation {
                 sheet.sent_at.date(),
                 TRANSIT_DAYS,
                 &self.calendar,
-                now().date(),
+                self.now().date(),
             );
         let cases = cases
             .iter()
@@ -160,7 +169,7 @@ impl Workstation {
             .collect();
         let point = self.office.point.clone();
         self.store
-            .receive_sheet(sheet_no, &point, &notes, &clerk, now())
+            .receive_sheet(sheet_no, &point, &notes, &clerk, self.now())
             .map_err(store_err)?;
         self.sheet(sheet_no)
     }
@@ -174,7 +183,7 @@ impl Workstation {
         let clerk = self.clerk()?.name.clone();
         let point = self.office.point.clone();
         self.store
-            .recall_sheet(sheet_no, &point, reason.as_deref(), &clerk, now())
+            .recall_sheet(sheet_no, &point, reason.as_deref(), &clerk, self.now())
             .map_err(store_err)?;
         self.sheet(sheet_no)
     }
@@ -234,7 +243,7 @@ impl Workstation {
                     follow_ups: true,
                     ..Default::default()
                 },
-                now().date(),
+                self.now().date(),
             )
             .map_err(store_err)?;
         rows.sort_by(|a, b| a.follow_up_due.cmp(&b.follow_up_due));

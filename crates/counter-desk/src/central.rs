@@ -3,11 +3,10 @@
 //! so the window and the workstation stay free meanwhile; [`Workstation::reload`] then picks up
 //! what it brought.
 
-use counter_core::view::{ApiError, ApiErrorCode};
 use counter_core::SearchIndex;
 use counter_store::Store;
 
-use crate::{err, store_err, Paths, Workstation};
+use crate::{err, store_err, ApiError, ApiErrorCode, Paths, Workstation};
 
 impl Workstation {
     /// Pending events, the last success and the last error, for the sync indicator.
@@ -60,18 +59,6 @@ impl Workstation {
             .registered_office(self.office.clone())
             .map_err(store_err)?;
         Ok(())
-    }
-
-    /// "Sync now" on the workstation's own connection (the CLI's way; the window uses
-    /// [`Workstation::sync_job`] and [`run_sync`]).
-    pub fn sync_now(&mut self) -> Result<String, ApiError> {
-        self.clerk()?;
-        let message = sync_message(counter_sync::sync_now(
-            &mut self.store,
-            counter_sync::Options::default(),
-        ))?;
-        self.reload()?;
-        Ok(message)
     }
 }
 

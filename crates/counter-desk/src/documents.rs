@@ -2,10 +2,10 @@
 //! opened with), kept for reprinting, shown as page images, printed on the office's printer.
 
 use base64::Engine;
-use counter_core::view::{ApiError, ApiErrorCode};
+
 use counter_docs::DocKind;
 
-use crate::{err, now, store_err, Preview, Workstation};
+use crate::{err, store_err, ApiError, ApiErrorCode, Preview, Workstation};
 
 /// Resolution of the preview's page images (60 dpi was too small to read at the counter).
 const PREVIEW_DPI: u32 = 110;
@@ -22,7 +22,7 @@ impl Workstation {
         let k = doc_kind(kind)?;
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
         let catalog = self.pinned(&case)?;
-        let pdf = counter_docs::render(k, &case, catalog, &self.office, now())
+        let pdf = counter_docs::render(k, &case, catalog, &self.office, self.now())
             .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
         self.keep_and_preview(&case.case_no, kind, k.title(), &pdf)
     }

@@ -3,24 +3,30 @@
 //! ledger. It knows nothing of the UI toolkit; the Tauri commands are one-line calls into it,
 //! and its tests drive it directly.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use chrono::{Days, NaiveDate, NaiveDateTime};
-use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
+use chrono::{Days, NaiveDateTime};
+use counter_core::case::{CaseView, IdType, Person};
 use counter_core::office::Office;
 use counter_core::search::SearchHit;
-use counter_core::view::{ApiError, ApiErrorCode};
 use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
-use counter_store::{Clerk, LedgerQuery, LedgerRow, Role, SignInError, Store, StoreError};
+use counter_store::{SignInError, Store, StoreError};
 
 mod assisted;
+mod cases;
 mod central;
+mod clock;
 mod documents;
+mod error;
+mod terminal;
 mod views;
 pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetPaper, TRANSIT_DAYS};
 pub use central::{printers, run_enroll, run_sync, EnrollJob, SyncJob};
+pub use clock::Clock;
 use counter_core::custody::Scope;
+pub(crate) use error::err;
+pub use error::{ApiError, ApiErrorCode};
+pub use terminal::*;
 pub use views::*;
 
 /// Where the workstation keeps its files.
@@ -31,6 +37,11 @@ pub struct Paths {
     pub office: PathBuf,
     /// Generated documents (PDF), for reprinting.
     pub documents: PathBuf,
+    /// A folder of catalog files (*.toml) to use instead of the store's (the terminal's
+    /// `--catalogs`).
+    pub catalogs: Option<PathBuf>,
+    /// A holiday calendar file to use instead of the store's (`--calendar`).
+    pub calendar: Option<PathBuf>,
 }
 
 impl Paths {
@@ -48,6 +59,8 @@ impl Paths {
             key,
             office,
             documents,
+            catalogs: None,
+            calendar: None,
         }
     }
 }
@@ -60,13 +73,7 @@ pub struct Workstation {
     calendar: Calendar,
     office: Office,
     clerk: Option<Clerk>,
-}
-
-fn err(code: ApiErrorCode, message: impl Into<String>) -> ApiError {
-    ApiError {
-        code,
-        message: message.into(),
-    }
+    clock: Clock,
 }
 
 fn store_err(e: StoreError) -> ApiError {
@@ -76,16 +83,6 @@ fn store_err(e: StoreError) -> ApiError {
         _ => ApiErrorCode::Storage,
     };
     err(code, e.to_string())
-}
-
-fn now() -> NaiveDateTime {
-    // COUNTER_NOW pins the clock for end-to-end tests, as in the CLI.
-    std::env::var("COUNTER_NOW")
-        .ok()
-        .and_then(|s| NaiveDateTime::parse_from_str(&s, "%Y-%m-%dT%H:%M:%S").ok())
-        .unwrap_or_else(|| {
-            chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
-        })
 }
 
 /// The catalog edition a case was opened under, from `catalogs`.
@@ -106,28 +103,34 @@ fn pinned<'a>(
         })
 }
 
+/// The office settings file, or the defaults when there is none yet.
+pub(crate) fn read_office(path: &std::path::Path) -> Result<Office, ApiError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Office::from_toml(&text).map_err(|e| {
+            err(
+                ApiErrorCode::InvalidInput,
+                format!("{}：{e}", path.display()),
+            )
+        }),
+        Err(_) => Ok(Office::default()),
+    }
+}
+
 impl Workstation {
+    /// The time by the workstation's clock.
+    pub fn now(&self) -> NaiveDateTime {
+        self.clock.now()
+    }
+
     /// Opens the store and loads the built-in catalogs, calendar and the office settings.
-    pub fn open(paths: Paths) -> Result<Workstation, ApiError> {
-        let office = match std::fs::read_to_string(&paths.office) {
-            Ok(text) => Office::from_toml(&text).map_err(|e| {
-                err(
-                    ApiErrorCode::InvalidInput,
-                    format!("{}：{e}", paths.office.display()),
-                )
-            })?,
-            Err(_) => Office::default(),
-        };
+    pub fn open(paths: Paths, clock: Clock) -> Result<Workstation, ApiError> {
+        let office = read_office(&paths.office)?;
         let store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
         // Once enrolled, the central registration names the point, its level and office.
         let office = store.registered_office(office).map_err(store_err)?;
         // Newer editions received from the central server replace the built-in ones; the
         // replaced ones stay for the cases opened under them.
-        let (catalogs, _problems) = store.catalogs().map_err(store_err)?;
-        let calendar = store
-            .calendar()
-            .map_err(store_err)?
-            .map_err(|e| err(ApiErrorCode::Catalog, e.to_string()))?;
+        let (catalogs, calendar) = terminal::load(&paths, Some(&store))?;
         let index = SearchIndex::new(&catalogs);
         Ok(Workstation {
             paths,
@@ -137,6 +140,7 @@ impl Workstation {
             calendar,
             office,
             clerk: None,
+            clock,
         })
     }
 
@@ -153,7 +157,7 @@ impl Workstation {
                     label: t.label().into(),
                 })
                 .collect(),
-            today: now().date().format("%Y-%m-%d").to_string(),
+            today: self.now().date().format("%Y-%m-%d").to_string(),
         })
     }
 
@@ -196,7 +200,7 @@ impl Workstation {
         self.write_office(office)?;
         let c = self
             .store
-            .add_clerk(name, password, Role::Supervisor, now())
+            .add_clerk(name, password, Role::Supervisor, self.now())
             .map_err(store_err)?;
         self.clerk = Some(c);
         self.status()
@@ -221,12 +225,12 @@ impl Workstation {
             Role::Clerk
         };
         self.store
-            .add_clerk(name, password, role, now())
+            .add_clerk(name, password, role, self.now())
             .map_err(store_err)
     }
 
     pub fn sign_in(&mut self, name: &str, password: &str) -> Result<DeskStatus, ApiError> {
-        match self.store.sign_in(name, password, now()) {
+        match self.store.sign_in(name, password, self.now()) {
             Ok(c) => {
                 self.clerk = Some(c);
                 self.status()
@@ -253,12 +257,15 @@ impl Workstation {
             id_number: number.into(),
             phone: None,
         };
-        match counter_core::case::check_person(&p, now().date()) {
+        match counter_core::case::check_person(&p, self.now().date()) {
             Ok(p) => IdCheckResult {
                 ok: true,
                 // What the number encodes, to compare with the card and the person at the
                 // window.
-                message: match counter_core::ids::validate_resident_id(&p.id_number, now().date()) {
+                message: match counter_core::ids::validate_resident_id(
+                    &p.id_number,
+                    self.now().date(),
+                ) {
                     Ok(id) if p.id_type == IdType::ResidentId => format!(
                         "{}号码有效 · 出生日期 {} · {}",
                         p.id_type.label(),
@@ -280,7 +287,7 @@ impl Workstation {
     pub fn search(&self, query: &str) -> Vec<SearchHit> {
         let catalog = self.office.catalog.as_deref();
         if query.trim().is_empty() {
-            let since = now().date() - Days::new(30);
+            let since = self.now().date() - Days::new(30);
             return self
                 .store
                 .frequent_items(since, 8)
@@ -324,279 +331,6 @@ impl Workstation {
 
     fn view(&self, case: &counter_core::case::Case) -> Result<CaseView, ApiError> {
         Ok(CaseView::new(case, self.pinned(case)?))
-    }
-
-    pub fn open_case(&mut self, r: OpenRequest) -> Result<Opened, ApiError> {
-        let clerk = self.clerk()?.name.clone();
-        let catalog = self
-            .catalogs
-            .get(&r.catalog)
-            .ok_or_else(|| err(ApiErrorCode::NotFound, format!("未找到清单 {}", r.catalog)))?;
-        let agent = match (r.agent_name.as_deref(), r.agent_id_number.as_deref()) {
-            (Some(n), Some(id)) if !n.trim().is_empty() || !id.trim().is_empty() => Some(Person {
-                name: n.into(),
-                id_type: IdType::ResidentId,
-                id_number: id.into(),
-                phone: None,
-            }),
-            _ => None,
-        };
-        let name_note = self.earlier_name(&r.id_number, &r.name)?;
-        let opened = self
-            .store
-            .open_case(
-                catalog,
-                OpenCase {
-                    case_no: String::new(),
-                    catalog: r.catalog.clone(),
-                    item: r.item.clone(),
-                    applicant: Applicant::Person(Person {
-                        name: r.name,
-                        id_type: r.id_type,
-                        id_number: r.id_number,
-                        phone: r.phone,
-                    }),
-                    agent,
-                    point: self.office.point.clone(),
-                    clerk,
-                    answers: BTreeMap::new(),
-                    assisted: match counter_core::custody::scope(
-                        catalog,
-                        self.office.level,
-                        &r.item,
-                    ) {
-                        Scope::Assisted { office } => Some(office),
-                        _ => None,
-                    },
-                },
-                now(),
-            )
-            .map_err(store_err)?;
-        Ok(Opened {
-            scope: self.scope_of(&opened.case)?,
-            case: self.view(&opened.case)?,
-            duplicates: opened.duplicates,
-            name_note,
-        })
-    }
-
-    /// The note for an ID number registered here before under another name (a typing error,
-    /// a changed name, or the wrong card): the clerk checks before going on.
-    fn earlier_name(&self, id_number: &str, name: &str) -> Result<Option<String>, ApiError> {
-        let q = LedgerQuery {
-            id_number: Some(id_number.trim().to_string()),
-            limit: Some(1),
-            ..Default::default()
-        };
-        let rows = self.store.ledger(&q, now().date()).map_err(store_err)?;
-        Ok(rows
-            .first()
-            .filter(|r| r.applicant.trim() != name.trim())
-            .map(|r| {
-                format!(
-                    "注意：该证件号码在办件 {} 中登记的姓名为“{}”，与本次“{}”不同，请核对证件",
-                    r.case_no,
-                    r.applicant,
-                    name.trim()
-                )
-            }))
-    }
-
-    /// Applies a change to a case as the signed-in clerk.
-    fn change<F>(&mut self, case_no: &str, op: F) -> Result<CaseView, ApiError>
-    where
-        F: FnOnce(
-            &mut counter_core::case::Case,
-            &Catalog,
-            &Calendar,
-            NaiveDateTime,
-        )
-            -> Result<Vec<counter_core::case::CaseEvent>, counter_core::case::CaseError>,
-    {
-        let clerk = self.clerk()?.name.clone();
-        let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        let catalog = pinned(&self.catalogs, &case)?;
-        let calendar = &self.calendar;
-        let t = now();
-        let case = self
-            .store
-            .update(case_no.trim(), |c| {
-                // The clerk who does it signs the event.
-                c.clerk = clerk;
-                op(c, catalog, calendar, t)
-            })
-            .map_err(store_err)?;
-        self.view(&case)
-    }
-
-    pub fn answer(
-        &mut self,
-        case_no: &str,
-        situation: &str,
-        answer: &str,
-    ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, cat, _, t| c.answer(cat, situation, answer, t))
-    }
-
-    pub fn tick(
-        &mut self,
-        case_no: &str,
-        key: &str,
-        form: Form,
-        copies: u32,
-        option: Option<String>,
-    ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| {
-            c.tick(key, form, copies, option.as_deref(), t)
-        })
-    }
-
-    pub fn untick(&mut self, case_no: &str, key: &str) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| c.untick(key, t))
-    }
-
-    pub fn defer(&mut self, case_no: &str, key: &str, until: &str) -> Result<CaseView, ApiError> {
-        let d = NaiveDate::parse_from_str(until, "%Y-%m-%d").map_err(|_| {
-            err(
-                ApiErrorCode::InvalidInput,
-                format!("日期“{until}”无效，应为 YYYY-MM-DD"),
-            )
-        })?;
-        self.change(case_no, |c, cat, cal, t| c.defer(cat, cal, key, d, t))
-    }
-
-    pub fn promise(&mut self, case_no: &str, key: &str) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| c.promise(key, t))
-    }
-
-    pub fn accept(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        let level = self.office.level;
-        self.change(case_no, |c, cat, cal, t| {
-            let within = counter_core::scope::scope(cat, level, &c.item);
-            c.accept(cat, cal, &within, t)
-        })
-    }
-
-    /// 一次性告知: what is missing — or, for an item this point may not accept, where to go
-    /// and everything to bring.
-    pub fn notify(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        match self.scope_of(&case)? {
-            Scope::Elsewhere { office } => {
-                self.change(case_no, |c, cat, _, t| c.notify_elsewhere(cat, &office, t))
-            }
-            _ => self.change(case_no, |c, cat, _, t| c.notify(cat, t)),
-        }
-    }
-
-    pub fn refuse(
-        &mut self,
-        case_no: &str,
-        reason: &str,
-        apply_to: Option<String>,
-    ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| {
-            c.refuse(reason, apply_to.as_deref(), t)
-        })
-    }
-
-    pub fn complete(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        let level = self.office.level;
-        self.change(case_no, |c, cat, cal, t| {
-            let within = counter_core::scope::scope(cat, level, &c.item);
-            c.complete(cat, cal, &within, t)
-        })
-    }
-
-    pub fn withdraw(
-        &mut self,
-        case_no: &str,
-        reason: Option<String>,
-    ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| c.withdraw(reason.as_deref(), t))
-    }
-
-    /// A returning applicant: the scanned QR code or typed case number opens the case; a
-    /// notified case is resumed with only the noticed materials left.
-    pub fn resume(&mut self, scanned: &str) -> Result<CaseView, ApiError> {
-        self.clerk()?;
-        let case_no = scanned.trim();
-        let case = self.store.case(case_no).map_err(store_err)?;
-        if case.state == CaseState::Notified {
-            return self.change(case_no, |c, cat, _, t| c.resume(cat, t));
-        }
-        self.view(&case)
-    }
-
-    pub fn case_detail(&self, case_no: &str) -> Result<CaseDetail, ApiError> {
-        self.clerk()?;
-        let case = self.store.case(case_no.trim()).map_err(store_err)?;
-        let history = self
-            .store
-            .events(case_no.trim())
-            .map_err(store_err)?
-            .iter()
-            .map(|e| case.history_line(&e.event))
-            .collect();
-        // The same rule the renderer applies: nothing is offered that printing would refuse.
-        let documents = case
-            .documents()
-            .into_iter()
-            .map(|k| k.as_str().to_string())
-            .collect();
-        // Asked of the rules themselves, on a copy: nothing is recorded.
-        let can_hand_back = case
-            .clone()
-            .hand_back(&self.office.point, "", now())
-            .is_ok();
-        Ok(CaseDetail {
-            can_hand_back,
-            can_withdraw: case.clone().withdraw(None, now()).is_ok(),
-            scope: self.scope_of(&case)?,
-            case: self.view(&case)?,
-            rejections: self
-                .store
-                .rejections(Some(case_no.trim()))
-                .map_err(store_err)?,
-            history,
-            documents,
-        })
-    }
-
-    pub fn ledger(&self, f: LedgerFilter) -> Result<Vec<LedgerRow>, ApiError> {
-        self.clerk()?;
-        let date = |s: &Option<String>| -> Result<Option<NaiveDate>, ApiError> {
-            s.as_deref()
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .map_err(|_| err(ApiErrorCode::InvalidInput, format!("日期“{s}”无效")))
-                })
-                .transpose()
-        };
-        let state =
-            match f.state.as_deref().filter(|s| !s.is_empty()) {
-                Some(s) => Some(CaseState::parse(s).ok_or_else(|| {
-                    err(ApiErrorCode::InvalidInput, format!("未知的办件状态 {s}"))
-                })?),
-                None => None,
-            };
-        let today = now().date();
-        let nonempty = |s: Option<String>| s.filter(|s| !s.trim().is_empty());
-        let q = LedgerQuery {
-            date: date(&f.date)?,
-            item: nonempty(f.item),
-            state,
-            clerk: nonempty(f.clerk),
-            id_number: nonempty(f.id_number),
-            case_no: nonempty(f.case_no),
-            overdue: f.overdue,
-            due_by: f.due_within.map(|d| today + Days::new(u64::from(d))),
-            held_by: f.held.then(|| self.office.point.clone()),
-            limit: Some(500),
-            ..Default::default()
-        };
-        self.store.ledger(&q, today).map_err(store_err)
     }
 
     pub fn show_entry(

@@ -1,12 +1,23 @@
 use super::*;
+use counter_core::case::{CaseState, Form};
 
 fn desk(dir: &std::path::Path) -> Workstation {
-    Workstation::open(Paths {
-        db: dir.join("data/counter.db"),
-        key: dir.join("config/store.key"),
-        office: dir.join("config/office.toml"),
-        documents: dir.join("data/documents"),
-    })
+    Workstation::open(
+        Paths {
+            db: dir.join("data/counter.db"),
+            key: dir.join("config/store.key"),
+            office: dir.join("config/office.toml"),
+            documents: dir.join("data/documents"),
+            catalogs: None,
+            calendar: None,
+        },
+        Clock::Fixed(
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+        ),
+    )
     .unwrap()
 }
 
@@ -38,6 +49,9 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
             phone: None,
             agent_name: None,
             agent_id_number: None,
+            agent_id_type: None,
+            unit: None,
+            answers: None,
         })
         .unwrap_err()
         .code,
@@ -67,6 +81,9 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
             phone: Some("13800138000".into()),
             agent_name: None,
             agent_id_number: None,
+            agent_id_type: None,
+            unit: None,
+            answers: None,
         })
         .unwrap();
     let no = o.case.case.case_no.clone();

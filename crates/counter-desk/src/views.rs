@@ -39,6 +39,25 @@ pub struct OpenRequest {
     pub phone: Option<String>,
     pub agent_name: Option<String>,
     pub agent_id_number: Option<String>,
+    /// The agent's document (default: 居民身份证).
+    #[serde(default)]
+    #[ts(optional)]
+    pub agent_id_type: Option<IdType>,
+    /// A unit applies (单位) instead of a person: `name` and `id_number` are then unused.
+    #[serde(default)]
+    #[ts(optional)]
+    pub unit: Option<UnitApplicant>,
+    /// Situation answers known at opening.
+    #[serde(default)]
+    #[ts(optional)]
+    pub answers: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// A unit applicant: its name and 统一社会信用代码.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct UnitApplicant {
+    pub name: String,
+    pub credit_code: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -86,6 +105,21 @@ pub struct LedgerFilter {
     /// Only cases whose paper this point holds now.
     #[serde(default)]
     pub held: bool,
+    /// Opened on or after / on or before (YYYY-MM-DD).
+    #[serde(default)]
+    #[ts(optional)]
+    pub from: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub to: Option<String>,
+    /// Only cases with a 差评 awaiting the supervisor's reply.
+    #[serde(default)]
+    #[ts(optional)]
+    pub follow_ups: Option<bool>,
+    /// At most this many rows (default 500).
+    #[serde(default)]
+    #[ts(optional)]
+    pub limit: Option<u32>,
 }
 
 /// One case with its history, for the case view.

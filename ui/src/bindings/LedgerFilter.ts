@@ -7,4 +7,16 @@ export type LedgerFilter = { date: string | null, state: string | null, item: st
 /**
  * Only cases whose paper this point holds now.
  */
-held: boolean, };
+held: boolean, 
+/**
+ * Opened on or after / on or before (YYYY-MM-DD).
+ */
+from?: string, to?: string, 
+/**
+ * Only cases with a 差评 awaiting the supervisor's reply.
+ */
+follow_ups?: boolean, 
+/**
+ * At most this many rows (default 500).
+ */
+limit?: number, };
