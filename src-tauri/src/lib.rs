@@ -327,6 +327,12 @@ fn reply_follow_up(
     with(&desk, |w| w.reply_follow_up(&case_no, &reply))
 }
 
+/// The five rating levels, best first, for the rating screen.
+#[tauri::command]
+fn rating_levels() -> Vec<counter_core::rating::RatingLevel> {
+    counter_core::rating::rating_levels()
+}
+
 #[tauri::command]
 fn follow_ups(desk: State<'_, Desk>) -> Result<Vec<LedgerRow>, ApiError> {
     with(&desk, |w| w.follow_ups())
@@ -378,6 +384,7 @@ pub fn run() {
             sheets,
             hand_back,
             rate,
+            rating_levels,
             reply_follow_up,
             follow_ups
         ])

@@ -24,9 +24,11 @@ import type { ReceiptNote } from "./bindings/ReceiptNote";
 import type { CustodyStep } from "./bindings/CustodyStep";
 import type { Scope } from "./bindings/Scope";
 import type { Rating } from "./bindings/Rating";
+import type { RatingLevel } from "./bindings/RatingLevel";
 
 export type {
   ApiError,
+  RatingLevel,
   CaseDetail,
   CaseView,
   CatalogSummary,
@@ -78,14 +80,6 @@ export function anyCase(): LedgerFilter {
   };
 }
 
-/** The five rating levels, best first (好差评). */
-export const RATING_LEVELS: [number, string][] = [
-  [5, "非常满意"],
-  [4, "满意"],
-  [3, "基本满意"],
-  [2, "不满意"],
-  [1, "非常不满意"],
-];
 
 /** A case number as printed (and encoded in the QR code): point-yyyymmdd-seq. */
 export function isCaseNumber(s: string): boolean {
@@ -141,6 +135,7 @@ export const api = {
     invoke<SheetDetail>("recall_sheet", { sheetNo, reason }),
   sheets: (pending: boolean) => invoke<SheetDetail[]>("sheets", { pending }),
   handBack: (caseNo: string) => invoke<CaseView>("hand_back", { caseNo }),
+  ratingLevels: () => invoke<RatingLevel[]>("rating_levels"),
   rate: (caseNo: string, score: number, channel: string, comment: string | null) =>
     invoke<CaseView>("rate", { caseNo, score, channel, comment }),
   replyFollowUp: (caseNo: string, reply: string) =>

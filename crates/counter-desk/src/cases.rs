@@ -243,7 +243,10 @@ impl Workstation {
         let documents = case
             .documents()
             .into_iter()
-            .map(|k| k.as_str().to_string())
+            .map(|k| crate::DocChoice {
+                kind: k.as_str().to_string(),
+                title: k.title().to_string(),
+            })
             .collect();
         // Asked of the rules themselves, on a copy: nothing is recorded.
         let can_hand_back = case

@@ -97,7 +97,12 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
     assert_eq!(p.pages.len(), 2);
     assert!(p.pages[0].starts_with("data:image/png;base64,"));
     let detail = d.case_detail(&no).unwrap();
-    assert_eq!(detail.documents, ["receipt"]);
+    let docs: Vec<(&str, &str)> = detail
+        .documents
+        .iter()
+        .map(|d| (d.kind.as_str(), d.title.as_str()))
+        .collect();
+    assert_eq!(docs, [("receipt", "受理回执")]);
     let last = detail.history.last().unwrap();
     assert_eq!((last.clerk.as_str(), last.title), ("王芳", "受理"));
     // Materials by name, not by key.

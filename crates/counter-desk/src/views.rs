@@ -130,11 +130,18 @@ pub struct CaseDetail {
     pub history: Vec<counter_core::case::HistoryLine>,
     /// What the central server refused of this case, with its reasons.
     pub rejections: Vec<counter_store::Rejection>,
-    /// The documents this case can print now (`receipt`, `notice`, …).
-    pub documents: Vec<String>,
+    /// The documents this case can print now, with their titles.
+    pub documents: Vec<DocChoice>,
     pub scope: Scope,
     /// The result is here, completed, and may be handed back to the applicant (送达).
     pub can_hand_back: bool,
     /// The applicant may still withdraw it (the rules asked on a copy: nothing is recorded).
     pub can_withdraw: bool,
+}
+
+/// A document a case can print: its kind (`receipt`, `notice`, …) and title.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DocChoice {
+    pub kind: String,
+    pub title: String,
 }

@@ -3,6 +3,7 @@ import type { Acceptance } from "./Acceptance";
 import type { Applicant } from "./Applicant";
 import type { CaseState } from "./CaseState";
 import type { ChecklistEntry } from "./ChecklistEntry";
+import type { CustodyLine } from "./CustodyLine";
 import type { CustodyStep } from "./CustodyStep";
 import type { DocKind } from "./DocKind";
 import type { Holder } from "./Holder";
@@ -47,7 +48,11 @@ holder: Holder | null,
 /**
  * The latest rating.
  */
-rating: Rating | null, case_no: string, catalog: string, edition: string, 
+rating: Rating | null, 
+/**
+ * The paper's way, step by step, with labels.
+ */
+custody_lines: Array<CustodyLine>, case_no: string, catalog: string, edition: string, 
 /**
  * The catalog edition's revision it was opened under (`Catalog::revision`); absent on
  * cases opened before revisions were recorded.

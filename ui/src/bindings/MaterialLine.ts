@@ -9,7 +9,11 @@ export type MaterialLine = { key: string, name: string,
 /**
  * 任选其一 / 原件 / 2份 / 加盖… as one phrase.
  */
-requirement: string, any_of: Array<string>, optional: boolean, deferrable: boolean, promise: boolean, source: MaterialSource, status_label: string, } & ({ "status": "missing" } | { "status": "received", form: Form, copies: number, 
+requirement: string, any_of: Array<string>, optional: boolean, deferrable: boolean, promise: boolean, source: MaterialSource, status_label: string, 
+/**
+ * How a received material was handed over (原件, 复印件, 电子).
+ */
+form_label: string | null, } & ({ "status": "missing" } | { "status": "received", form: Form, copies: number, 
 /**
  * For an 'any of' material: the option handed over.
  */

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::record::Change;
+use super::record::{Case, CaseError, Change};
 use super::values::{CaseKind, CaseState};
 
 /// What the rules need to know of a case to judge its next change without its catalog: its
@@ -95,6 +95,22 @@ impl Lifecycle {
         changes
             .into_iter()
             .try_fold(Lifecycle::default(), |l, c| l.after(c))
+    }
+}
+
+impl Case {
+    /// Moves the case to the state `change` leads to by the one lifecycle table.
+    pub(super) fn enter(&mut self, change: &Change) -> Result<(), CaseError> {
+        let now = Lifecycle {
+            state: Some(self.state),
+            immediate: self
+                .acceptance
+                .as_ref()
+                .is_some_and(|a| a.kind == CaseKind::Immediate),
+        };
+        let next = now.after(change).map_err(|action| self.illegal(action))?;
+        self.state = next.state.unwrap_or(self.state);
+        Ok(())
     }
 }
 

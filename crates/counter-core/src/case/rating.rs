@@ -7,7 +7,10 @@ use crate::calendar::Calendar;
 
 use super::record::{Case, CaseError, CaseEvent, Change};
 use super::values::*;
-pub use super::values::{level_label, FollowUp, Rating, RatingChannel, FOLLOW_UP_DAYS, LEVELS};
+pub use super::values::{
+    level_label, rating_levels, FollowUp, Rating, RatingChannel, RatingLevel, FOLLOW_UP_DAYS,
+    LEVELS,
+};
 
 impl Case {
     /// The latest rating, if any.

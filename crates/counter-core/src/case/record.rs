@@ -6,7 +6,6 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::lifecycle::Lifecycle;
 use super::values::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -351,20 +350,6 @@ impl Case {
             state: self.state.label(),
             action,
         }
-    }
-
-    /// Moves the case to the state `change` leads to by the one lifecycle table.
-    pub(super) fn enter(&mut self, change: &Change) -> Result<(), CaseError> {
-        let now = Lifecycle {
-            state: Some(self.state),
-            immediate: self
-                .acceptance
-                .as_ref()
-                .is_some_and(|a| a.kind == CaseKind::Immediate),
-        };
-        let next = now.after(change).map_err(|action| self.illegal(action))?;
-        self.state = next.state.unwrap_or(self.state);
-        Ok(())
     }
 
     pub(super) fn require(

@@ -430,6 +430,24 @@ pub const LEVELS: [(u8, &str); 5] = [
     (1, "非常不满意"),
 ];
 
+/// A rating level as the rating screen offers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RatingLevel {
+    pub score: u8,
+    pub label: String,
+}
+
+/// The five levels, best first, for the rating screen (key 1 is the best).
+pub fn rating_levels() -> Vec<RatingLevel> {
+    LEVELS
+        .iter()
+        .map(|(score, label)| RatingLevel {
+            score: *score,
+            label: (*label).into(),
+        })
+        .collect()
+}
+
 pub fn level_label(score: u8) -> &'static str {
     LEVELS
         .iter()

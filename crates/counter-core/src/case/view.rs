@@ -27,8 +27,20 @@ pub struct MaterialLine {
     pub source: MaterialSource,
     #[ts(type = "string")]
     pub status_label: &'static str,
+    /// How a received material was handed over (原件, 复印件, 电子).
+    #[ts(type = "string | null")]
+    pub form_label: Option<&'static str>,
     #[serde(flatten)]
     pub status: MaterialStatus,
+}
+
+/// One step of the paper's way, with its label.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CustodyLine {
+    #[serde(flatten)]
+    pub step: CustodyStep,
+    #[ts(type = "string")]
+    pub label: &'static str,
 }
 
 /// A case as the counter, the CLI and the documents see it: the stored case plus what the
@@ -55,9 +67,11 @@ pub struct CaseView {
     /// Set when the item's list names its channels but not the window (crate::channels).
     pub channel_note: Option<String>,
     /// Where the paper is now (None before acceptance).
-    pub holder: Option<crate::custody::Holder>,
+    pub holder: Option<Holder>,
     /// The latest rating.
-    pub rating: Option<crate::rating::Rating>,
+    pub rating: Option<Rating>,
+    /// The paper's way, step by step, with labels.
+    pub custody_lines: Vec<CustodyLine>,
 }
 
 impl CaseView {
@@ -77,6 +91,10 @@ impl CaseView {
                 promise: e.material.promise,
                 source: e.material.source,
                 status_label: e.status.label(),
+                form_label: match &e.status {
+                    MaterialStatus::Received { form, .. } => Some(form.label()),
+                    _ => None,
+                },
                 status: e.status.clone(),
             })
             .collect();
@@ -97,6 +115,14 @@ impl CaseView {
             channel_note: item.and_then(crate::channels::window_note),
             holder: case.holder(),
             rating: case.rating().cloned(),
+            custody_lines: case
+                .custody
+                .iter()
+                .map(|s| CustodyLine {
+                    step: s.clone(),
+                    label: s.kind.label(),
+                })
+                .collect(),
             case: case.clone(),
         }
     }
