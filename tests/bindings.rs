@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use counter_core::case::{CaseView, IdType};
-use counter_core::office::Office;
 use counter_core::search::SearchHit;
+use counter_core::settings::PointSettings;
 use counter_core::view::{CatalogSummary, EntryView};
 use counter_core::Due;
 use counter_desk::{
@@ -44,7 +44,7 @@ fn ui_bindings_match_the_rust_types() {
     Due::export_all(&cfg).unwrap();
     CaseView::export_all(&cfg).unwrap();
     IdType::export_all(&cfg).unwrap();
-    Office::export_all(&cfg).unwrap();
+    PointSettings::export_all(&cfg).unwrap();
     LedgerRow::export_all(&cfg).unwrap();
     StoredEvent::export_all(&cfg).unwrap();
     Clerk::export_all(&cfg).unwrap();

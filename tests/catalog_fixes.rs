@@ -5,7 +5,7 @@
 use counter_core::scope::Scope;
 use std::collections::BTreeMap;
 
-use counter_core::case::{required_materials, Case, CaseKind, CaseView, Form, OpenCase};
+use counter_core::case::{required_materials, Case, CaseView, Form, OpenCase, TimeLimitKind};
 use counter_core::catalog::Item;
 use counter_core::view::EntryView;
 use counter_core::{bundled, Catalog};
@@ -247,7 +247,7 @@ fn a_filing_made_without_meeting_is_due_in_two_working_days() {
         let a = remote.acceptance.as_ref().unwrap();
         assert_eq!(
             (a.kind, a.working_days),
-            (CaseKind::WorkingDays, Some(2)),
+            (TimeLimitKind::WorkingDays, Some(2)),
             "{code}"
         );
         assert!(remote.due().is_some(), "{code}");
@@ -256,13 +256,13 @@ fn a_filing_made_without_meeting_is_due_in_two_working_days() {
         let counter = accepted(&js, code, &[]);
         assert_eq!(
             counter.acceptance.unwrap().kind,
-            CaseKind::Immediate,
+            TimeLimitKind::Immediate,
             "{code}"
         );
         let asked = accepted(&js, code, &[("不见面备案", "否")]);
         assert_eq!(
             asked.acceptance.unwrap().kind,
-            CaseKind::Immediate,
+            TimeLimitKind::Immediate,
             "{code}"
         );
     }
@@ -286,7 +286,11 @@ fn the_settlement_bundles_carry_the_agreement_the_guide_prints() {
         // The bundle promises no working days (每月25日前…): the case is 按协议执行, as an
         // item that defers to an agreement with no limit of its own would be.
         let case = accepted(&zj, code, &[]);
-        assert_eq!(case.acceptance.unwrap().kind, CaseKind::Agreement, "{code}");
+        assert_eq!(
+            case.acceptance.unwrap().kind,
+            TimeLimitKind::Agreement,
+            "{code}"
+        );
     }
     let others: Vec<&str> = zj
         .bundles

@@ -4,8 +4,8 @@
 use std::sync::Mutex;
 
 use counter_core::case::{CaseView, Form, IdType};
-use counter_core::office::Office;
 use counter_core::search::SearchHit;
+use counter_core::settings::PointSettings;
 use counter_core::view::{CatalogSummary, EntryView};
 use counter_desk::{
     ApiError, ApiErrorCode, CaseDetail, Clerk, Clock, DeskStatus, IdCheckResult, LedgerFilter,
@@ -53,7 +53,7 @@ fn status(desk: State<'_, Desk>) -> Result<DeskStatus, ApiError> {
 #[tauri::command]
 fn setup(
     desk: State<'_, Desk>,
-    office: Office,
+    office: PointSettings,
     name: String,
     password: String,
 ) -> Result<DeskStatus, ApiError> {
@@ -61,7 +61,7 @@ fn setup(
 }
 
 #[tauri::command]
-fn save_office(desk: State<'_, Desk>, office: Office) -> Result<DeskStatus, ApiError> {
+fn save_office(desk: State<'_, Desk>, office: PointSettings) -> Result<DeskStatus, ApiError> {
     with(&desk, |w| w.save_office(office))
 }
 

@@ -13,7 +13,7 @@ import type { IdType } from "./bindings/IdType";
 import type { LedgerFilter } from "./bindings/LedgerFilter";
 import type { LedgerRow } from "./bindings/LedgerRow";
 import type { MaterialLine } from "./bindings/MaterialLine";
-import type { Office } from "./bindings/Office";
+import type { PointSettings } from "./bindings/PointSettings";
 import type { OpenRequest } from "./bindings/OpenRequest";
 import type { Opened } from "./bindings/Opened";
 import type { Preview } from "./bindings/Preview";
@@ -41,7 +41,7 @@ export type {
   LedgerFilter,
   LedgerRow,
   MaterialLine,
-  Office,
+  PointSettings,
   OpenRequest,
   Opened,
   Preview,
@@ -88,9 +88,9 @@ export function isCaseNumber(s: string): boolean {
 
 export const api = {
   status: () => invoke<DeskStatus>("status"),
-  setup: (office: Office, name: string, password: string) =>
+  setup: (office: PointSettings, name: string, password: string) =>
     invoke<DeskStatus>("setup", { office, name, password }),
-  saveOffice: (office: Office) => invoke<DeskStatus>("save_office", { office }),
+  saveOffice: (office: PointSettings) => invoke<DeskStatus>("save_office", { office }),
   addClerk: (name: string, password: string, supervisor: boolean) =>
     invoke<Clerk>("add_clerk", { name, password, supervisor }),
   signIn: (name: string, password: string) => invoke<DeskStatus>("sign_in", { name, password }),

@@ -385,7 +385,7 @@ fn stress(ws: &mut Workstation, count: u32) -> Result<(), CliError> {
 
 fn show(json: bool, view: &CaseView, duplicates: &[String]) -> Result<(), CliError> {
     if json {
-        let mut v = serde_json::to_value(&view)?;
+        let mut v = serde_json::to_value(view)?;
         v["duplicates"] = serde_json::json!(duplicates);
         return print_json(&v);
     }

@@ -4,7 +4,7 @@
 mod case_cmd;
 mod catalog_cmd;
 mod doc_cmd;
-mod handover_cmd;
+mod hand_over_cmd;
 mod sync_cmd;
 
 use std::path::PathBuf;
@@ -71,7 +71,8 @@ enum Command {
     #[command(subcommand)]
     Sync(sync_cmd::SyncCmd),
     /// Hand-over sheets (材料交接单) of assisted service: create, receive, list.
-    Handover(HandoverArgs),
+    #[command(name = "handover")]
+    HandOver(HandOverArgs),
     /// Copies the case store to a file while it is in use.
     Backup {
         #[arg(long)]
@@ -80,12 +81,12 @@ enum Command {
 }
 
 #[derive(clap::Args)]
-struct HandoverArgs {
+struct HandOverArgs {
     /// Machine output (a contract other tools rely on).
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
-    cmd: handover_cmd::HandoverCmd,
+    cmd: hand_over_cmd::HandOverCmd,
 }
 
 #[derive(clap::Args)]
@@ -224,7 +225,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Sync(cmd) => sync_cmd::run(cmd, &mut workstation(cli)?),
-        Command::Handover(args) => handover_cmd::run(&args.cmd, &mut workstation(cli)?, args.json),
+        Command::HandOver(args) => hand_over_cmd::run(&args.cmd, &mut workstation(cli)?, args.json),
         Command::Doc(doc_cmd::DocCmd::Print { file, printer }) => {
             doc_cmd::print(file, printer.as_deref(), &paths(cli)?)
         }

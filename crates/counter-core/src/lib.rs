@@ -9,10 +9,10 @@ pub mod channels;
 pub mod condition;
 pub mod diff;
 pub mod ids;
-pub mod office;
 pub mod proto;
 pub mod scope;
 pub mod search;
+pub mod settings;
 pub mod view;
 
 pub use calendar::{Calendar, CalendarError, Due};

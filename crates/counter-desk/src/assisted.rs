@@ -33,13 +33,13 @@ pub struct SheetDetail {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SheetCase {
     pub case: CaseView,
-    pub paper: Vec<SheetPaper>,
+    pub materials: Vec<SheetMaterial>,
 }
 
 /// A piece of paper on a sheet: the material (the option handed over, for an 'any of'), in
 /// which form and how many copies.
 #[derive(Debug, Clone, Serialize, TS)]
-pub struct SheetPaper {
+pub struct SheetMaterial {
     pub key: String,
     pub name: String,
     pub form: Form,
@@ -85,8 +85,8 @@ impl Workstation {
             .store
             .sheet_cases(sheet_no, &self.office.point)
             .map_err(store_err)?;
-        counter_docs::handover(
-            &counter_docs::Handover {
+        counter_docs::hand_over_sheet(
+            &counter_docs::HandOverSheet {
                 number: sheet.sheet_no.clone(),
                 to_office: format!("网点 {}", sheet.to),
                 cases: &cases,
@@ -130,9 +130,9 @@ impl Workstation {
             .map(|c| {
                 Ok(SheetCase {
                     case: self.view(c)?,
-                    paper: c
-                        .paper()
-                        .map(|(e, form, copies, option)| SheetPaper {
+                    materials: c
+                        .received_materials()
+                        .map(|(e, form, copies, option)| SheetMaterial {
                             key: e.material.key.clone(),
                             name: option.unwrap_or(&e.material.name).to_string(),
                             form,

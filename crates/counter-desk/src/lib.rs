@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use chrono::{Days, NaiveDateTime};
 use counter_core::case::{CaseView, IdType, Person};
-use counter_core::office::Office;
 use counter_core::search::SearchHit;
+use counter_core::settings::PointSettings;
 use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
 use counter_store::{SignInError, Store, StoreError};
 
@@ -20,7 +20,7 @@ mod documents;
 mod error;
 mod terminal;
 mod views;
-pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetPaper, TRANSIT_DAYS};
+pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetMaterial, TRANSIT_DAYS};
 pub use central::{printers, run_enroll, run_sync, EnrollJob, SyncJob};
 pub use clock::Clock;
 use counter_core::custody::Scope;
@@ -71,7 +71,7 @@ pub struct Workstation {
     catalogs: CatalogSet,
     index: SearchIndex,
     calendar: Calendar,
-    office: Office,
+    office: PointSettings,
     clerk: Option<Clerk>,
     clock: Clock,
 }
@@ -104,15 +104,15 @@ fn pinned<'a>(
 }
 
 /// The office settings file, or the defaults when there is none yet.
-pub(crate) fn read_office(path: &std::path::Path) -> Result<Office, ApiError> {
+pub(crate) fn read_office(path: &std::path::Path) -> Result<PointSettings, ApiError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Office::from_toml(&text).map_err(|e| {
+        Ok(text) => PointSettings::from_toml(&text).map_err(|e| {
             err(
                 ApiErrorCode::InvalidInput,
                 format!("{}：{e}", path.display()),
             )
         }),
-        Err(_) => Ok(Office::default()),
+        Err(_) => Ok(PointSettings::default()),
     }
 }
 
@@ -175,8 +175,8 @@ impl Workstation {
         Ok(c)
     }
 
-    fn write_office(&mut self, office: Office) -> Result<(), ApiError> {
-        let office = Office::from_toml(&office.to_toml())
+    fn write_office(&mut self, office: PointSettings) -> Result<(), ApiError> {
+        let office = PointSettings::from_toml(&office.to_toml())
             .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
         if let Some(dir) = self.paths.office.parent() {
             std::fs::create_dir_all(dir).map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
@@ -190,7 +190,7 @@ impl Workstation {
     /// First start: the office settings and the supervisor's account; signs the supervisor in.
     pub fn setup(
         &mut self,
-        office: Office,
+        office: PointSettings,
         name: &str,
         password: &str,
     ) -> Result<DeskStatus, ApiError> {
@@ -206,7 +206,7 @@ impl Workstation {
         self.status()
     }
 
-    pub fn save_office(&mut self, office: Office) -> Result<DeskStatus, ApiError> {
+    pub fn save_office(&mut self, office: PointSettings) -> Result<DeskStatus, ApiError> {
         self.supervisor()?;
         self.write_office(office)?;
         self.status()

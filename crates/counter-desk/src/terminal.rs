@@ -154,8 +154,8 @@ impl Workstation {
             .collect::<Result<Vec<_>, _>>()
             .map_err(store_err)?;
         let now = self.now();
-        counter_docs::handover(
-            &counter_docs::Handover {
+        counter_docs::hand_over_sheet(
+            &counter_docs::HandOverSheet {
                 number: format!("HO-{}-{}", self.office.point, now.format("%Y%m%d%H%M%S")),
                 to_office: to.to_string(),
                 cases: &cases,

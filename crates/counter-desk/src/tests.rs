@@ -21,8 +21,8 @@ fn desk(dir: &std::path::Path) -> Workstation {
     .unwrap()
 }
 
-fn office() -> Office {
-    Office {
+fn office() -> PointSettings {
+    PointSettings {
         name: "京口区医保服务中心".into(),
         address: "学府路88号".into(),
         phone: "0511-84401234".into(),

@@ -3,14 +3,14 @@
 
 use counter_core::case::{CaseView, IdType};
 use counter_core::custody::Scope;
-use counter_core::office::Office;
+use counter_core::settings::PointSettings;
 use counter_store::Clerk;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct DeskStatus {
-    pub office: Office,
+    pub office: PointSettings,
     /// The office settings were set (a valid office.toml): until then `office` holds
     /// placeholders, which setup must not offer as values.
     pub office_set: bool,

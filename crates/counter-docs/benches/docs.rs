@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::bundled;
 use counter_core::case::{Applicant, Case, Form, IdType, OpenCase, Person};
-use counter_core::office::Office;
-use counter_docs::{handover, render, DocKind, Handover};
+use counter_core::settings::PointSettings;
+use counter_docs::{hand_over_sheet, render, DocKind, HandOverSheet};
 
 fn now() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2025, 9, 26)
@@ -57,7 +57,7 @@ fn main() {
     let set = bundled::catalogs().unwrap();
     let cal = bundled::calendar().unwrap();
     let nat = set.get("national").unwrap();
-    let office = Office {
+    let office = PointSettings {
         name: "镇江市京口区医疗保障服务中心".into(),
         address: "镇江市京口区学府路88号政务服务中心二楼".into(),
         phone: "0511-84401234".into(),
@@ -123,8 +123,8 @@ fn main() {
     });
     let cases = vec![accepted.clone(); 10];
     bench("材料交接单 (10 cases)", &|| {
-        handover(
-            &Handover {
+        hand_over_sheet(
+            &HandOverSheet {
                 number: "HO-3211-20250926-01".into(),
                 to_office: "市医保中心".into(),
                 cases: &cases,

@@ -1,9 +1,9 @@
 //! The documents' contents: what each must carry, laid out on A4.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use counter_core::case::{Applicant, Case, CaseKind, DocKind, MaterialStatus, Person};
+use counter_core::case::{Applicant, Case, DocKind, MaterialStatus, Person, TimeLimitKind};
 use counter_core::ids::mask_id;
-use counter_core::office::Office;
+use counter_core::settings::PointSettings;
 use counter_core::Catalog;
 
 use crate::layout::{Align, Column, Layout, MARGIN, PAGE_W};
@@ -65,7 +65,7 @@ fn applicant_fields(case: &Case, masked: bool) -> Vec<(&'static str, String)> {
 /// office's file copy), each starting on a clean page under its own head.
 fn two_copies(
     l: &mut Layout,
-    office: &Office,
+    office: &PointSettings,
     kind: DocKind,
     number: &str,
     case: &Case,
@@ -85,7 +85,7 @@ fn two_copies(
 
 pub(crate) fn head(
     l: &mut Layout,
-    office: &Office,
+    office: &PointSettings,
     title: &str,
     copy: Option<&str>,
     number: &str,
@@ -172,10 +172,10 @@ fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
         return Vec::new();
     };
     let kind = match a.kind {
-        CaseKind::Immediate => "即办件".to_string(),
-        CaseKind::WorkingDays => format!("承诺件（{}个工作日）", a.working_days.unwrap_or(0)),
-        CaseKind::Agreement => "按协议执行".to_string(),
-        CaseKind::NoPromise => "按所含各事项的办理时限".to_string(),
+        TimeLimitKind::Immediate => "即办件".to_string(),
+        TimeLimitKind::WorkingDays => format!("承诺件（{}个工作日）", a.working_days.unwrap_or(0)),
+        TimeLimitKind::Agreement => "按协议执行".to_string(),
+        TimeLimitKind::NoPromise => "按所含各事项的办理时限".to_string(),
     };
     let mut f = vec![("受理时间", time(a.at)), ("办件类型", kind)];
     if let Some(d) = a.due {
@@ -197,7 +197,7 @@ fn promise_fields(case: &Case) -> Vec<(&'static str, String)> {
     f
 }
 
-fn office_fields(office: &Office, case: &Case) -> Vec<(&'static str, String)> {
+fn office_fields(office: &PointSettings, case: &Case) -> Vec<(&'static str, String)> {
     vec![
         ("受理机构", format!("{}（{}）", office.name, office.address)),
         (
@@ -257,7 +257,7 @@ fn catalog_label(catalog: &Catalog) -> String {
     }
 }
 
-fn footer(office: &Office, case: &Case, catalog: &Catalog) -> String {
+fn footer(office: &PointSettings, case: &Case, catalog: &Catalog) -> String {
     format!(
         "{}  办件编号 {}  清单：{}",
         office.name,
@@ -290,7 +290,7 @@ pub fn render(
     kind: DocKind,
     case: &Case,
     catalog: &Catalog,
-    office: &Office,
+    office: &PointSettings,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, DocError> {
     if !case.may_print(kind) {
@@ -548,7 +548,7 @@ pub fn render(
             let on_the_spot = case
                 .acceptance
                 .as_ref()
-                .is_some_and(|a| a.kind == CaseKind::Immediate);
+                .is_some_and(|a| a.kind == TimeLimitKind::Immediate);
             l.body(
                 &if on_the_spot {
                     format!("您申请办理的“{}”事项已当场办结。", case.item_name)

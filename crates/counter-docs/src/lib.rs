@@ -4,7 +4,7 @@
 //! and printing through the operating system (CUPS `lp`).
 
 mod documents;
-mod handover;
+mod hand_over;
 mod layout;
 mod print;
 
@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 pub use counter_core::case::DocKind;
 pub use documents::render;
-pub use handover::{handover, Handover};
+pub use hand_over::{hand_over_sheet, HandOverSheet};
 pub use layout::Font;
 pub use print::{explain, preview, print, printers, PrintError};
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use counter_core::bundled;
 use counter_core::case::Form;
 use counter_core::CatalogSet;
-use counter_docs::{handover, render, DocKind, Handover};
+use counter_docs::{hand_over_sheet, render, DocKind, HandOverSheet};
 
 mod common;
 use common::*;
@@ -274,14 +274,14 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
         c.accept(nat, &cal, &Scope::Handles, now()).unwrap();
         cases.push(c);
     }
-    let h = Handover {
+    let h = HandOverSheet {
         number: "HO-3211-20250926-01".into(),
         to_office: "镇江市医疗保险基金管理中心".into(),
         cases: &cases,
         at: now(),
         clerk: "王芳".into(),
     };
-    let path = save("handover.pdf", &handover(&h, &office()).unwrap());
+    let path = save("handover.pdf", &hand_over_sheet(&h, &office()).unwrap());
     let t = flat(&path);
     for must in [
         "材料交接单",
@@ -295,6 +295,6 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
         assert!(t.contains(must), "{must}:\n{t}");
     }
     assert!(!t.contains(ID), "ID numbers masked on the sheet");
-    let empty = Handover { cases: &[], ..h };
-    assert!(handover(&empty, &office()).is_err());
+    let empty = HandOverSheet { cases: &[], ..h };
+    assert!(hand_over_sheet(&empty, &office()).is_err());
 }

@@ -80,14 +80,14 @@ pub(crate) fn note_sheet(conn: &Connection, ev: &CaseEvent) -> Result<(), StoreE
                 )?;
             }
         }
-        Change::HandoverRecalled { sheet_no, .. } => {
+        Change::HandOverRecalled { sheet_no, .. } => {
             conn.execute(
                 "UPDATE sheets SET recalled_at = coalesce(recalled_at, ?2)
                  WHERE sheet_no = ?1 AND received_at IS NULL",
                 params![sheet_no, time_text(ev.at)],
             )?;
         }
-        Change::HandoverReceived { sheet_no, .. } => {
+        Change::HandOverReceived { sheet_no, .. } => {
             conn.execute(
                 "UPDATE sheets SET received_at = coalesce(received_at, ?2),
                                    received_by = coalesce(received_by, ?3)

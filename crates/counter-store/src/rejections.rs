@@ -41,8 +41,8 @@ impl Store {
                     let ev: CaseEvent = serde_json::from_slice(&plain)?;
                     let sheet = match &ev.change {
                         Change::HandedOver { sheet_no, .. }
-                        | Change::HandoverReceived { sheet_no, .. }
-                        | Change::HandoverRecalled { sheet_no, .. } => Some(sheet_no.clone()),
+                        | Change::HandOverReceived { sheet_no, .. }
+                        | Change::HandOverRecalled { sheet_no, .. } => Some(sheet_no.clone()),
                         _ => None,
                     };
                     (case_no, kind, ev.change.title().to_string(), sheet)

@@ -71,8 +71,8 @@ impl Store {
     /// level and name), which wins over local settings once the device is enrolled.
     pub fn registered_office(
         &self,
-        mut office: counter_core::office::Office,
-    ) -> Result<counter_core::office::Office, StoreError> {
+        mut office: counter_core::settings::PointSettings,
+    ) -> Result<counter_core::settings::PointSettings, StoreError> {
         if let Some(link) = self.sync_link()? {
             office.point = link.point;
         }

@@ -11,7 +11,7 @@ use crate::calendar::Calendar;
 
 use super::record::{Case, CaseError, CaseEvent, Change};
 use super::values::*;
-pub use super::values::{CustodyKind, CustodyStep, Holder, PaperNote};
+pub use super::values::{CustodyKind, CustodyStep, Holder, MaterialNote};
 
 /// Who holds the paper when it is not at a point: the applicant.
 pub const APPLICANT: &str = "申请人";
@@ -210,7 +210,7 @@ impl Case {
         let notes = notes
             .iter()
             .map(|(key, note)| {
-                Ok(PaperNote {
+                Ok(MaterialNote {
                     key: key.clone(),
                     name: self.entry(key)?.material.name.clone(),
                     note: note.clone(),
@@ -220,7 +220,7 @@ impl Case {
         Ok(vec![self.custody_event(
             now,
             clerk,
-            Change::HandoverReceived {
+            Change::HandOverReceived {
                 sheet_no: sheet_no.into(),
                 from,
                 to: at_point.into(),
@@ -250,7 +250,7 @@ impl Case {
         Ok(vec![self.custody_event(
             now,
             clerk,
-            Change::HandoverRecalled {
+            Change::HandOverRecalled {
                 sheet_no: sheet_no.into(),
                 from: point.into(),
                 to,
@@ -310,7 +310,7 @@ impl Case {
     /// or out of turn), so applying the same event twice changes nothing.
     pub(crate) fn apply_custody(&mut self, ev: &CaseEvent) -> bool {
         let step =
-            |from: &str, to: &str, kind, sheet: Option<&str>, notes: &[PaperNote]| CustodyStep {
+            |from: &str, to: &str, kind, sheet: Option<&str>, notes: &[MaterialNote]| CustodyStep {
                 from: from.into(),
                 to: to.into(),
                 at: ev.at,
@@ -323,13 +323,13 @@ impl Case {
             Change::HandedOver {
                 sheet_no, from, to, ..
             } => step(from, to, CustodyKind::Sent, Some(sheet_no), &[]),
-            Change::HandoverReceived {
+            Change::HandOverReceived {
                 sheet_no,
                 from,
                 to,
                 notes,
             } => step(from, to, CustodyKind::Received, Some(sheet_no), notes),
-            Change::HandoverRecalled {
+            Change::HandOverRecalled {
                 sheet_no, from, to, ..
             } => step(from, to, CustodyKind::Recalled, Some(sheet_no), &[]),
             Change::HandedBack { point } => {

@@ -36,13 +36,13 @@ impl Case {
         let (kind, days) = time_limit(catalog, item, &self.answers)
             .ok_or_else(|| CaseError::Unanswered("办理时限所依据的情形".into()))?;
         let (due, provisional) = match (kind, days) {
-            (CaseKind::WorkingDays, Some(d)) => {
+            (TimeLimitKind::WorkingDays, Some(d)) => {
                 let due = calendar
                     .due(now.date(), d)
                     .map_err(|e| CaseError::Calendar(e.to_string()))?;
                 (Some(due.due), due.provisional)
             }
-            (CaseKind::Immediate, _) => (Some(now.date()), false),
+            (TimeLimitKind::Immediate, _) => (Some(now.date()), false),
             _ => (None, false),
         };
         if let Some(due) = due {
@@ -195,7 +195,7 @@ impl Case {
                 let item = self.item(catalog)?;
                 let item = &*item;
                 let limit = time_limit(catalog, item, &self.answers);
-                if !matches!(limit, Some((CaseKind::Immediate, _))) {
+                if !matches!(limit, Some((TimeLimitKind::Immediate, _))) {
                     return Err(CaseError::NotImmediate(item.time_limit_text.clone()));
                 }
                 evs = self.accept(catalog, calendar, scope, now)?;

@@ -42,8 +42,8 @@ impl Change {
             Change::Terminated { .. } => "终止办理",
             Change::Withdrawn { .. } => "撤回",
             Change::HandedOver { .. } => "移交",
-            Change::HandoverReceived { .. } => "接收",
-            Change::HandoverRecalled { .. } => "撤回移交",
+            Change::HandOverReceived { .. } => "接收",
+            Change::HandOverRecalled { .. } => "撤回移交",
             Change::HandedBack { .. } => "送达申请人",
             Change::Rated { .. } => "评价",
             Change::FollowUpReplied { .. } => "差评答复",
@@ -99,10 +99,10 @@ impl Case {
             Change::Withdrawn { reason } => reason.clone().unwrap_or_default(),
             Change::Omission { name, .. } => format!("{name} 未列在告知书上"),
             Change::HandedOver { sheet_no, to, .. } => format!("交接单 {sheet_no}，移交 {to}"),
-            Change::HandoverReceived { sheet_no, to, .. } => {
+            Change::HandOverReceived { sheet_no, to, .. } => {
                 format!("交接单 {sheet_no}，{to} 已接收")
             }
-            Change::HandoverRecalled { sheet_no, .. } => format!("交接单 {sheet_no}"),
+            Change::HandOverRecalled { sheet_no, .. } => format!("交接单 {sheet_no}"),
             Change::Rated { score, .. } => crate::rating::level_label(*score).to_string(),
             Change::FollowUpReplied { reply } => reply.clone(),
             Change::Opened { .. }

@@ -217,7 +217,9 @@ impl Case {
 
     /// The paper received for this case (every material handed over on paper, with the
     /// option that was given): what travels on a hand-over sheet.
-    pub fn paper(&self) -> impl Iterator<Item = (&ChecklistEntry, Form, u32, Option<&str>)> {
+    pub fn received_materials(
+        &self,
+    ) -> impl Iterator<Item = (&ChecklistEntry, Form, u32, Option<&str>)> {
         self.checklist.iter().filter_map(|e| match &e.status {
             MaterialStatus::Received {
                 form,
@@ -323,13 +325,13 @@ impl Case {
             return Err(CaseError::NotDeferrable(entry.material.name.clone()));
         }
         let latest = match limit {
-            Some((CaseKind::WorkingDays, Some(d))) => Some(
+            Some((TimeLimitKind::WorkingDays, Some(d))) => Some(
                 calendar
                     .due(now.date(), d)
                     .map_err(|e| CaseError::Calendar(e.to_string()))?
                     .due,
             ),
-            Some((CaseKind::Immediate, _)) => Some(now.date()),
+            Some((TimeLimitKind::Immediate, _)) => Some(now.date()),
             _ => None,
         };
         if deadline < now.date() || latest.is_some_and(|l| deadline > l) {

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::record::{Case, CaseError, Change};
-use super::values::{CaseKind, CaseState};
+use super::values::{CaseState, TimeLimitKind};
 
 /// What the rules need to know of a case to judge its next change without its catalog: its
 /// state (`None` before it is opened) and whether its acceptance was an immediate one (即办件,
@@ -55,7 +55,7 @@ impl Lifecycle {
             Change::Ticked { .. } => Err("登记材料"),
             Change::Accepted { kind, .. } if state == Draft => Ok(Lifecycle {
                 state: Some(Accepted),
-                immediate: *kind == CaseKind::Immediate,
+                immediate: *kind == TimeLimitKind::Immediate,
             }),
             Change::Accepted { .. } => Err("受理"),
             Change::Notified { .. } if state == Draft => to(Notified),
@@ -80,8 +80,8 @@ impl Lifecycle {
             // The paper's way and the rating have rules of their own (custody, rating); they
             // never move the case's state.
             Change::HandedOver { .. }
-            | Change::HandoverReceived { .. }
-            | Change::HandoverRecalled { .. }
+            | Change::HandOverReceived { .. }
+            | Change::HandOverRecalled { .. }
             | Change::HandedBack { .. }
             | Change::Rated { .. }
             | Change::FollowUpReplied { .. } => Ok(self),
@@ -106,7 +106,7 @@ impl Case {
             immediate: self
                 .acceptance
                 .as_ref()
-                .is_some_and(|a| a.kind == CaseKind::Immediate),
+                .is_some_and(|a| a.kind == TimeLimitKind::Immediate),
         };
         let next = now.after(change).map_err(|action| self.illegal(action))?;
         self.state = next.state.unwrap_or(self.state);

@@ -104,7 +104,7 @@ pub enum Change {
         key: String,
     },
     Accepted {
-        kind: CaseKind,
+        kind: TimeLimitKind,
         #[serde(default)]
         due: Option<NaiveDate>,
         provisional: bool,
@@ -148,16 +148,19 @@ pub enum Change {
         case: Option<Box<Case>>,
     },
     /// 接收: the paper of a hand-over sheet arrived, with what was missing or damaged.
-    HandoverReceived {
+    /// Wire and stored name kept from the first release.
+    #[serde(rename = "handover_received")]
+    HandOverReceived {
         sheet_no: String,
         from: String,
         to: String,
         #[serde(default)]
-        notes: Vec<crate::custody::PaperNote>,
+        notes: Vec<crate::custody::MaterialNote>,
     },
     /// A sheet taken back by its sender before anyone received it (a wrong office, a sheet
     /// that never left): the paper is the sender's again.
-    HandoverRecalled {
+    #[serde(rename = "handover_recalled")]
+    HandOverRecalled {
         sheet_no: String,
         from: String,
         to: String,
@@ -191,8 +194,8 @@ impl Change {
         matches!(
             self,
             Change::HandedOver { .. }
-                | Change::HandoverReceived { .. }
-                | Change::HandoverRecalled { .. }
+                | Change::HandOverReceived { .. }
+                | Change::HandOverRecalled { .. }
                 | Change::HandedBack { .. }
                 | Change::Rated { .. }
                 | Change::FollowUpReplied { .. }
@@ -218,8 +221,8 @@ impl Change {
             Change::Terminated { .. } => "terminated",
             Change::Withdrawn { .. } => "withdrawn",
             Change::HandedOver { .. } => "handed_over",
-            Change::HandoverReceived { .. } => "handover_received",
-            Change::HandoverRecalled { .. } => "handover_recalled",
+            Change::HandOverReceived { .. } => "handover_received",
+            Change::HandOverRecalled { .. } => "handover_recalled",
             Change::HandedBack { .. } => "handed_back",
             Change::Rated { .. } => "rated",
             Change::FollowUpReplied { .. } => "follow_up_replied",

@@ -132,12 +132,12 @@ pub(super) fn time_limit(
     catalog: &Catalog,
     item: &Item,
     answers: &BTreeMap<String, String>,
-) -> Option<(CaseKind, Option<u32>)> {
+) -> Option<(TimeLimitKind, Option<u32>)> {
     if item.time_limit.is_empty() {
         return Some(match item.agreement {
-            Some(_) => (CaseKind::Agreement, None),
+            Some(_) => (TimeLimitKind::Agreement, None),
             // A bundle that promises no time of its own.
-            None => (CaseKind::NoPromise, None),
+            None => (TimeLimitKind::NoPromise, None),
         });
     }
     let a = effective_answers(&questions(catalog, item), answers);
@@ -150,12 +150,11 @@ pub(super) fn time_limit(
         // otherwise each item's own limit applies.
         return catalog
             .bundle(&item.code)
-            .map(|_| (CaseKind::NoPromise, None));
+            .map(|_| (TimeLimitKind::NoPromise, None));
     };
     Some(match t.kind() {
-        (TimeLimitKind::WorkingDays, d) => (CaseKind::WorkingDays, d),
-        (TimeLimitKind::Agreement, _) => (CaseKind::Agreement, None),
-        (TimeLimitKind::Immediate, _) => (CaseKind::Immediate, None),
+        (TimeLimitKind::WorkingDays, d) => (TimeLimitKind::WorkingDays, d),
+        (kind, _) => (kind, None),
     })
 }
 

@@ -118,7 +118,7 @@ fn inpatient_claim_notice_lists_exactly_the_fourth_material_then_resume_and_acce
     tick(&mut c, "m4");
     c.accept(national, &cal, &Scope::Handles, now()).unwrap();
     let a = c.acceptance.clone().unwrap();
-    assert_eq!(a.kind, CaseKind::WorkingDays);
+    assert_eq!(a.kind, TimeLimitKind::WorkingDays);
     assert_eq!(a.working_days, Some(30));
     assert_eq!(a.due, Some(cal.due(now().date(), 30).unwrap().due));
     assert_eq!(a.calendar_version, cal.version);
@@ -570,5 +570,5 @@ fn a_bundle_is_one_case_over_its_merged_list() {
         tick(&mut d, &k);
     }
     d.accept(zj, &cal, &Scope::Handles, now()).unwrap();
-    assert_eq!(d.acceptance.unwrap().kind, CaseKind::NoPromise);
+    assert_eq!(d.acceptance.unwrap().kind, TimeLimitKind::NoPromise);
 }

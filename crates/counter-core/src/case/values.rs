@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::catalog::Material;
+pub use crate::catalog::TimeLimitKind;
 
 /// The kinds of identity document a person may show (the footnotes' 有效身份证件).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -316,23 +317,10 @@ pub struct Refusal {
     pub apply_to: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseKind {
-    /// 即办件
-    Immediate,
-    /// 承诺件: N working days.
-    WorkingDays,
-    /// 按协议执行: no date is promised.
-    Agreement,
-    /// A bundle without a time promise of its own: each item's limit applies.
-    NoPromise,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Acceptance {
     pub at: NaiveDateTime,
-    pub kind: CaseKind,
+    pub kind: TimeLimitKind,
     #[serde(default)]
     pub working_days: Option<u32>,
     #[serde(default)]
@@ -380,7 +368,7 @@ impl CustodyKind {
 
 /// A material that did not arrive, or arrived damaged, noted at receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct PaperNote {
+pub struct MaterialNote {
     pub key: String,
     pub name: String,
     /// 缺失 or 破损, or the clerk's words.
@@ -398,7 +386,7 @@ pub struct CustodyStep {
     #[serde(default)]
     pub sheet_no: Option<String>,
     #[serde(default)]
-    pub notes: Vec<PaperNote>,
+    pub notes: Vec<MaterialNote>,
 }
 
 /// Where the paper is now.

@@ -113,7 +113,8 @@ pub struct TimeLimitEntry {
     pub agreement: Option<bool>,
 }
 
-/// What a validated time-limit entry promises.
+/// What an item, a bundle or an accepted case promises. Catalog entries name the first
+/// three; `NoPromise` is a bundle that promises no time of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeLimitKind {
@@ -123,6 +124,8 @@ pub enum TimeLimitKind {
     WorkingDays,
     /// 按协议执行.
     Agreement,
+    /// A bundle without a time promise of its own: each item's limit applies.
+    NoPromise,
 }
 
 impl TimeLimitEntry {

@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::case::{Applicant, Case, Form, IdType, OpenCase, Person};
-use counter_core::office::Office;
+use counter_core::settings::PointSettings;
 use counter_core::{Catalog, CatalogSet};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,8 +19,8 @@ pub fn now() -> NaiveDateTime {
         .unwrap()
 }
 
-pub fn office() -> Office {
-    Office {
+pub fn office() -> PointSettings {
+    PointSettings {
         name: "镇江市京口区医疗保障服务中心".into(),
         address: "镇江市京口区学府路88号政务服务中心二楼".into(),
         phone: "0511-84401234".into(),

@@ -133,7 +133,7 @@ fn a_device_cannot_complete_a_case_that_waits_for_review() {
         })
         .unwrap()
         .after(&Change::Accepted {
-            kind: CaseKind::WorkingDays,
+            kind: TimeLimitKind::WorkingDays,
             due: None,
             provisional: false,
             calendar_version: "1".into(),

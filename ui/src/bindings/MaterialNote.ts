@@ -3,7 +3,7 @@
 /**
  * A material that did not arrive, or arrived damaged, noted at receipt.
  */
-export type PaperNote = { key: string, name: string, 
+export type MaterialNote = { key: string, name: string, 
 /**
  * 缺失 or 破损, or the clerk's words.
  */

@@ -8,7 +8,7 @@ use counter_desk::{ReceiptNote, Workstation};
 use crate::{print_json, CliError};
 
 #[derive(Subcommand)]
-pub enum HandoverCmd {
+pub enum HandOverCmd {
     /// 移交: puts accepted cases on a new sheet to the handling office; prints its number.
     Create {
         /// Case numbers, comma-separated.
@@ -64,9 +64,9 @@ fn parse_notes(list: &[String], note: &str) -> Result<Vec<ReceiptNote>, CliError
         .collect()
 }
 
-pub fn run(cmd: &HandoverCmd, ws: &mut Workstation, json: bool) -> Result<(), CliError> {
+pub fn run(cmd: &HandOverCmd, ws: &mut Workstation, json: bool) -> Result<(), CliError> {
     match cmd {
-        HandoverCmd::Create { cases, to, out } => {
+        HandOverCmd::Create { cases, to, out } => {
             let sent = ws.hand_over_sheet(cases, to)?;
             if let Some(out) = out {
                 let pdf = ws.sheet_pdf(&sent.sheet_no)?;
@@ -96,7 +96,7 @@ pub fn run(cmd: &HandoverCmd, ws: &mut Workstation, json: bool) -> Result<(), Cl
             );
             println!("请同步，接收单位同步后即可扫码接收");
         }
-        HandoverCmd::Receive {
+        HandOverCmd::Receive {
             sheet_no,
             missing,
             damaged,
@@ -117,7 +117,7 @@ pub fn run(cmd: &HandoverCmd, ws: &mut Workstation, json: bool) -> Result<(), Cl
                 println!("  {} 材料 {}：{}", n.case_no, n.key, n.note);
             }
         }
-        HandoverCmd::Recall { sheet_no, reason } => {
+        HandOverCmd::Recall { sheet_no, reason } => {
             let sheet = ws.recall_sheet(sheet_no, reason.clone())?;
             let nos: Vec<&str> = sheet.sheet.cases.iter().map(String::as_str).collect();
             if json {
@@ -133,7 +133,7 @@ pub fn run(cmd: &HandoverCmd, ws: &mut Workstation, json: bool) -> Result<(), Cl
                 nos.join("、")
             );
         }
-        HandoverCmd::List {
+        HandOverCmd::List {
             pending,
             overdue_days,
         } => {

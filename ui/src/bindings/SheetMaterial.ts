@@ -5,4 +5,4 @@ import type { Form } from "./Form";
  * A piece of paper on a sheet: the material (the option handed over, for an 'any of'), in
  * which form and how many copies.
  */
-export type SheetPaper = { key: string, name: string, form: Form, copies: number, };
+export type SheetMaterial = { key: string, name: string, form: Form, copies: number, };

@@ -4,14 +4,14 @@
 use chrono::NaiveDateTime;
 use counter_core::case::Case;
 use counter_core::ids::mask_id;
-use counter_core::office::Office;
+use counter_core::settings::PointSettings;
 
 use crate::documents::{head, signature_boxes, time};
 use crate::layout::{Column, Layout};
 use crate::{font, DocError};
 
 /// A 材料交接单: the paper of accepted cases handed from this point to the handling office.
-pub struct Handover<'a> {
+pub struct HandOverSheet<'a> {
     pub number: String,
     pub to_office: String,
     pub cases: &'a [Case],
@@ -19,7 +19,7 @@ pub struct Handover<'a> {
     pub clerk: String,
 }
 
-pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
+pub fn hand_over_sheet(h: &HandOverSheet, office: &PointSettings) -> Result<Vec<u8>, DocError> {
     if h.cases.is_empty() {
         return Err(DocError::NoCases);
     }
@@ -54,7 +54,7 @@ pub fn handover(h: &Handover, office: &Office) -> Result<Vec<u8>, DocError> {
         .map(|(i, c)| {
             let mut pieces = 0;
             let materials: Vec<String> = c
-                .paper()
+                .received_materials()
                 .map(|(e, form, copies, option)| {
                     pieces += copies;
                     // For an 'any of' material, the one actually in the envelope.

@@ -1,5 +1,5 @@
-//! Office settings (经办机构 / 网点): what the documents print about the office, and which
-//! point and printer this workstation is.
+//! A point's own settings (网点设置): what its documents print about it (name, address,
+//! phones), which point code and level it is, and which printer it uses.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,7 +7,7 @@ use crate::catalog::Level;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
-pub struct Office {
+pub struct PointSettings {
     /// 经办机构名称, printed on every document.
     pub name: String,
     pub address: String,
@@ -27,11 +27,11 @@ pub struct Office {
     pub catalog: Option<String>,
 }
 
-impl Default for Office {
+impl Default for PointSettings {
     /// Until the office is set up: the national 医保 service hotline (12393) and the
     /// government service hotline (12345) are right everywhere.
     fn default() -> Self {
-        Office {
+        PointSettings {
             name: "医疗保障经办服务窗口".into(),
             address: UNSET_ADDRESS.into(),
             phone: "12393".into(),
@@ -61,13 +61,14 @@ pub enum OfficeError {
 const UNSET_ADDRESS: &str = "（地址未设置）";
 const UNSET_POINT: &str = "0000";
 
-impl Office {
+impl PointSettings {
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
     }
 
-    pub fn from_toml(text: &str) -> Result<Office, OfficeError> {
-        let o: Office = toml::from_str(text).map_err(|e| OfficeError::Syntax(e.to_string()))?;
+    pub fn from_toml(text: &str) -> Result<PointSettings, OfficeError> {
+        let o: PointSettings =
+            toml::from_str(text).map_err(|e| OfficeError::Syntax(e.to_string()))?;
         for (v, what) in [
             (&o.name, "经办机构名称（name）"),
             (&o.address, "地址（address）"),
@@ -100,26 +101,26 @@ mod tests {
 
     #[test]
     fn settings_parse_and_bad_ones_say_what_is_wrong() {
-        let o = Office::from_toml(
+        let o = PointSettings::from_toml(
             "name = \"镇江市医疗保险基金管理中心\"\naddress = \"镇江市长江路1号\"\nphone = \"0511-12345678\"\ncomplaint_phone = \"12345\"\npoint = \"3211\"\nlevel = \"C\"\n",
         )
         .unwrap();
         assert_eq!(o.level, Some(Level::C));
-        let e = Office::from_toml(
+        let e = PointSettings::from_toml(
             "name = \"x\"\naddress = \"\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"1\"",
         )
         .unwrap_err();
         assert_eq!(e.to_string(), "网点设置缺少地址（address）");
-        let e = Office::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"32-11\"").unwrap_err();
+        let e = PointSettings::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"32-11\"").unwrap_err();
         assert!(matches!(e, OfficeError::BadPoint(_)));
         assert!(matches!(
-            Office::from_toml("name = 1"),
+            PointSettings::from_toml("name = 1"),
             Err(OfficeError::Syntax(_))
         ));
         // The defaults are placeholders: saving them as the office's own is refused.
-        let e = Office::from_toml(&Office::default().to_toml()).unwrap_err();
+        let e = PointSettings::from_toml(&PointSettings::default().to_toml()).unwrap_err();
         assert!(e.to_string().contains("占位"), "{e}");
-        let e = Office::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"0000\"").unwrap_err();
+        let e = PointSettings::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"0000\"").unwrap_err();
         assert_eq!(e, OfficeError::Placeholder("网点代码"));
     }
 }
