@@ -2,7 +2,7 @@
 //! that are addressed to it, and the cases of other points whose paper it holds.
 
 use chrono::NaiveDateTime;
-use counter_core::case::{Case, CaseEvent, Change};
+use counter_core::case::{Case, CaseEvent, Change, Sheet};
 use counter_core::ids::mask_id;
 use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
@@ -38,18 +38,16 @@ pub struct SheetRow {
 }
 
 impl SheetRow {
-    /// Refuses a sheet that was already received or recalled, saying when.
-    fn check_open(&self) -> Result<(), StoreError> {
-        let (what, at) = match (&self.received_at, &self.recalled_at) {
-            (Some(at), _) => ("接收", at),
-            (None, Some(at)) => ("被移交方撤回", at),
-            (None, None) => return Ok(()),
-        };
-        Err(StoreError::Input(format!(
-            "交接单 {} 已于 {} {what}",
-            self.sheet_no,
-            at.format("%Y-%m-%d %H:%M")
-        )))
+    /// The sheet as the core's rules see it.
+    fn rules(&self) -> Sheet<'_> {
+        Sheet {
+            sheet_no: &self.sheet_no,
+            from: &self.from,
+            to: &self.to,
+            cases: &self.cases,
+            received_at: self.received_at,
+            recalled_at: self.recalled_at,
+        }
     }
 }
 
@@ -181,21 +179,7 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<Vec<Case>, StoreError> {
         let sheet = self.sheet(sheet_no, at_point)?;
-        if sheet.to != at_point {
-            return Err(StoreError::Input(format!(
-                "交接单 {} 是交给 {} 的，不是本网点 {at_point}",
-                sheet.sheet_no, sheet.to
-            )));
-        }
-        sheet.check_open()?;
-        for (c, _, _) in notes {
-            if !sheet.cases.contains(c) {
-                return Err(StoreError::Input(format!(
-                    "办件 {c} 不在交接单 {} 上",
-                    sheet.sheet_no
-                )));
-            }
-        }
+        sheet.rules().check_receive(at_point, notes)?;
         let cipher = Cipher::clone_of(self.cipher());
         let tx = self
             .conn_mut()
@@ -235,13 +219,7 @@ impl Store {
         now: NaiveDateTime,
     ) -> Result<Vec<Case>, StoreError> {
         let sheet = self.sheet(sheet_no, point)?;
-        if sheet.from != point {
-            return Err(StoreError::Input(format!(
-                "交接单 {} 由 {} 发出，只有移交网点可以撤回",
-                sheet.sheet_no, sheet.from
-            )));
-        }
-        sheet.check_open()?;
+        sheet.rules().check_recall(point)?;
         let cipher = Cipher::clone_of(self.cipher());
         let tx = self
             .conn_mut()

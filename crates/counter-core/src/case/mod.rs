@@ -14,6 +14,7 @@ mod lifecycle;
 pub mod rating;
 mod record;
 mod rules;
+mod sheet;
 mod values;
 mod view;
 
@@ -25,6 +26,7 @@ pub use record::{Case, CaseError, CaseEvent, Change, OpenCase};
 pub use rules::{
     case_number, check_person, questions, required_materials, unanswered, FIRST_PAYMENT,
 };
+pub use sheet::Sheet;
 pub use values::*;
 pub use view::{CaseView, MaterialLine};
 
