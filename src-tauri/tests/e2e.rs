@@ -382,9 +382,11 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
                 by: "E01 村代办员".into(),
                 event: Some(ev[0].clone()),
                 at: None,
+                owner: None,
             }],
             1,
             at(10),
+            "this-device",
         )
         .unwrap();
     drop(store);

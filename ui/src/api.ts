@@ -83,7 +83,7 @@ export function anyCase(): LedgerFilter {
 
 /** A case number as printed (and encoded in the QR code): point-yyyymmdd-seq. */
 export function isCaseNumber(s: string): boolean {
-  return /^[A-Za-z0-9]{1,12}-\d{8}-\d{4}$/.test(s.trim());
+  return /^[A-Za-z0-9]{1,12}-\d{8}-(\d{1,2}-)?\d{4}$/.test(s.trim());
 }
 
 export const api = {

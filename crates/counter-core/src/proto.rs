@@ -15,6 +15,23 @@ pub struct EnrollRequest {
     pub code: String,
     #[serde(default)]
     pub device_name: String,
+    /// The window (窗口号) this device is at its point: part of every case and sheet number it
+    /// makes, so two windows of one point never make the same number. Refused if another
+    /// device of the point holds it.
+    #[serde(default = "first_window")]
+    pub window: u32,
+    /// The device this store was enrolled as before (re-enrolment after a revocation or a
+    /// reinstall): its cases stay this store's.
+    #[serde(default)]
+    pub previous_device: Option<String>,
+    /// Where this store's push sequence stands (its last acknowledged event): the new device
+    /// continues after it.
+    #[serde(default)]
+    pub last_seq: i64,
+}
+
+fn first_window() -> u32 {
+    1
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +47,17 @@ pub struct EnrollResponse {
     /// The central signing key (ed25519, hex): catalogs and calendars must carry its signature.
     #[serde(default)]
     pub public_key: String,
+    /// The window confirmed for this device.
+    #[serde(default = "first_window")]
+    pub window: u32,
+}
+
+/// `GET /v1/device`: what the server holds from this device, for a store restored from a
+/// backup: its last push sequence and the case and sheet numbers it made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeviceState {
+    pub last_seq: i64,
+    pub numbers: Vec<String>,
 }
 
 /// A published catalog edition or holiday calendar (`GET /v1/snapshots` lists them).
@@ -91,6 +119,9 @@ impl WireEvent {
     }
 }
 
+/// The largest request body the server takes (bytes); the client splits batches below it.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
 /// `POST /v1/events`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PushRequest {
@@ -111,8 +142,18 @@ pub struct PushResponse {
     pub acked_through: i64,
     /// Events stored as rejected in this batch, with the reason in words.
     pub rejected: Vec<Rejected>,
-    /// The batch did not start right after `acked_through`: resend from there.
+    /// The batch does not follow the server's numbering for this device: it did not start
+    /// right after the server's last event (a re-enrolled device, a store repaired after an
+    /// upgrade), or it reuses a sequence the server holds with another event (a store restored
+    /// from a backup). Nothing after `acked_through` was stored; the client drops the events
+    /// listed in `known` from its outbox and renumbers the rest after `server_last`.
     pub gap: bool,
+    /// The server's last sequence for this device, with `gap`.
+    #[serde(default)]
+    pub server_last: Option<i64>,
+    /// With `gap`: ids of this batch the server already holds (under any sequence).
+    #[serde(default)]
+    pub known: Vec<String>,
 }
 
 /// A change made centrally, for the owning point (`GET /v1/changes?after=N`).
@@ -131,6 +172,10 @@ pub struct RemoteChange {
     /// With a decision: when the central office made it (absent from older servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<chrono::NaiveDateTime>,
+    /// The device that opened the case: a decision applies only to that device's case of this
+    /// number (absent from older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// What the central office decided.

@@ -17,6 +17,11 @@ pub struct PointSettings {
     pub complaint_phone: String,
     /// 网点代码: the first part of every case number.
     pub point: String,
+    /// 窗口号 of this computer at its point (1–99): part of every case number from window 2
+    /// on, so two windows never make the same number. Confirmed by the central server at
+    /// enrolment, which refuses one another device of the point holds.
+    #[serde(default = "first_window")]
+    pub window: u32,
     #[serde(default)]
     pub level: Option<Level>,
     /// CUPS queue to print on (default: the system's default printer).
@@ -37,6 +42,7 @@ impl Default for PointSettings {
             phone: "12393".into(),
             complaint_phone: "12345".into(),
             point: UNSET_POINT.into(),
+            window: 1,
             level: None,
             printer: None,
             catalog: None,
@@ -52,11 +58,17 @@ pub enum OfficeError {
     Missing(&'static str),
     #[error("网点代码“{0}”只能含字母和数字（1至12位）")]
     BadPoint(String),
+    #[error("窗口号 {0} 无效，应为 1 至 99")]
+    BadWindow(u32),
     #[error("{0}仍是未设置时的占位内容，请填写本网点的真实信息（会打印在回执和告知书上）")]
     Placeholder(&'static str),
 }
 
-/// What [`Office::default`] holds where nothing real is known yet: never to be saved as if it
+fn first_window() -> u32 {
+    1
+}
+
+/// What [`PointSettings::default`] holds where nothing real is known yet: never to be saved as if it
 /// were the office's own.
 const UNSET_ADDRESS: &str = "（地址未设置）";
 const UNSET_POINT: &str = "0000";
@@ -84,6 +96,9 @@ impl PointSettings {
             || !o.point.chars().all(|c| c.is_ascii_alphanumeric())
         {
             return Err(OfficeError::BadPoint(o.point));
+        }
+        if !(1..=99).contains(&o.window) {
+            return Err(OfficeError::BadWindow(o.window));
         }
         if o.address.trim() == UNSET_ADDRESS {
             return Err(OfficeError::Placeholder("地址"));

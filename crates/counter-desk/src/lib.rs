@@ -125,7 +125,9 @@ impl Workstation {
     /// Opens the store and loads the built-in catalogs, calendar and the office settings.
     pub fn open(paths: Paths, clock: Clock) -> Result<Workstation, ApiError> {
         let office = read_office(&paths.office)?;
-        let store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
+        let mut store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
+        // Numbers carry the window: the settings' until the central server confirms one.
+        store.set_window(office.window);
         // Once enrolled, the central registration names the point, its level and office.
         let office = store.registered_office(office).map_err(store_err)?;
         // Newer editions received from the central server replace the built-in ones; the
@@ -183,7 +185,9 @@ impl Workstation {
         }
         std::fs::write(&self.paths.office, office.to_toml())
             .map_err(|e| err(ApiErrorCode::Storage, format!("无法保存网点设置：{e}")))?;
-        self.office = office;
+        self.store.set_window(office.window);
+        // Once enrolled, the registration's point, level and window stand.
+        self.office = self.store.registered_office(office).map_err(store_err)?;
         Ok(())
     }
 

@@ -28,6 +28,7 @@ fn office() -> PointSettings {
         phone: "0511-84401234".into(),
         complaint_phone: "12345".into(),
         point: "3211".into(),
+        window: 1,
         level: Some(counter_core::catalog::Level::D),
         printer: None,
         catalog: None,

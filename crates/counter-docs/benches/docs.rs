@@ -63,6 +63,7 @@ fn main() {
         phone: "0511-84401234".into(),
         complaint_phone: "12345".into(),
         point: "3211".into(),
+        window: 1,
         level: None,
         printer: None,
         catalog: None,

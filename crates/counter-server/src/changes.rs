@@ -11,7 +11,9 @@ impl Central {
     pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
         self.tx(|t| {
             let rows = t.rows(
-                "SELECT seq, case_no, status, reason, by, body, at FROM changes WHERE point = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+                "SELECT c.seq, c.case_no, c.status, c.reason, c.by, c.body, c.at, k.device
+                 FROM changes c LEFT JOIN cases k ON k.case_no = c.case_no
+                 WHERE c.point = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3",
                 &[point.into(), after.into(), i64::from(limit).into()],
             )?;
             let mut changes = Vec::new();
@@ -32,6 +34,7 @@ impl Central {
                     by: r[4].text().unwrap_or_default(),
                     event: r[5].text().and_then(|b| serde_json::from_str(&b).ok()),
                     at: r[6].text().and_then(|a| a.parse().ok()),
+                    owner: r[7].text(),
                 });
             }
             Ok(Changes { changes, cursor })

@@ -86,6 +86,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_custody.sql"),
     include_str!("../migrations/0005_decision_time.sql"),
     include_str!("../migrations/0006_case_state.sql"),
+    include_str!("../migrations/0007_devices_own_cases.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
@@ -94,6 +95,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0004_custody.sql"),
     include_str!("../migrations/pg/0005_decision_time.sql"),
     include_str!("../migrations/pg/0006_case_state.sql"),
+    include_str!("../migrations/pg/0007_devices_own_cases.sql"),
 ];
 
 impl Db {

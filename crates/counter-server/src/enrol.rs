@@ -57,17 +57,58 @@ impl Central {
                 ));
             }
             let point = row[0].text().unwrap_or_default();
+            if !(1..=99).contains(&req.window) {
+                return Err(ServerFailure::Input("窗口号应为 1 至 99".into()));
+            }
+            // The device this store was before (revoked, or the PC reinstalled): it gives up
+            // its window and its cases to the new enrolment, within the same point only.
+            let previous = match &req.previous_device {
+                Some(p) => t
+                    .row(
+                        "SELECT id FROM devices WHERE id = ?1 AND point = ?2",
+                        &[p.as_str().into(), point.as_str().into()],
+                    )?
+                    .and_then(|r| r[0].text()),
+                None => None,
+            };
+            let taken = t
+                .row(
+                    "SELECT name FROM devices WHERE point = ?1 AND window_no = ?2 AND revoked = 0
+                       AND id <> ?3",
+                    &[
+                        point.as_str().into(),
+                        i64::from(req.window).into(),
+                        previous.clone().unwrap_or_default().into(),
+                    ],
+                )?
+                .map(|r| r[0].text().unwrap_or_default());
+            if let Some(other) = taken {
+                return Err(ServerFailure::Input(format!(
+                    "网点 {point} 的 {} 号窗口已由另一台设备（{other}）使用：请在设置中改选本机的窗口号后再注册",
+                    req.window
+                )));
+            }
             let device_id = uuid::Uuid::now_v7().to_string();
             let key = random_token(32);
             t.exec(
-                "INSERT INTO devices (id, point, key_hash, name) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO devices (id, point, key_hash, name, window_no, last_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 &[
                     device_id.as_str().into(),
                     point.as_str().into(),
                     hash(&key).into(),
                     req.device_name.as_str().into(),
+                    i64::from(req.window).into(),
+                    req.last_seq.max(0).into(),
                 ],
             )?;
+            if let Some(old) = previous {
+                t.exec("UPDATE devices SET revoked = 1 WHERE id = ?1", &[old.as_str().into()])?;
+                t.exec(
+                    "UPDATE cases SET device = ?2 WHERE device = ?1",
+                    &[old.as_str().into(), device_id.as_str().into()],
+                )?;
+            }
             t.exec(
                 "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
                 &[code.into(), device_id.as_str().into()],
@@ -80,6 +121,7 @@ impl Central {
                 level: row[1].text(),
                 name: row[2].text(),
                 public_key,
+                window: req.window,
             })
         })
     }
@@ -106,6 +148,40 @@ impl Central {
                 &[device.into()],
             )?;
             Ok(())
+        })
+    }
+
+    /// What the server holds from a device: its last sequence, and the case and sheet numbers
+    /// its events made (a restored store continues after them).
+    pub fn device_state(&self, device: &str) -> Result<DeviceState, ServerFailure> {
+        self.tx(|t| {
+            let last_seq = t
+                .row(
+                    "SELECT last_seq FROM devices WHERE id = ?1",
+                    &[device.into()],
+                )?
+                .map_or(0, |r| r[0].int());
+            let mut numbers: Vec<String> = t
+                .rows(
+                    "SELECT DISTINCT case_no FROM events WHERE device = ?1",
+                    &[device.into()],
+                )?
+                .into_iter()
+                .filter_map(|r| r[0].text())
+                .collect();
+            for r in t.rows(
+                "SELECT body FROM events WHERE device = ?1 AND kind = 'handed_over'",
+                &[device.into()],
+            )? {
+                let sheet = r[0]
+                    .text()
+                    .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+                    .and_then(|v| v["sheet_no"].as_str().map(String::from));
+                numbers.extend(sheet);
+            }
+            numbers.sort();
+            numbers.dedup();
+            Ok(DeviceState { last_seq, numbers })
         })
     }
 }

@@ -127,6 +127,14 @@ async fn get_snapshot(
     ))
 }
 
+async fn device_state(
+    State(c): State<Central>,
+    headers: HeaderMap,
+) -> Result<Json<DeviceState>, ApiFailure> {
+    let (device, _) = authed(&c, &headers).await?;
+    Ok(Json(blocking(move || c.device_state(&device)).await?))
+}
+
 async fn openapi() -> impl IntoResponse {
     ([("content-type", "application/yaml")], OPENAPI)
 }
@@ -135,6 +143,7 @@ pub fn router(central: Central) -> Router {
     Router::new()
         .route("/v1/enroll", post(enroll))
         .route("/v1/events", post(push))
+        .route("/v1/device", get(device_state))
         .route("/v1/changes", get(changes))
         .route("/v1/snapshots", get(list_snapshots))
         .route("/v1/snapshots/{kind}/{id}/{version}", get(get_snapshot))

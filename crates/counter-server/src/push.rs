@@ -8,9 +8,12 @@ use crate::db::Exec;
 use crate::{hash, Central, ServerFailure};
 
 impl Central {
-    /// Stores a batch in one transaction: events up to the device's next sequence are
-    /// skipped as already stored; a bad event is stored as rejected with its reason; a batch
-    /// that leaves a gap stops there and says so.
+    /// Stores a batch in one transaction. Each event is bound to one content: an event the
+    /// server holds under the same sequence and id is a duplicate delivery, acknowledged
+    /// again; a different event under a held sequence (a store restored from a backup) or a
+    /// batch that does not start right after the server's last (a re-enrolled device) stops
+    /// the batch with `gap`, so the device renumbers; a bad event is stored as rejected with
+    /// its reason.
     pub fn push(
         &self,
         device: &str,
@@ -28,33 +31,54 @@ impl Central {
                 .row(sql, &[device.into()])?
                 .map(|r| r[0].int())
                 .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
+            let mut acked = req.events.first().map_or(last, |e| (e.seq - 1).min(last));
             let mut rejected = Vec::new();
             let mut gap = false;
             for e in &req.events {
+                let body = serde_json::to_string(&e.event)
+                    .map_err(|err| ServerFailure::Input(err.to_string()))?;
+                let digest = hash(&body);
                 if e.seq <= last {
-                    continue;
+                    match held(t, device, e.seq)? {
+                        Some((id, h)) if id == e.id && h.as_deref().is_none_or(|h| h == digest) => {
+                            acked = e.seq;
+                            continue;
+                        }
+                        Some((id, _)) if id == e.id => {
+                            rejected.push(Rejected {
+                                seq: e.seq,
+                                case_no: e.case_no.clone(),
+                                reason: format!("事件 {} 与中心已存的内容不同，未被接受", e.id),
+                            });
+                            gap = true;
+                            break;
+                        }
+                        _ => {
+                            gap = true;
+                            break;
+                        }
+                    }
                 }
                 if e.seq != last + 1 {
                     gap = true;
                     break;
                 }
-                let (reason, next) = match check_event(t, point, e)? {
+                let (reason, next) = match check_event(t, device, point, e)? {
                     Ok(next) => (None, Some(next)),
                     Err(reason) => (Some(reason), None),
                 };
                 t.exec(
-                    "INSERT INTO events (device, seq, id, case_no, kind, body, rejected)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO NOTHING",
+                    "INSERT INTO events (device, seq, id, case_no, kind, body, rejected, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                     &[
                         device.into(),
                         e.seq.into(),
                         e.id.as_str().into(),
                         e.case_no.as_str().into(),
                         e.kind().into(),
-                        serde_json::to_string(&e.event)
-                            .map_err(|err| ServerFailure::Input(err.to_string()))?
-                            .into(),
+                        body.into(),
                         reason.clone().into(),
+                        digest.into(),
                     ],
                 )?;
                 match (reason, next) {
@@ -64,21 +88,29 @@ impl Central {
                         reason: r,
                     }),
                     (None, Some(next)) => {
-                        track_case(t, point, e, next)?;
+                        track_case(t, device, point, e, next)?;
                         share_event(t, point, e)?;
                     }
                     (None, None) => unreachable!("an event is either accepted or rejected"),
                 }
                 last = e.seq;
+                acked = e.seq;
             }
             t.exec(
                 "UPDATE devices SET last_seq = ?2 WHERE id = ?1",
                 &[device.into(), last.into()],
             )?;
+            let known = if gap {
+                known_ids(t, &req.events)?
+            } else {
+                Vec::new()
+            };
             Ok(PushResponse {
-                acked_through: last,
+                acked_through: acked,
                 rejected,
                 gap,
+                server_last: gap.then_some(last),
+                known,
             })
         })
     }
@@ -105,9 +137,39 @@ impl Central {
     }
 }
 
+/// The event the server holds for a device's sequence: its id and content hash.
+fn held(
+    t: &mut dyn Exec,
+    device: &str,
+    seq: i64,
+) -> Result<Option<(String, Option<String>)>, ServerFailure> {
+    Ok(t.row(
+        "SELECT id, hash FROM events WHERE device = ?1 AND seq = ?2",
+        &[device.into(), seq.into()],
+    )?
+    .map(|r| (r[0].text().unwrap_or_default(), r[1].text())))
+}
+
+/// Which of these events the server already holds, under any sequence or device.
+fn known_ids(t: &mut dyn Exec, events: &[WireEvent]) -> Result<Vec<String>, ServerFailure> {
+    let mut out = Vec::new();
+    for e in events {
+        if t.row(
+            "SELECT 1 FROM events WHERE id = ?1",
+            &[e.id.as_str().into()],
+        )?
+        .is_some()
+        {
+            out.push(e.id.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// The case's lifecycle after the event, or why the event cannot be accepted.
 fn check_event(
     t: &mut dyn Exec,
+    device: &str,
     point: &str,
     e: &WireEvent,
 ) -> Result<Result<Lifecycle, String>, ServerFailure> {
@@ -140,18 +202,63 @@ fn check_event(
             )));
         }
     }
+    if let Some(why) = wrong_sender(point, change) {
+        return Ok(Err(why));
+    }
     let known = lifecycle(t, &e.case_no)?;
     if known.is_some() && matches!(change, Change::Opened { .. }) {
+        // Never merged: refused, and flagged for the central office.
+        t.exec(
+            "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            &[
+                e.case_no.as_str().into(),
+                format!("设备 {device} 重复使用该编号").into(),
+            ],
+        )?;
         return Ok(Err(format!(
-            "办件编号 {} 已被另一办件使用，中心不会合并两个办件：请联系管理员核对本机的窗口编号",
+            "办件编号 {} 已被另一办件使用，中心不会合并两个办件：请负责人核对本机的窗口号后联系中心",
             e.case_no
         )));
+    }
+    // A case's own events come from the device that opened it; another device of the point
+    // with a case of the same number (a misconfigured window) never changes it.
+    if own && !change.is_shared() {
+        if let Some(owner) = owner_of(t, &e.case_no)? {
+            if owner != device {
+                return Ok(Err(format!(
+                    "办件 {} 由本网点另一台设备登记，本机的同号办件未被中心接受",
+                    e.case_no
+                )));
+            }
+        }
     }
     let now = known.unwrap_or_default();
     Ok(now.after(change).map_err(|action| {
         let state = now.state.map_or("未登记", CaseState::label);
         format!("办件{}在中心为“{state}”，不能{action}", e.case_no)
     }))
+}
+
+/// Why a hand-over, receipt, recall or hand-back names another point than the one that
+/// sends it, if it does: a point records only its own side of the paper's way.
+fn wrong_sender(point: &str, change: &Change) -> Option<String> {
+    let (actor, what) = match change {
+        Change::HandedOver { from, .. } => (from, "移交"),
+        Change::HandOverRecalled { from, .. } => (from, "撤回移交"),
+        Change::HandOverReceived { to, .. } => (to, "接收"),
+        Change::HandedBack { point: p } => (p, "送达"),
+        _ => return None,
+    };
+    (actor != point).then(|| format!("{what}记录的网点 {actor} 不是发送方网点 {point}，未被接受"))
+}
+
+/// The device that opened a case, when the server knows it.
+fn owner_of(t: &mut dyn Exec, case_no: &str) -> Result<Option<String>, ServerFailure> {
+    Ok(t.row(
+        "SELECT device FROM cases WHERE case_no = ?1",
+        &[case_no.into()],
+    )?
+    .and_then(|r| r[0].text()))
 }
 
 /// Passes a hand-over, receipt, hand-back or rating on to the other points of the case; a
@@ -166,6 +273,14 @@ fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), Serve
             &[e.case_no.as_str().into(), to.as_str().into()],
         )?;
     }
+    // A recalled sheet never reached its office: that office learns of the recall (below),
+    // then is no longer part of the case, unless it is the case's own point.
+    let dropped = match &e.event.change {
+        Change::HandOverRecalled { to, .. } if !e.case_no.starts_with(&format!("{to}-")) => {
+            Some(to.clone())
+        }
+        _ => None,
+    };
     let by = format!("{point} {}", e.event.clerk);
     let body =
         serde_json::to_string(&e.event).map_err(|err| ServerFailure::Input(err.to_string()))?;
@@ -183,6 +298,12 @@ fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), Serve
             )?;
         }
     }
+    if let Some(to) = dropped {
+        t.exec(
+            "DELETE FROM case_points WHERE case_no = ?1 AND point = ?2",
+            &[e.case_no.as_str().into(), to.as_str().into()],
+        )?;
+    }
     Ok(())
 }
 
@@ -190,6 +311,7 @@ fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), Serve
 /// fingerprint of the applicant, and flags the same applicant and item open elsewhere.
 fn track_case(
     t: &mut dyn Exec,
+    device: &str,
     point: &str,
     e: &WireEvent,
     next: Lifecycle,
@@ -211,13 +333,15 @@ fn track_case(
     };
     let id = hash(&applicant.id_number().trim().to_ascii_uppercase());
     t.exec(
-        "INSERT INTO cases (case_no, point, item, state, id_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO cases (case_no, point, item, state, id_hash, device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         &[
             e.case_no.as_str().into(),
             point.into(),
             item.as_str().into(),
             state.into(),
             id.as_str().into(),
+            device.into(),
         ],
     )?;
     t.exec(

@@ -150,12 +150,18 @@ impl Store {
         if list.is_empty() {
             return Err(StoreError::Input("交接单至少要有一件办件".into()));
         }
+        self.check_not_restored()?;
         let cipher = Cipher::clone_of(self.cipher());
+        let window = self.window()?;
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq = next_day_seq(&tx, &format!("JJ-{from}"), now.date())?;
-        let sheet_no = format!("JJ-{from}-{}-{seq:02}", now.format("%Y%m%d"));
+        let key = crate::numbering::counter_key(&format!("JJ-{from}"), window);
+        let seq = next_day_seq(&tx, &key, now.date())?;
+        let sheet_no = match window {
+            1 => format!("JJ-{from}-{}-{seq:02}", now.format("%Y%m%d")),
+            w => format!("JJ-{from}-{}-{w}-{seq:02}", now.format("%Y%m%d")),
+        };
         let mut cases = Vec::new();
         for no in &list {
             let (case, _) = apply_change(&tx, &cipher, no, |c| {

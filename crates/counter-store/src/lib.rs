@@ -9,6 +9,7 @@ mod accounts;
 mod crypt;
 mod custody;
 mod ledger;
+mod numbering;
 mod received;
 mod rejections;
 mod sync;
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_custody.sql"),
     include_str!("../migrations/0006_catalog_history.sql"),
     include_str!("../migrations/0007_rejections.sql"),
+    include_str!("../migrations/0008_windows.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.
@@ -104,6 +106,8 @@ pub struct Opened {
 pub struct Store {
     conn: Connection,
     cipher: Cipher,
+    /// The window chosen in the settings, until the central server confirms one.
+    window: u32,
 }
 
 impl std::fmt::Debug for Store {
@@ -167,6 +171,7 @@ impl Store {
         let mut store = Store {
             conn,
             cipher: Cipher::new(key),
+            window: 1,
         };
         store.migrate()?;
         store.check_key()?;
@@ -241,11 +246,14 @@ impl Store {
         mut req: OpenCase,
         now: NaiveDateTime,
     ) -> Result<Opened, StoreError> {
+        self.check_not_restored()?;
+        let window = self.window()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seq = next_day_seq(&tx, req.point.trim(), now.date())?;
-        req.case_no = case::case_number(req.point.trim(), now.date(), seq);
+        let key = numbering::counter_key(req.point.trim(), window);
+        let seq = next_day_seq(&tx, &key, now.date())?;
+        req.case_no = case::case_number(req.point.trim(), window, now.date(), seq);
         let (case, event) = Case::open(req, catalog, now)?;
         let hash = self.cipher.id_hash(case.applicant.id_number());
         let duplicates = {
@@ -341,7 +349,7 @@ impl Store {
     pub fn backup(&self, to: &Path) -> Result<(), StoreError> {
         self.conn
             .backup(rusqlite::MAIN_DB, to, rusqlite::backup::NO_PROGRESS)?;
-        Ok(())
+        numbering::mark_restored_copy(to)
     }
 
     /// `PRAGMA integrity_check`: "ok" when the file is sound.

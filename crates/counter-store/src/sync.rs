@@ -76,6 +76,7 @@ impl Store {
         if let Some(link) = self.sync_link()? {
             office.point = link.point;
         }
+        office.window = self.window()?;
         let (level, name) = self.registration()?;
         if let Some(l) = level.and_then(|l| serde_json::from_value(serde_json::json!(l)).ok()) {
             office.level = Some(l);
@@ -279,7 +280,9 @@ impl Store {
         changes: &[RemoteChange],
         cursor: i64,
         pulled_at: NaiveDateTime,
+        me: &str,
     ) -> Result<usize, StoreError> {
+        let my_point = self.sync_link()?.map(|l| l.point);
         let cipher = crate::Cipher::clone_of(self.cipher());
         let tx = self
             .conn_mut()
@@ -294,6 +297,15 @@ impl Store {
                 tracing::warn!(case_no = %ch.case_no, "change for a case unknown here");
                 continue;
             };
+            // A decision on a case of this point opened by another device (the same number
+            // from a misconfigured window) is not this case's. Cases of other points, whose
+            // paper this point holds, learn every decision.
+            if ch.owner.as_deref().is_some_and(|o| o != me)
+                && Some(&case.point) == my_point.as_ref()
+            {
+                tracing::warn!(case_no = %ch.case_no, "decision for another device's case skipped");
+                continue;
+            }
             let decision = match ch.status {
                 RemoteStatus::InReview => Decision::StartReview,
                 RemoteStatus::Completed => Decision::Complete,

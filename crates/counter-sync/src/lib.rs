@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use counter_core::proto::{
-    signed_bytes, unhex, Changes, EnrollRequest, EnrollResponse, PushRequest, PushResponse,
-    Rejected, ServerError, Snapshot, SnapshotInfo,
+    signed_bytes, unhex, Changes, DeviceState, EnrollRequest, EnrollResponse, PushRequest,
+    PushResponse, Rejected, ServerError, Snapshot, SnapshotInfo, WireEvent, MAX_BODY,
 };
 use counter_store::{Store, StoreError};
 use serde::Serialize;
@@ -21,8 +21,8 @@ pub enum SyncError {
     Network(String),
     #[error("中心服务器拒绝：{0}")]
     Server(String),
-    #[error("中心服务器缺少本机已确认的事件（序号 {0} 之后），请联系管理员核对服务器数据")]
-    ServerBehind(i64),
+    #[error("中心服务器的应答不合规（{0}），本机未删除任何待上传事件：请联系管理员")]
+    Protocol(String),
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("无法写入 {0}")]
@@ -39,6 +39,8 @@ pub struct SyncReport {
     pub snapshots: usize,
     /// Snapshots refused (bad signature, older than what is here), in words.
     pub refused: Vec<String>,
+    /// What the run did that the clerk should know (a restored store realigned), in words.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -202,9 +204,14 @@ pub fn enroll(
         Some(&EnrollRequest {
             code: code.trim().into(),
             device_name: device_name.into(),
+            window: store.window()?,
+            // Enrolled before (revoked, reinstalled): the server hands this store's cases on.
+            previous_device: store.sync_link()?.map(|l| l.device_id),
+            last_seq: store.sent_through()?,
         }),
     )?;
     store.set_enrollment(server, &r.device_id, &r.key, &r.point)?;
+    store.confirm_window(r.window)?;
     store.set_server_key(&r.public_key)?;
     store.set_registration(r.level.as_deref(), r.name.as_deref())?;
     Ok(r)
@@ -229,11 +236,62 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
         opts,
     )?;
     let mut report = SyncReport::default();
-    loop {
-        let events = store.outbox_batch(batch)?;
-        let Some(first) = events.first().map(|e| e.seq) else {
+    if store.restored()? {
+        // Opened from a backup: learn which numbers this device already used, so none is
+        // made twice; the push below then follows the server's sequence.
+        let d: DeviceState = c.call::<(), _>(reqwest::Method::GET, "/v1/device", None)?;
+        store.realign_numbers(&d.numbers, &link.point, now().date())?;
+        report.notes.push(format!(
+            "本机数据是从备份恢复的：已向中心核对本机用过的 {} 个编号，之后的办件编号不会重复",
+            d.numbers.len()
+        ));
+    }
+    push(store, &mut c, batch, &mut report)?;
+    pull(store, &mut c, &link.device_id, link.cursor, &mut report)?;
+    fetch_snapshots(store, &mut c, &mut report)?;
+    Ok(report)
+}
+
+/// At most `limit` events, and never a request over three quarters of the server's body limit
+/// (a 200-case hand-over sheet is split over several requests). At least one event.
+fn sized(mut events: Vec<WireEvent>) -> Result<Vec<WireEvent>, SyncError> {
+    let mut bytes = 0;
+    let mut keep = 0;
+    for e in &events {
+        let n = serde_json::to_vec(e).map_or(usize::MAX, |v| v.len() + 1);
+        if keep > 0 && bytes + n > MAX_BODY * 3 / 4 {
             break;
+        }
+        bytes = bytes.saturating_add(n);
+        keep += 1;
+    }
+    if bytes > MAX_BODY * 3 / 4 {
+        return Err(SyncError::Protocol(format!(
+            "事件 {} 过大（{} KB），无法上传",
+            events[0].id,
+            bytes / 1024
+        )));
+    }
+    events.truncate(keep);
+    Ok(events)
+}
+
+/// Pushes the outbox in batches. Only what the server acknowledged leaves the outbox, and
+/// only within what was sent; a batch the server says does not follow its numbering is
+/// renumbered after the server's last and sent again (a few times at most).
+fn push(
+    store: &mut Store,
+    c: &mut Client,
+    batch: u32,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let mut realigned = 0;
+    loop {
+        let events = sized(store.outbox_batch(batch)?)?;
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
         };
+        let (first, last) = (first.seq, last.seq);
         let r: PushResponse = c.call(
             reqwest::Method::POST,
             "/v1/events",
@@ -241,20 +299,48 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
                 events: events.clone(),
             }),
         )?;
-        if r.acked_through < first - 1 {
-            return Err(SyncError::ServerBehind(r.acked_through));
+        if r.acked_through > last {
+            return Err(SyncError::Protocol(format!(
+                "确认到序号 {}，超出本机所发的 {last}",
+                r.acked_through
+            )));
         }
         // The refusals are kept before their events leave the outbox.
         store.record_rejections(&r.rejected, &now_text())?;
         store.ack_outbox(r.acked_through)?;
         report.pushed += events.iter().filter(|e| e.seq <= r.acked_through).count();
         report.rejected.extend(r.rejected);
+        if r.gap {
+            let server_last = r
+                .server_last
+                .ok_or_else(|| SyncError::Protocol("缺少中心的序号".into()))?;
+            realigned += 1;
+            if realigned > 3 {
+                return Err(SyncError::Protocol("序号多次接续仍不一致".into()));
+            }
+            store.renumber_outbox(&r.known, server_last)?;
+            tracing::info!(
+                server_last,
+                known = r.known.len(),
+                "outbox renumbered after the server's"
+            );
+            continue;
+        }
         if r.acked_through < first {
             // Nothing of this batch was stored and no gap was reported: stop rather than spin.
             return Err(SyncError::Server("中心服务器未确认任何事件".into()));
         }
     }
-    let mut cursor = link.cursor;
+}
+
+/// Pulls every change after the cursor; a page must move the cursor on.
+fn pull(
+    store: &mut Store,
+    c: &mut Client,
+    me: &str,
+    mut cursor: i64,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
     loop {
         let ch: Changes = c.call::<(), Changes>(
             reqwest::Method::GET,
@@ -262,14 +348,23 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
             None,
         )?;
         if ch.changes.is_empty() {
-            break;
+            return Ok(());
         }
-        store.apply_remote(&ch.changes, ch.cursor, now())?;
+        if ch.cursor <= cursor
+            || ch
+                .changes
+                .iter()
+                .any(|x| x.seq <= cursor || x.seq > ch.cursor)
+        {
+            return Err(SyncError::Protocol(format!(
+                "变更游标未前进（{cursor} → {}）",
+                ch.cursor
+            )));
+        }
+        store.apply_remote(&ch.changes, ch.cursor, now(), me)?;
         report.pulled += ch.changes.len();
         cursor = ch.cursor;
     }
-    fetch_snapshots(store, &mut c, &mut report)?;
-    Ok(report)
 }
 
 /// Why a snapshot is refused, if it is: a signature that is not the central key's over this

@@ -17,7 +17,13 @@ complaint_phone: string,
 /**
  * 网点代码: the first part of every case number.
  */
-point: string, level: Level | null, 
+point: string, 
+/**
+ * 窗口号 of this computer at its point (1–99): part of every case number from window 2
+ * on, so two windows never make the same number. Confirmed by the central server at
+ * enrolment, which refuses one another device of the point holds.
+ */
+window: number, level: Level | null, 
 /**
  * CUPS queue to print on (default: the system's default printer).
  */

@@ -103,7 +103,7 @@ impl Case {
                 format!("交接单 {sheet_no}，{to} 已接收")
             }
             Change::HandOverRecalled { sheet_no, .. } => format!("交接单 {sheet_no}"),
-            Change::Rated { score, .. } => crate::rating::level_label(*score).to_string(),
+            Change::Rated { score, .. } => super::values::level_label(*score).to_string(),
             Change::FollowUpReplied { reply } => reply.clone(),
             Change::Opened { .. }
             | Change::Completed

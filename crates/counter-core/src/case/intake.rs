@@ -49,7 +49,7 @@ impl Case {
         let clerk = check_name("经办人", &req.clerk)?;
         let mut checklist = required_materials(catalog, item, &req.answers, agent.is_some());
         if req.assisted.is_some() {
-            checklist.push(crate::custody::authorisation());
+            checklist.push(super::custody::authorisation());
         }
         let checklist = checklist
             .into_iter()
@@ -124,7 +124,7 @@ impl Case {
         let item = &*item;
         let mut required = required_materials(catalog, item, &self.answers, self.agent.is_some());
         if self.assisted.is_some() {
-            required.push(crate::custody::authorisation());
+            required.push(super::custody::authorisation());
         }
         let old = std::mem::take(&mut self.checklist);
         self.checklist = required

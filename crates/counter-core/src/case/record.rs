@@ -48,9 +48,9 @@ pub struct Case {
     pub reason: Option<String>,
     /// Where the paper went after acceptance, step by step.
     #[serde(default)]
-    pub custody: Vec<crate::custody::CustodyStep>,
+    pub custody: Vec<CustodyStep>,
     #[serde(default)]
-    pub ratings: Vec<crate::rating::Rating>,
+    pub ratings: Vec<Rating>,
     /// 帮办代办: the office that handles the case this point accepted on the applicant's
     /// behalf.
     #[serde(default)]
@@ -155,7 +155,7 @@ pub enum Change {
         from: String,
         to: String,
         #[serde(default)]
-        notes: Vec<crate::custody::MaterialNote>,
+        notes: Vec<MaterialNote>,
     },
     /// A sheet taken back by its sender before anyone received it (a wrong office, a sheet
     /// that never left): the paper is the sender's again.
@@ -174,7 +174,7 @@ pub enum Change {
     /// 好差评.
     Rated {
         score: u8,
-        channel: crate::rating::RatingChannel,
+        channel: RatingChannel,
         #[serde(default)]
         comment: Option<String>,
         #[serde(default)]

@@ -254,8 +254,13 @@ pub(super) fn check_answer(
     Ok(())
 }
 
-/// Case numbers: `<point>-<yyyymmdd>-<seq>`, unique without a network because the point code
-/// and the device's own daily sequence make them so.
-pub fn case_number(point: &str, day: NaiveDate, seq: u32) -> String {
-    format!("{point}-{}-{seq:04}", day.format("%Y%m%d"))
+/// Case numbers: `<point>-<yyyymmdd>-<seq>` for window 1, `<point>-<yyyymmdd>-<window>-<seq>`
+/// for the others: unique without a network, because the point code, the device's window
+/// (confirmed by the central server at enrolment) and the device's own daily sequence make
+/// them so, and short enough to read over the phone.
+pub fn case_number(point: &str, window: u32, day: NaiveDate, seq: u32) -> String {
+    match window {
+        0 | 1 => format!("{point}-{}-{seq:04}", day.format("%Y%m%d")),
+        w => format!("{point}-{}-{w}-{seq:04}", day.format("%Y%m%d")),
+    }
 }

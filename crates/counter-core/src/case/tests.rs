@@ -37,7 +37,7 @@ fn open(
 ) -> Result<Case, CaseError> {
     Case::open(
         OpenCase {
-            case_no: case_number("3211", now().date(), 1),
+            case_no: case_number("3211", 1, now().date(), 1),
             catalog: catalog.header.id.clone(),
             item: item.into(),
             applicant: person(ID),
@@ -458,11 +458,10 @@ fn deferral_and_promise_only_where_the_catalog_allows_and_within_the_time_limit(
 }
 
 #[test]
-fn case_numbers_carry_point_day_and_sequence() {
-    assert_eq!(
-        case_number("3211", NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(), 7),
-        "3211-20260105-0007"
-    );
+fn case_numbers_carry_point_day_window_and_sequence() {
+    let day = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    assert_eq!(case_number("3211", 1, day, 7), "3211-20260105-0007");
+    assert_eq!(case_number("3211", 2, day, 7), "3211-20260105-2-0007");
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,11 @@
+-- Schema 8: the window (窗口号) the central server confirmed at enrolment, part of every case
+-- and sheet number this device makes.
+ALTER TABLE sync_state ADD COLUMN window_no INTEGER;
+
+-- Repair of schema 5, which gave every event a push sequence (`wire_seq = seq`), including
+-- the central office's decisions a schema-4 store had pulled (审核, 退回): those were never to
+-- be pushed. They lose their push number; the sync then renumbers what is still unsent after
+-- the server's last acknowledged event (the server answers such a batch with `gap`).
+UPDATE events SET wire_seq = NULL
+ WHERE kind IN ('review_started', 'returned')
+   AND seq NOT IN (SELECT seq FROM outbox);
