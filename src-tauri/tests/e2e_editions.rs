@@ -38,7 +38,14 @@ async fn a_draft_keeps_its_edition_when_a_newer_one_arrives_and_new_cases_get_th
         let req = OpenCase::person("national", "002036006002", "3211", "王芳", "张三丰", ID);
         let opened = s.open_case(set.get("national").unwrap(), req, at).unwrap();
         // Verified and kept by a sync, as `counter sync now` does after checking the signature.
-        s.save_snapshot("catalog", "national", 2, &edition_2())
+        let secret = [7u8; 32];
+        s.set_enrollment("https://central.example", "device-1", "key", "3211")
+            .unwrap();
+        s.set_server_key(&counter_core::proto::public_key(&secret))
+            .unwrap();
+        let text = edition_2();
+        let sig = counter_core::proto::sign_snapshot(&secret, "catalog", "national", 2, &text);
+        s.save_snapshot("catalog", "national", 2, &text, &sig)
             .unwrap();
         opened.case.case_no
     };

@@ -87,6 +87,43 @@ pub fn signed_bytes(kind: &str, id: &str, version: i64, text: &str) -> Vec<u8> {
     format!("counter-snapshot-v1\n{kind}\n{id}\n{version}\n{text}").into_bytes()
 }
 
+/// The central key's signature (hex) over a snapshot, made with its 32-byte secret.
+pub fn sign_snapshot(secret: &[u8; 32], kind: &str, id: &str, version: i64, text: &str) -> String {
+    use ed25519_dalek::Signer;
+    let key = ed25519_dalek::SigningKey::from_bytes(secret);
+    hex(&key.sign(&signed_bytes(kind, id, version, text)).to_bytes())
+}
+
+/// The public half (hex) of a 32-byte signing secret: what counters verify with.
+pub fn public_key(secret: &[u8; 32]) -> String {
+    hex(ed25519_dalek::SigningKey::from_bytes(secret)
+        .verifying_key()
+        .as_bytes())
+}
+
+/// Whether `signature` (hex) is the central key's (`server_key`, hex) over this kind, id,
+/// version and text; the reason in words when it is not.
+pub fn verify_signature(
+    server_key: &str,
+    kind: &str,
+    id: &str,
+    version: i64,
+    text: &str,
+    signature: &str,
+) -> Result<(), String> {
+    let what = format!("{kind} {id} 第{version}版");
+    let key = unhex(server_key)
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
+        .ok_or_else(|| format!("{what}：本机没有有效的中心公钥，请重新注册"))?;
+    let sig = unhex(signature)
+        .and_then(|b| <[u8; 64]>::try_from(b).ok())
+        .map(|b| ed25519_dalek::Signature::from_bytes(&b))
+        .ok_or_else(|| format!("{what} 签名格式错误，已拒收"))?;
+    key.verify_strict(&signed_bytes(kind, id, version, text), &sig)
+        .map_err(|_| format!("{what} 签名与中心公钥不符（可能被篡改），已拒收"))
+}
+
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -9,3 +9,9 @@ ALTER TABLE sync_state ADD COLUMN window_no INTEGER;
 UPDATE events SET wire_seq = NULL
  WHERE kind IN ('review_started', 'returned')
    AND seq NOT IN (SELECT seq FROM outbox);
+
+-- Received catalogs and calendars keep their central signature and are verified again
+-- whenever they are loaded. Rows kept before have none: they are not used, and the next sync
+-- fetches them again (signed).
+ALTER TABLE snapshots ADD COLUMN signature TEXT;
+ALTER TABLE catalog_history ADD COLUMN signature TEXT;

@@ -6,39 +6,88 @@ use counter_core::{bundled, Calendar, CalendarError, CatalogSet};
 
 use crate::{Store, StoreError};
 
+/// A received text whose signature is the central key's, or why it is not used.
+fn verified(
+    key: &str,
+    kind: &str,
+    id: &str,
+    version: i64,
+    text: &str,
+    signature: Option<&str>,
+) -> Result<(), String> {
+    let Some(sig) = signature else {
+        return Err(format!(
+            "{kind} {id} 第{version}版没有签名（旧版本保存），未使用；下次同步会重新接收"
+        ));
+    };
+    counter_core::proto::verify_signature(key, kind, id, version, text, sig)
+}
+
 impl Store {
-    /// Every catalog edition ever received: (catalog id, TOML text), oldest first.
-    pub fn catalog_history(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT id, text FROM catalog_history ORDER BY id, version")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    /// Every catalog edition ever received, each verified again: (catalog id, TOML text),
+    /// oldest first; problems in words.
+    fn verified_history(&self) -> Result<(Vec<(String, String)>, Vec<String>), StoreError> {
+        let key = self.server_key()?.unwrap_or_default();
+        let mut stmt = self.conn().prepare(
+            "SELECT id, version, text, signature FROM catalog_history ORDER BY id, version",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let (mut ok, mut problems) = (Vec::new(), Vec::new());
+        for row in rows {
+            let (id, version, text, sig) = row?;
+            match verified(&key, "catalog", &id, version, &text, sig.as_deref()) {
+                Ok(()) => ok.push((id, text)),
+                Err(why) => problems.push(why),
+            }
+        }
+        Ok((ok, problems))
+    }
+
+    /// The received snapshots of `kind` whose signature holds, and the problems of the others.
+    fn verified_snapshots(
+        &self,
+        kind: &str,
+    ) -> Result<(Vec<(String, String)>, Vec<String>), StoreError> {
+        let key = self.server_key()?.unwrap_or_default();
+        let (mut ok, mut problems) = (Vec::new(), Vec::new());
+        for (k, id, version, text, sig) in self.snapshots()?.into_iter().filter(|s| s.0 == kind) {
+            match verified(&key, &k, &id, version, &text, sig.as_deref()) {
+                Ok(()) => ok.push((id, text)),
+                Err(why) => problems.push(why),
+            }
+        }
+        Ok((ok, problems))
     }
 
     /// The catalogs in force here, and the problems of received editions not used (each also
-    /// logged): a bad delivery never stops the counter.
+    /// logged): a bad delivery, or a kept one whose signature no longer holds, never stops the
+    /// counter.
     pub fn catalogs(&self) -> Result<(CatalogSet, Vec<String>), StoreError> {
-        let current: Vec<(String, String)> = self
-            .snapshots()?
-            .into_iter()
-            .filter(|s| s.0 == "catalog")
-            .map(|s| (s.1, s.3))
-            .collect();
-        let (set, problems) = bundled::catalogs_with(&current, &self.catalog_history()?);
+        let (current, mut problems) = self.verified_snapshots("catalog")?;
+        let (history, more) = self.verified_history()?;
+        problems.extend(more);
+        let (set, more) = bundled::catalogs_with(&current, &history);
+        problems.extend(more);
         for p in &problems {
             tracing::warn!(problem = %p, "received catalog not used");
         }
         Ok((set, problems))
     }
 
-    /// The holiday calendar received from the central server, else the built-in one.
+    /// The holiday calendar received from the central server (its signature verified again),
+    /// else the built-in one.
     pub fn calendar(&self) -> Result<Result<Calendar, CalendarError>, StoreError> {
-        let text = self
-            .snapshots()?
-            .into_iter()
-            .find(|s| s.0 == "calendar")
-            .map(|s| s.3);
-        Ok(bundled::calendar_with(text.as_deref()))
+        let (ok, problems) = self.verified_snapshots("calendar")?;
+        for p in &problems {
+            tracing::warn!(problem = %p, "received calendar not used");
+        }
+        Ok(bundled::calendar_with(ok.first().map(|s| s.1.as_str())))
     }
 }

@@ -122,7 +122,7 @@ impl Store {
         Ok(self
             .conn()
             .query_row(
-                "SELECT version FROM snapshots WHERE kind = ?1 AND id = ?2",
+                "SELECT version FROM snapshots WHERE kind = ?1 AND id = ?2 AND signature IS NOT NULL",
                 [kind, id],
                 |r| r.get(0),
             )
@@ -130,27 +130,31 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Keeps a verified snapshot (the caller checked the signature and that it is newer).
+    /// Keeps a verified snapshot with its signature (the caller checked both and that it is
+    /// newer); loading verifies it again.
     pub fn save_snapshot(
         &mut self,
         kind: &str,
         id: &str,
         version: i64,
         text: &str,
+        signature: &str,
     ) -> Result<(), StoreError> {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
-            "INSERT INTO snapshots (kind, id, version, text) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, text = excluded.text",
-            params![kind, id, version, text],
+            "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, text = excluded.text,
+               signature = excluded.signature",
+            params![kind, id, version, text, signature],
         )?;
         // A catalog edition stays available for the cases opened under it.
         if kind == "catalog" {
             tx.execute(
-                "INSERT OR IGNORE INTO catalog_history (id, version, text) VALUES (?1, ?2, ?3)",
-                params![id, version, text],
+                "INSERT INTO catalog_history (id, version, text, signature) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id, version) DO UPDATE SET signature = excluded.signature",
+                params![id, version, text, signature],
             )?;
         }
         tx.commit()?;
@@ -158,11 +162,16 @@ impl Store {
     }
 
     /// Received snapshots: (kind, id, version, text).
-    pub fn snapshots(&self) -> Result<Vec<(String, String, i64, String)>, StoreError> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT kind, id, version, text FROM snapshots ORDER BY kind, id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    /// Received snapshots as kept: (kind, id, version, text, signature).
+    pub fn snapshots(
+        &self,
+    ) -> Result<Vec<(String, String, i64, String, Option<String>)>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT kind, id, version, text, signature FROM snapshots ORDER BY kind, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

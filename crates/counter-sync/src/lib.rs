@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use counter_core::proto::{
-    signed_bytes, unhex, Changes, DeviceState, EnrollRequest, EnrollResponse, PushRequest,
-    PushResponse, Rejected, ServerError, Snapshot, SnapshotInfo, WireEvent, MAX_BODY,
+    Changes, DeviceState, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected,
+    ServerError, Snapshot, SnapshotInfo, WireEvent, MAX_BODY,
 };
 use counter_store::{Store, StoreError};
 use serde::Serialize;
@@ -367,23 +367,38 @@ fn pull(
     }
 }
 
-/// Why a snapshot is refused, if it is: a signature that is not the central key's over this
-/// kind, id, version and text, or an edition not newer than the one kept.
-pub fn check_snapshot(server_key: &str, s: &Snapshot, have: i64) -> Result<(), String> {
-    let what = format!("{} {} 第{}版", s.kind, s.id, s.version);
-    if s.version <= have {
-        return Err(format!("{what} 不比本机的第{have}版新，已拒收"));
+/// Why a snapshot is refused, if it is: not the one listed (kind, id and version are checked
+/// as one, so an older edition served under a newer listing is refused), a signature that is
+/// not the central key's over this kind, id, version and text, or an edition not newer than
+/// the one kept.
+pub fn check_snapshot(
+    server_key: &str,
+    listed: &SnapshotInfo,
+    s: &Snapshot,
+    have: i64,
+) -> Result<(), String> {
+    if (s.kind.as_str(), s.id.as_str(), s.version)
+        != (listed.kind.as_str(), listed.id.as_str(), listed.version)
+    {
+        return Err(format!(
+            "中心列出的是 {} {} 第{}版，发来的却是 {} {} 第{}版，已拒收",
+            listed.kind, listed.id, listed.version, s.kind, s.id, s.version
+        ));
     }
-    let key = unhex(server_key)
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-        .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok())
-        .ok_or_else(|| format!("{what}：本机没有有效的中心公钥，请重新注册"))?;
-    let sig = unhex(&s.signature)
-        .and_then(|b| <[u8; 64]>::try_from(b).ok())
-        .map(|b| ed25519_dalek::Signature::from_bytes(&b))
-        .ok_or_else(|| format!("{what} 签名格式错误，已拒收"))?;
-    key.verify_strict(&signed_bytes(&s.kind, &s.id, s.version, &s.text), &sig)
-        .map_err(|_| format!("{what} 签名与中心公钥不符（可能被篡改），已拒收"))
+    if s.version <= have {
+        return Err(format!(
+            "{} {} 第{}版 不比本机的第{have}版新，已拒收",
+            s.kind, s.id, s.version
+        ));
+    }
+    counter_core::proto::verify_signature(
+        server_key,
+        &s.kind,
+        &s.id,
+        s.version,
+        &s.text,
+        &s.signature,
+    )
 }
 
 fn fetch_snapshots(
@@ -403,9 +418,9 @@ fn fetch_snapshots(
             &format!("/v1/snapshots/{}/{}/{}", info.kind, info.id, info.version),
             None,
         )?;
-        match check_snapshot(&key, &s, have) {
+        match check_snapshot(&key, &info, &s, have) {
             Ok(()) => {
-                store.save_snapshot(&s.kind, &s.id, s.version, &s.text)?;
+                store.save_snapshot(&s.kind, &s.id, s.version, &s.text, &s.signature)?;
                 report.snapshots += 1;
             }
             Err(why) => {

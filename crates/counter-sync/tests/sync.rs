@@ -411,9 +411,20 @@ fn catalogs_arrive_signed_and_a_tampered_or_older_one_is_refused(backend: Backen
     // An edition older than the one kept is refused even with a good signature.
     let v1 = central.snapshot("catalog", "national", 1).unwrap();
     let key = s.server_key().unwrap().unwrap();
-    assert!(counter_sync::check_snapshot(&key, &v1, 0).is_ok());
-    let older = counter_sync::check_snapshot(&key, &v1, 2).unwrap_err();
+    let listed = |version| counter_core::proto::SnapshotInfo {
+        kind: "catalog".into(),
+        id: "national".into(),
+        version,
+    };
+    assert!(counter_sync::check_snapshot(&key, &listed(1), &v1, 0).is_ok());
+    let older = counter_sync::check_snapshot(&key, &listed(1), &v1, 2).unwrap_err();
     assert!(older.contains("不比本机的第2版新"), "{older}");
+    // Kind, id and version are checked as one: a signed older edition (or another snapshot)
+    // served under a newer listing is refused.
+    let swapped = counter_sync::check_snapshot(&key, &listed(3), &v1, 2).unwrap_err();
+    assert!(swapped.contains("发来的却是"), "{swapped}");
+    let cal = central.snapshots().unwrap();
+    assert!(cal.iter().any(|c| c.kind == "catalog"));
     server.stop();
 }
 
