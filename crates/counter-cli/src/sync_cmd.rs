@@ -50,12 +50,16 @@ pub fn run(cmd: &SyncCmd, ws: &mut Workstation) -> Result<(), CliError> {
                     "rejected": r.rejected,
                     "snapshots": r.snapshots,
                     "refused": r.refused,
+                    "notes": r.notes,
                 }));
             }
             println!(
                 "已上传 {} 条，已接收 {} 条变更，{} 份清单或日历",
                 r.pushed, r.pulled, r.snapshots
             );
+            for x in &r.notes {
+                println!("{x}");
+            }
             for x in &r.refused {
                 println!("拒收：{x}");
             }

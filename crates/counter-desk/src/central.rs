@@ -109,9 +109,10 @@ fn sync_message(
 ) -> Result<String, ApiError> {
     match result {
         Ok(r) => Ok(format!(
-            "同步完成：上传 {} 条，接收 {} 条变更{}",
+            "同步完成：上传 {} 条，接收 {} 条变更{}{}",
             r.pushed,
             r.pulled,
+            r.notes.iter().map(|n| format!("；{n}")).collect::<String>(),
             if r.rejected.is_empty() {
                 String::new()
             } else {

@@ -111,6 +111,33 @@ impl Central {
         })
     }
 
+    /// A case as the server keeps it: its state and the device that opened it.
+    pub fn case_record(
+        &self,
+        case_no: &str,
+    ) -> Result<Option<(String, Option<String>)>, ServerFailure> {
+        self.tx(|t| {
+            Ok(t.row(
+                "SELECT state, device FROM cases WHERE case_no = ?1",
+                &[case_no.into()],
+            )?
+            .map(|r| (r[0].text().unwrap_or_default(), r[1].text())))
+        })
+    }
+
+    /// The ids of every accepted event, for audits and tests.
+    pub fn event_ids(&self) -> Result<Vec<String>, ServerFailure> {
+        self.tx(|t| {
+            Ok(t.rows(
+                "SELECT id FROM events WHERE rejected IS NULL ORDER BY id",
+                &[],
+            )?
+            .into_iter()
+            .filter_map(|r| r[0].text())
+            .collect())
+        })
+    }
+
     /// Open duplicate flags: (case, the other point's case).
     pub fn flags(&self) -> Result<Vec<(String, String)>, ServerFailure> {
         self.tx(|t| {

@@ -109,6 +109,17 @@ impl Central {
                     &[old.as_str().into(), device_id.as_str().into()],
                 )?;
             }
+            // A window is one seat: its cases follow it from every earlier, revoked device of
+            // the seat (a PC restored from a backup older than a re-enrolment).
+            t.exec(
+                "UPDATE cases SET device = ?1 WHERE device IN
+                   (SELECT id FROM devices WHERE point = ?2 AND window_no = ?3 AND revoked = 1)",
+                &[
+                    device_id.as_str().into(),
+                    point.as_str().into(),
+                    i64::from(req.window).into(),
+                ],
+            )?;
             t.exec(
                 "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
                 &[code.into(), device_id.as_str().into()],

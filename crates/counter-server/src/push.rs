@@ -40,11 +40,22 @@ impl Central {
                 let digest = hash(&body);
                 if e.seq <= last {
                     match held(t, device, e.seq)? {
-                        Some((id, h)) if id == e.id && h.as_deref().is_none_or(|h| h == digest) => {
+                        Some((id, h, refused))
+                            if id == e.id && h.as_deref().is_none_or(|h| h == digest) =>
+                        {
+                            // A delivery again (its answer was lost): the same answer, the
+                            // refusal included, so the device still learns why.
+                            if let Some(reason) = refused {
+                                rejected.push(Rejected {
+                                    seq: e.seq,
+                                    case_no: e.case_no.clone(),
+                                    reason,
+                                });
+                            }
                             acked = e.seq;
                             continue;
                         }
-                        Some((id, _)) if id == e.id => {
+                        Some((id, _, _)) if id == e.id => {
                             rejected.push(Rejected {
                                 seq: e.seq,
                                 case_no: e.case_no.clone(),
@@ -62,6 +73,21 @@ impl Central {
                 if e.seq != last + 1 {
                     gap = true;
                     break;
+                }
+                // An event the server already holds under another sequence (sent before a
+                // re-enrolment whose answer was lost): the same content is the same event,
+                // acknowledged again and stored once; other content under its id is refused.
+                if let Some(h) = hash_of(t, &e.id)? {
+                    if h.as_deref().is_some_and(|h| h != digest) {
+                        rejected.push(Rejected {
+                            seq: e.seq,
+                            case_no: e.case_no.clone(),
+                            reason: format!("事件编号 {} 已被使用且内容不同，未被接受", e.id),
+                        });
+                    }
+                    last = e.seq;
+                    acked = e.seq;
+                    continue;
                 }
                 let (reason, next) = match check_event(t, device, point, e)? {
                     Ok(next) => (None, Some(next)),
@@ -137,17 +163,27 @@ impl Central {
     }
 }
 
-/// The event the server holds for a device's sequence: its id and content hash.
+/// The event the server holds for a device's sequence: its id, content hash and the reason
+/// it was refused, if it was.
+#[allow(clippy::type_complexity)]
 fn held(
     t: &mut dyn Exec,
     device: &str,
     seq: i64,
-) -> Result<Option<(String, Option<String>)>, ServerFailure> {
+) -> Result<Option<(String, Option<String>, Option<String>)>, ServerFailure> {
     Ok(t.row(
-        "SELECT id, hash FROM events WHERE device = ?1 AND seq = ?2",
+        "SELECT id, hash, rejected FROM events WHERE device = ?1 AND seq = ?2",
         &[device.into(), seq.into()],
     )?
-    .map(|r| (r[0].text().unwrap_or_default(), r[1].text())))
+    .map(|r| (r[0].text().unwrap_or_default(), r[1].text(), r[2].text())))
+}
+
+/// The content hash of an event the server holds under this id, if it holds one.
+fn hash_of(t: &mut dyn Exec, id: &str) -> Result<Option<Option<String>>, ServerFailure> {
+    Ok(
+        t.row("SELECT hash FROM events WHERE id = ?1", &[id.into()])?
+            .map(|r| r[0].text()),
+    )
 }
 
 /// Which of these events the server already holds, under any sequence or device.
@@ -174,16 +210,13 @@ fn check_event(
     e: &WireEvent,
 ) -> Result<Result<Lifecycle, String>, ServerFailure> {
     let change = &e.event.change;
-    if t.row(
-        "SELECT 1 FROM events WHERE id = ?1",
-        &[e.id.as_str().into()],
-    )?
-    .is_some()
-    {
-        return Ok(Err(format!("事件编号 {} 已被使用，不能再次提交", e.id)));
-    }
     let own = e.case_no.starts_with(&format!("{point}-"));
-    let shared = change.is_shared() && case_points(t, &e.case_no)?.iter().any(|p| p == point);
+    let shared = change.is_shared()
+        && (case_points(t, &e.case_no)?.iter().any(|p| p == point)
+            // A receipt made offline wins over a recall that reached the server first: the
+            // sheet was addressed to this point.
+            || matches!(change, Change::HandOverReceived { sheet_no, .. }
+                if addressed(t, &e.case_no, sheet_no, point)?));
     if !own && !shared {
         return Ok(Err(format!("办件 {} 不属于网点 {point}", e.case_no)));
     }
@@ -252,6 +285,42 @@ fn wrong_sender(point: &str, change: &Change) -> Option<String> {
     (actor != point).then(|| format!("{what}记录的网点 {actor} 不是发送方网点 {point}，未被接受"))
 }
 
+/// Whether the server holds a hand-over of this case on sheet `sheet_no` addressed to `point`.
+fn addressed(
+    t: &mut dyn Exec,
+    case_no: &str,
+    sheet_no: &str,
+    point: &str,
+) -> Result<bool, ServerFailure> {
+    let rows = t.rows(
+        "SELECT body FROM events WHERE case_no = ?1 AND kind = 'handed_over' AND rejected IS NULL",
+        &[case_no.into()],
+    )?;
+    Ok(rows.iter().any(|r| {
+        r[0].text()
+            .and_then(|b| serde_json::from_str::<counter_core::case::CaseEvent>(&b).ok())
+            .is_some_and(|ev| {
+                matches!(&ev.change, Change::HandedOver { sheet_no: s, to, .. } if s == sheet_no && to == point)
+            })
+    }))
+}
+
+/// Whether the server holds a receipt of this case's sheet `sheet_no` (which wins over a
+/// recall).
+fn received(t: &mut dyn Exec, case_no: &str, sheet_no: &str) -> Result<bool, ServerFailure> {
+    let rows = t.rows(
+        "SELECT body FROM events WHERE case_no = ?1 AND kind = 'handover_received' AND rejected IS NULL",
+        &[case_no.into()],
+    )?;
+    Ok(rows.iter().any(|r| {
+        r[0].text()
+            .and_then(|b| serde_json::from_str::<counter_core::case::CaseEvent>(&b).ok())
+            .is_some_and(|ev| {
+                matches!(&ev.change, Change::HandOverReceived { sheet_no: s, .. } if s == sheet_no)
+            })
+    }))
+}
+
 /// The device that opened a case, when the server knows it.
 fn owner_of(t: &mut dyn Exec, case_no: &str) -> Result<Option<String>, ServerFailure> {
     Ok(t.row(
@@ -267,7 +336,9 @@ fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), Serve
     if !e.event.change.is_shared() {
         return Ok(());
     }
-    if let Change::HandedOver { to, .. } = &e.event.change {
+    // A hand-over makes its office part of the case; so does a receipt (it may come after
+    // a recall of the same sheet, and wins over it).
+    if let Change::HandedOver { to, .. } | Change::HandOverReceived { to, .. } = &e.event.change {
         t.exec(
             "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             &[e.case_no.as_str().into(), to.as_str().into()],
@@ -276,7 +347,9 @@ fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), Serve
     // A recalled sheet never reached its office: that office learns of the recall (below),
     // then is no longer part of the case, unless it is the case's own point.
     let dropped = match &e.event.change {
-        Change::HandOverRecalled { to, .. } if !e.case_no.starts_with(&format!("{to}-")) => {
+        Change::HandOverRecalled { to, sheet_no, .. }
+            if !e.case_no.starts_with(&format!("{to}-")) && !received(t, &e.case_no, sheet_no)? =>
+        {
             Some(to.clone())
         }
         _ => None,

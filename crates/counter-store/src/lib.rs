@@ -28,7 +28,7 @@ pub use crypt::{Cipher, Key};
 pub use custody::{SheetRow, SheetSent};
 pub use ledger::{LedgerQuery, LedgerRow};
 pub use rejections::Rejection;
-pub use sync::{SyncLink, SyncState};
+pub use sync::{KeptSnapshot, SyncLink, SyncState};
 
 /// Forward-only migrations, applied in order; the schema version is `PRAGMA user_version`.
 const MIGRATIONS: &[&str] = &[

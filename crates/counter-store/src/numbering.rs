@@ -78,6 +78,16 @@ impl Store {
         Ok(())
     }
 
+    /// The ids of the events this device recorded itself (those it pushes): for audits and
+    /// tests that compare a device with the central server.
+    pub fn own_event_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT id FROM events WHERE wire_seq IS NOT NULL ORDER BY wire_seq")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The last push sequence this store has had acknowledged (or received none for): where a
     /// new enrolment of this store starts on the server.
     pub fn sent_through(&self) -> Result<i64, StoreError> {

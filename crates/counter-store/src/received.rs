@@ -6,6 +6,9 @@ use counter_core::{bundled, Calendar, CalendarError, CatalogSet};
 
 use crate::{Store, StoreError};
 
+/// Texts in use as (id, text), and the problems of those not used.
+type Verified = (Vec<(String, String)>, Vec<String>);
+
 /// A received text whose signature is the central key's, or why it is not used.
 fn verified(
     key: &str,
@@ -26,7 +29,7 @@ fn verified(
 impl Store {
     /// Every catalog edition ever received, each verified again: (catalog id, TOML text),
     /// oldest first; problems in words.
-    fn verified_history(&self) -> Result<(Vec<(String, String)>, Vec<String>), StoreError> {
+    fn verified_history(&self) -> Result<Verified, StoreError> {
         let key = self.server_key()?.unwrap_or_default();
         let mut stmt = self.conn().prepare(
             "SELECT id, version, text, signature FROM catalog_history ORDER BY id, version",
@@ -51,15 +54,19 @@ impl Store {
     }
 
     /// The received snapshots of `kind` whose signature holds, and the problems of the others.
-    fn verified_snapshots(
-        &self,
-        kind: &str,
-    ) -> Result<(Vec<(String, String)>, Vec<String>), StoreError> {
+    fn verified_snapshots(&self, kind: &str) -> Result<Verified, StoreError> {
         let key = self.server_key()?.unwrap_or_default();
         let (mut ok, mut problems) = (Vec::new(), Vec::new());
-        for (k, id, version, text, sig) in self.snapshots()?.into_iter().filter(|s| s.0 == kind) {
-            match verified(&key, &k, &id, version, &text, sig.as_deref()) {
-                Ok(()) => ok.push((id, text)),
+        for k in self.snapshots()?.into_iter().filter(|s| s.kind == kind) {
+            match verified(
+                &key,
+                &k.kind,
+                &k.id,
+                k.version,
+                &k.text,
+                k.signature.as_deref(),
+            ) {
+                Ok(()) => ok.push((k.id, k.text)),
                 Err(why) => problems.push(why),
             }
         }

@@ -19,6 +19,17 @@ pub struct SyncLink {
     pub cursor: i64,
 }
 
+/// A catalog or calendar received from the central server, as kept (signature verified again
+/// whenever it is loaded).
+#[derive(Debug, Clone)]
+pub struct KeptSnapshot {
+    pub kind: String,
+    pub id: String,
+    pub version: i64,
+    pub text: String,
+    pub signature: Option<String>,
+}
+
 /// What `counter sync status` shows.
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct SyncState {
@@ -162,15 +173,19 @@ impl Store {
     }
 
     /// Received snapshots: (kind, id, version, text).
-    /// Received snapshots as kept: (kind, id, version, text, signature).
-    pub fn snapshots(
-        &self,
-    ) -> Result<Vec<(String, String, i64, String, Option<String>)>, StoreError> {
+    /// Received snapshots as kept.
+    pub fn snapshots(&self) -> Result<Vec<KeptSnapshot>, StoreError> {
         let mut stmt = self.conn().prepare(
             "SELECT kind, id, version, text, signature FROM snapshots ORDER BY kind, id",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok(KeptSnapshot {
+                kind: r.get(0)?,
+                id: r.get(1)?,
+                version: r.get(2)?,
+                text: r.get(3)?,
+                signature: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }

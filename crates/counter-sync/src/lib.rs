@@ -228,6 +228,20 @@ pub fn sync_now(store: &mut Store, opts: Options) -> Result<SyncReport, SyncErro
 }
 
 fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
+    match run_once(store, opts) {
+        // A store restored from a backup older than this device's last enrolment holds a
+        // revoked registration: only the supervisor can go on.
+        Err(SyncError::Server(m)) if m.contains("重新注册") && store.restored()? => {
+            Err(SyncError::Server(
+                "本机数据是从备份恢复的，而备份中的注册已在中心停用：请负责人请中心停用本窗口之前的设备，再在“设置”中用新的注册码重新注册；已登记的办件不会丢失"
+                    .into(),
+            ))
+        }
+        other => other,
+    }
+}
+
+fn run_once(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
     let link = store.sync_link()?.ok_or(SyncError::NotEnrolled)?;
     let batch = opts.batch;
     let mut c = Client::new(

@@ -61,16 +61,21 @@ fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backen
     assert!(r.gap && r.acked_through < 6, "{r:?}");
     assert!(r.rejected[0].reason.contains("内容不同"), "{r:?}");
 
-    // An id already used, under a new sequence: refused with its reason, state untouched.
+    // An id already used, under a new sequence: the same content is the same event (stored
+    // once, state untouched); other content is refused with its reason.
     let mut reused = held[0].clone();
     reused.seq = 7;
+    let r = push(vec![reused.clone()]);
+    assert_eq!((r.acked_through, r.rejected.len()), (7, 0), "{r:?}");
+    reused.seq = 8;
+    reused.event.clerk = "冒名".into();
     let r = push(vec![reused]);
-    assert_eq!(r.acked_through, 7);
-    assert!(r.rejected[0].reason.contains("已被使用"), "{r:?}");
+    assert_eq!(r.acked_through, 8);
+    assert!(r.rejected[0].reason.contains("已被使用且内容不同"), "{r:?}");
 
     // A device that completes a case waiting for central review.
     let mut complete = held[5].clone();
-    complete.seq = 8;
+    complete.seq = 9;
     complete.id = "forged-complete".into();
     complete.event.change = Change::Completed;
     let r = push(vec![complete]);
@@ -78,7 +83,7 @@ fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backen
 
     // A hand-over that names another point as its sender.
     let mut forged = held[5].clone();
-    forged.seq = 9;
+    forged.seq = 10;
     forged.id = "forged-handover".into();
     forged.event.change = Change::HandedOver {
         sheet_no: "JJ-9999-20250926-01".into(),
@@ -89,7 +94,11 @@ fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backen
     };
     let r = push(vec![forged]);
     assert!(r.rejected[0].reason.contains("不是发送方网点"), "{r:?}");
-    assert_eq!(central.counts().unwrap(), (6, 2, 1), "refusals stored, nothing else");
+    assert_eq!(
+        central.counts().unwrap(),
+        (6, 2, 1),
+        "refusals stored, nothing else"
+    );
 
     // The honest device's next cases still arrive, once, after the sequences the hostile
     // pushes used: the device follows the server's numbering.
@@ -112,9 +121,13 @@ fn a_sheet_of_hundreds_of_cases_arrives_in_requests_under_the_limit(backend: Bac
     central.enroll_code("D01", Some("D"), None).unwrap();
     // 300 cases: more than one request may carry (each hand-over event carries its case).
     let cases = offline_cases(&mut v, "E01", 300);
-    v.hand_over(&cases, "E01", "D01", "村代办员", now()).unwrap();
+    v.hand_over(&cases, "E01", "D01", "村代办员", now())
+        .unwrap();
     let all = v.outbox_batch(u32::MAX).unwrap();
-    let bytes: usize = all.iter().map(|e| serde_json::to_vec(e).unwrap().len()).sum();
+    let bytes: usize = all
+        .iter()
+        .map(|e| serde_json::to_vec(e).unwrap().len())
+        .sum();
     assert!(
         bytes > counter_core::proto::MAX_BODY,
         "the outbox ({bytes} bytes) would not fit one request"

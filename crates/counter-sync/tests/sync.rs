@@ -375,12 +375,12 @@ fn catalogs_arrive_signed_and_a_tampered_or_older_one_is_refused(backend: Backen
     let kept = s.snapshots().unwrap();
     assert_eq!(
         kept.iter()
-            .map(|k| (k.0.as_str(), k.1.as_str(), k.2))
+            .map(|k| (k.kind.as_str(), k.id.as_str(), k.version))
             .collect::<Vec<_>>(),
         [("calendar", "calendar", 1), ("catalog", "national", 1)]
     );
     // The counter now works from the received edition.
-    let (set, problems) = bundled::catalogs_with(&[("national".into(), kept[1].3.clone())], &[]);
+    let (set, problems) = bundled::catalogs_with(&[("national".into(), kept[1].text.clone())], &[]);
     assert!(problems.is_empty());
     assert_eq!(
         set.get("national").unwrap().header.edition,

@@ -41,7 +41,15 @@ fn schema_4_copy(from: &std::path::Path, to: &std::path::Path) {
     conn.pragma_update(None, "user_version", 4).unwrap();
     conn.execute("ATTACH DATABASE ?1 AS cur", [from.to_str().unwrap()])
         .unwrap();
-    for table in ["meta", "day_seq", "cases", "events", "outbox", "clerks", "sync_state"] {
+    for table in [
+        "meta",
+        "day_seq",
+        "cases",
+        "events",
+        "outbox",
+        "clerks",
+        "sync_state",
+    ] {
         let cols = columns(&conn, "main", table).join(", ");
         conn.execute(
             &format!("INSERT INTO main.{table} ({cols}) SELECT {cols} FROM cur.{table}"),
@@ -76,9 +84,16 @@ fn a_schema_4_store_that_pulled_a_decision_upgrades_and_syncs(backend: Backend) 
     std::fs::copy(dir.path().join("old.key"), dir.path().join("v4.key")).unwrap();
     let conn = Connection::open(&v4).unwrap();
     let pulled: i64 = conn
-        .query_row("SELECT seq FROM events WHERE kind = 'review_started'", [], |r| r.get(0))
+        .query_row(
+            "SELECT seq FROM events WHERE kind = 'review_started'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(pulled, 7, "the pulled decision sits between the pushed and the unsent events");
+    assert_eq!(
+        pulled, 7,
+        "the pulled decision sits between the pushed and the unsent events"
+    );
     drop(conn);
 
     // Upgraded by the shipped migrations (5 numbers every event) and the repair (8).

@@ -73,6 +73,7 @@ impl Drop for CentralDb {
 }
 
 /// Each test against both backends.
+#[allow(unused_macros)]
 macro_rules! both {
     ($($name:ident),*) => {$(
         mod $name {

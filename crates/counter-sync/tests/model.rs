@@ -1,0 +1,418 @@
+//! The sync protocol as a state machine, tested by proptest: two points with two windows each
+//! work through random operations (open, hand over, receive, recall, central review / return /
+//! completion, re-enrolment, backups and restores) while the transport misbehaves (a push
+//! committed but its answer lost, a duplicated delivery, a pull cut after its first page, the
+//! server stopped and restarted). After quiescence:
+//! - every event a device recorded is on the server exactly once, and the server holds nothing
+//!   no device made;
+//! - every device sees each case it opened in the state the server has, and the server names
+//!   that device as its owner;
+//! - no case number was made by two devices.
+//!
+//! The test command runs a few cases; `COUNTER_MODEL_CASES=200` runs more.
+
+#[macro_use]
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use common::*;
+use counter_core::case::{Form, OpenCase};
+use counter_core::proto::{PushRequest, RemoteStatus};
+use counter_core::scope::Scope;
+use counter_server::Central;
+use counter_store::Store;
+use counter_sync::sync_now;
+use proptest::prelude::*;
+
+const POINTS: [&str; 2] = ["3211", "3212"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Open(usize),
+    Sync(usize),
+    HandOver(usize),
+    Receive(usize),
+    Recall(usize),
+    Decide(usize, u8),
+    ReEnrol(usize),
+    Backup(usize),
+    Restore(usize),
+    LostAnswer(usize),
+    Duplicate(usize),
+    HalfPull(usize),
+    StopServer,
+    StartServer,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let d = 0..4usize;
+    prop_oneof![
+        4 => d.clone().prop_map(Op::Open),
+        4 => d.clone().prop_map(Op::Sync),
+        2 => d.clone().prop_map(Op::HandOver),
+        2 => d.clone().prop_map(Op::Receive),
+        1 => d.clone().prop_map(Op::Recall),
+        2 => (0..64usize, 0..3u8).prop_map(|(c, k)| Op::Decide(c, k)),
+        1 => d.clone().prop_map(Op::ReEnrol),
+        1 => d.clone().prop_map(Op::Backup),
+        1 => d.clone().prop_map(Op::Restore),
+        1 => d.clone().prop_map(Op::LostAnswer),
+        1 => d.clone().prop_map(Op::Duplicate),
+        1 => d.clone().prop_map(Op::HalfPull),
+        1 => Just(Op::StopServer),
+        1 => Just(Op::StartServer),
+    ]
+}
+
+struct Device {
+    point: &'static str,
+    window: u32,
+    db: PathBuf,
+    key: PathBuf,
+    store: Option<Store>,
+    backup: Option<PathBuf>,
+    /// Every case number this device made, including those lost with a restore.
+    made: BTreeSet<String>,
+    /// Every device id the central server gave this store.
+    ids: Vec<String>,
+}
+
+impl Device {
+    fn s(&mut self) -> &mut Store {
+        self.store.as_mut().expect("open")
+    }
+}
+
+struct World {
+    dir: tempfile::TempDir,
+    central: Central,
+    server: Option<Server>,
+    addr: std::net::SocketAddr,
+    devices: Vec<Device>,
+    cases: Vec<String>,
+    /// Every event id any device ever held (a restore forgets some).
+    ever: BTreeSet<String>,
+}
+
+fn quiet() -> counter_sync::Options {
+    counter_sync::Options {
+        retries: 0,
+        timeout: std::time::Duration::from_secs(5),
+        connect_timeout: std::time::Duration::from_secs(2),
+        ..counter_sync::Options::default()
+    }
+}
+
+/// Opens and accepts one case; `None` when the store refuses (a restored one before its sync).
+fn try_open(s: &mut Store, point: &str) -> Option<String> {
+    let set = counter_core::bundled::catalogs().unwrap();
+    let cal = counter_core::bundled::calendar().unwrap();
+    let nat = set.get("national").unwrap();
+    let req = OpenCase::person(
+        "national",
+        "002036006002",
+        point,
+        "王芳",
+        "张三",
+        "11010519491231002X",
+    );
+    let no = s.open_case(nat, req, now()).ok()?.case.case_no;
+    s.update(&no, |c| {
+        let mut evs = Vec::new();
+        for k in ["m1", "m2", "m3", "m4"] {
+            evs.extend(c.tick(k, Form::Original, 1, None, now())?);
+        }
+        evs.extend(c.accept(nat, &cal, &Scope::Handles, now())?);
+        Ok(evs)
+    })
+    .unwrap();
+    Some(no)
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+        let server = Server::start(central.clone(), None);
+        let addr = server.addr;
+        let mut devices = Vec::new();
+        for (i, (point, window)) in [(0, 1), (0, 2), (1, 1), (1, 2)].into_iter().enumerate() {
+            let mut store = store(dir.path(), &format!("d{i}"));
+            store.set_window(window);
+            let code = central.enroll_code(POINTS[point], Some("E"), None).unwrap();
+            let id = counter_sync::enroll(&mut store, &server.url(), &code, "model")
+                .unwrap()
+                .device_id;
+            devices.push(Device {
+                ids: vec![id],
+                point: POINTS[point],
+                window,
+                db: dir.path().join(format!("d{i}.db")),
+                key: dir.path().join(format!("d{i}.key")),
+                store: Some(store),
+                backup: None,
+                made: BTreeSet::new(),
+            });
+        }
+        World {
+            dir,
+            central,
+            server: Some(server),
+            addr,
+            devices,
+            cases: Vec::new(),
+            ever: BTreeSet::new(),
+        }
+    }
+
+    fn remember(&mut self, d: usize) {
+        let s = self.devices[d].store.as_ref().unwrap();
+        self.ever.extend(s.own_event_ids().unwrap());
+    }
+
+    fn apply(&mut self, op: &Op) {
+        let other = |d: &Device| POINTS.iter().find(|p| **p != d.point).unwrap().to_string();
+        match *op {
+            Op::Open(d) => {
+                let point = self.devices[d].point;
+                if let Some(no) = try_open(self.devices[d].s(), point) {
+                    self.devices[d].made.insert(no.clone());
+                    self.cases.push(no);
+                }
+            }
+            Op::Sync(d) => {
+                let _ = sync_now(self.devices[d].s(), quiet());
+            }
+            Op::HandOver(d) => {
+                let (point, to) = (self.devices[d].point, other(&self.devices[d]));
+                let mine: Vec<String> = self.devices[d].made.iter().cloned().collect();
+                if let Some(no) = mine.last() {
+                    let _ = self.devices[d].s().hand_over(
+                        std::slice::from_ref(no),
+                        point,
+                        &to,
+                        "经办人",
+                        now(),
+                    );
+                }
+            }
+            Op::Receive(d) | Op::Recall(d) => {
+                let point = self.devices[d].point;
+                let s = self.devices[d].s();
+                for sheet in s.sheets(point, true).unwrap_or_default() {
+                    let _ = if matches!(op, Op::Receive(_)) && sheet.incoming {
+                        s.receive_sheet(&sheet.sheet_no, point, &[], "经办人", now())
+                            .map(|_| ())
+                    } else if matches!(op, Op::Recall(_)) && !sheet.incoming {
+                        s.recall_sheet(&sheet.sheet_no, point, None, "经办人", now())
+                            .map(|_| ())
+                    } else {
+                        Ok(())
+                    };
+                }
+            }
+            Op::Decide(c, k) => {
+                if let Some(no) = self.cases.get(c % self.cases.len().max(1)) {
+                    let status = [
+                        RemoteStatus::InReview,
+                        RemoteStatus::Returned,
+                        RemoteStatus::Completed,
+                    ][k as usize];
+                    let _ =
+                        self.central
+                            .decide(no, status, Some("材料不清晰"), "审核员", decided());
+                }
+            }
+            Op::ReEnrol(d) => {
+                let Some(server) = &self.server else { return };
+                let url = server.url();
+                let dev = &mut self.devices[d];
+                let point = dev.point;
+                let id = dev.s().sync_link().unwrap().unwrap().device_id;
+                self.central.revoke(&id).unwrap();
+                let code = self.central.enroll_code(point, Some("E"), None).unwrap();
+                // Refused while another active device holds the seat (this store restored
+                // from a backup older than its last enrolment): see `enrol_again`.
+                if let Ok(r) = counter_sync::enroll(dev.s(), &url, &code, "model") {
+                    dev.ids.push(r.device_id);
+                }
+            }
+            Op::Backup(d) => {
+                let path = self
+                    .dir
+                    .path()
+                    .join(format!("d{d}-backup-{}.db", self.ever.len()));
+                self.devices[d].s().backup(&path).unwrap();
+                self.devices[d].backup = Some(path);
+            }
+            Op::Restore(d) => {
+                let Some(backup) = self.devices[d].backup.clone() else {
+                    return;
+                };
+                self.remember(d);
+                let dev = &mut self.devices[d];
+                dev.store = None;
+                for ext in ["db-wal", "db-shm"] {
+                    let _ = std::fs::remove_file(dev.db.with_extension(ext));
+                }
+                std::fs::copy(&backup, &dev.db).unwrap();
+                let mut s = Store::open(&dev.db, &dev.key).unwrap();
+                s.set_window(dev.window);
+                dev.store = Some(s);
+            }
+            Op::LostAnswer(d) | Op::Duplicate(d) => {
+                // The server commits; the device never hears (or hears twice).
+                let s = self.devices[d].s();
+                let link = s.sync_link().unwrap().unwrap();
+                let events = s.outbox_batch(20).unwrap();
+                if events.is_empty() {
+                    return;
+                }
+                let req = PushRequest { events };
+                let Ok(r) = self.central.push(&link.device_id, &link.point, &req) else {
+                    return;
+                };
+                if matches!(op, Op::Duplicate(_)) && !r.gap {
+                    let r = self
+                        .central
+                        .push(&link.device_id, &link.point, &req)
+                        .unwrap();
+                    s.record_rejections(&r.rejected, "2025-09-26 09:00:00")
+                        .unwrap();
+                    s.ack_outbox(r.acked_through).unwrap();
+                }
+            }
+            Op::HalfPull(d) => {
+                // A pull that dies after its first page.
+                let s = self.devices[d].s();
+                let link = s.sync_link().unwrap().unwrap();
+                let page = self.central.changes(&link.point, link.cursor, 2).unwrap();
+                if !page.changes.is_empty() {
+                    s.apply_remote(&page.changes, page.cursor, now(), &link.device_id)
+                        .unwrap();
+                }
+            }
+            Op::StopServer => {
+                if let Some(s) = self.server.take() {
+                    s.stop();
+                }
+            }
+            Op::StartServer => {
+                if self.server.is_none() {
+                    self.server = Some(Server::start(self.central.clone(), Some(self.addr)));
+                }
+            }
+        }
+    }
+
+    /// What a supervisor does for a store whose registration was revoked (restored from a
+    /// backup older than a re-enrolment): the central office revokes the seat's devices, and
+    /// the store enrols again.
+    fn enrol_again(&mut self, d: usize) {
+        let url = self.server.as_ref().unwrap().url();
+        for id in std::mem::take(&mut self.devices[d].ids) {
+            self.central.revoke(&id).unwrap();
+        }
+        let point = self.devices[d].point;
+        let code = self.central.enroll_code(point, Some("E"), None).unwrap();
+        let r = counter_sync::enroll(self.devices[d].s(), &url, &code, "model").unwrap();
+        self.devices[d].ids.push(r.device_id);
+    }
+
+    fn quiesce(&mut self) {
+        self.apply(&Op::StartServer);
+        for _ in 0..3 {
+            for d in 0..self.devices.len() {
+                match sync_now(self.devices[d].s(), quick()) {
+                    Err(e) if e.to_string().contains("重新注册") => {
+                        self.enrol_again(d);
+                        sync_now(self.devices[d].s(), quick()).unwrap();
+                    }
+                    r => {
+                        r.unwrap();
+                    }
+                }
+            }
+        }
+        for d in 0..self.devices.len() {
+            self.remember(d);
+        }
+    }
+
+    /// How the server's file holds an event (for the failure message).
+    fn server_row(&self, id: &str) -> Option<(String, i64, Option<String>)> {
+        let conn = rusqlite::Connection::open(self.dir.path().join("central.db")).ok()?;
+        conn.query_row(
+            "SELECT device, seq, rejected FROM events WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .ok()
+    }
+
+    fn check(&mut self) -> Result<(), TestCaseError> {
+        let on_server: BTreeSet<String> = self.central.event_ids().unwrap().into_iter().collect();
+        let mut made: BTreeMap<String, usize> = BTreeMap::new();
+        for (i, dev) in self.devices.iter().enumerate() {
+            for no in &dev.made {
+                prop_assert!(made.insert(no.clone(), i).is_none(), "{no} made twice");
+            }
+            let s = dev.store.as_ref().unwrap();
+            prop_assert_eq!(s.sync_state().unwrap().pending, 0);
+            prop_assert!(
+                s.rejections(None).unwrap().is_empty(),
+                "{:?}",
+                s.rejections(None)
+            );
+            let me = s.sync_link().unwrap().unwrap().device_id;
+            for id in s.own_event_ids().unwrap() {
+                prop_assert!(
+                    on_server.contains(&id),
+                    "{id} of device {i} not on the server: {:?}",
+                    self.server_row(&id)
+                );
+            }
+            for row in s.ledger(&Default::default(), now().date()).unwrap() {
+                if dev.made.contains(&row.case_no) {
+                    let (state, owner) = self.central.case_record(&row.case_no).unwrap().unwrap();
+                    prop_assert_eq!(
+                        state.as_str(),
+                        s.case(&row.case_no).unwrap().state.as_str(),
+                        "{}",
+                        row.case_no
+                    );
+                    prop_assert_eq!(owner.as_deref(), Some(me.as_str()));
+                }
+            }
+        }
+        for id in &on_server {
+            prop_assert!(
+                self.ever.contains(id),
+                "the server holds {id}, which no device made"
+            );
+        }
+        Ok(())
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("COUNTER_MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(12)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn every_device_and_the_server_agree_after_any_history(ops in prop::collection::vec(op(), 10..50)) {
+        let mut w = World::new();
+        for op in &ops {
+            w.apply(op);
+        }
+        w.quiesce();
+        w.check()?;
+    }
+}
