@@ -195,4 +195,34 @@ impl Central {
             Ok(DeviceState { last_seq, numbers })
         })
     }
+
+    /// Every enrolled device, by point and window.
+    pub fn devices(&self) -> Result<Vec<DeviceRow>, ServerFailure> {
+        self.tx(|t| {
+            Ok(t
+                .rows(
+                    "SELECT id, point, window_no, name, revoked FROM devices ORDER BY point, window_no, id",
+                    &[],
+                )?
+                .into_iter()
+                .map(|r| DeviceRow {
+                    id: r[0].text().unwrap_or_default(),
+                    point: r[1].text().unwrap_or_default(),
+                    window: r[2].int(),
+                    name: r[3].text().unwrap_or_default(),
+                    revoked: r[4].int() != 0,
+                })
+                .collect())
+        })
+    }
+}
+
+/// An enrolled device as `counter-server devices` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub id: String,
+    pub point: String,
+    pub window: i64,
+    pub name: String,
+    pub revoked: bool,
 }

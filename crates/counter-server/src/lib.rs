@@ -15,6 +15,7 @@ mod push;
 mod snapshots;
 
 use db::{Db, Exec};
+pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};
 
 /// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.

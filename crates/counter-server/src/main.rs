@@ -61,6 +61,8 @@ enum Cmd {
     PublishCalendar { file: std::path::PathBuf },
     /// Lists the same applicant and item opened at two points (for review).
     Flags,
+    /// Lists the enrolled devices: id, point, window, name, in service or revoked.
+    Devices,
     /// Stops a device (a lost PC).
     Revoke { device: String },
     /// Imports an outbox export from a point without network.
@@ -115,6 +117,19 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Flags => {
             for (a, b) in central.flags().map_err(|e| e.to_string())? {
                 println!("{a}  ↔  {b}");
+            }
+            Ok(())
+        }
+        Cmd::Devices => {
+            for d in central.devices().map_err(|e| e.to_string())? {
+                println!(
+                    "{}  网点 {}  {} 号窗口  {}  {}",
+                    d.id,
+                    d.point,
+                    d.window,
+                    d.name,
+                    if d.revoked { "已停用" } else { "使用中" }
+                );
             }
             Ok(())
         }

@@ -41,6 +41,16 @@ fn two_windows_of_one_point_number_apart_and_a_decision_changes_one_case(backend
     let e = counter_sync::enroll(&mut b, &server.url(), &code, "窗口二").unwrap_err();
     assert!(e.to_string().contains("1 号窗口已由另一台设备"), "{e}");
     enroll_window(&mut b, &central, &server, 2);
+    let seats: Vec<(String, i64, bool)> = central
+        .devices()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.point, d.window, d.revoked))
+        .collect();
+    assert_eq!(
+        seats,
+        [("3211".into(), 1, false), ("3211".into(), 2, false)]
+    );
     // The same morning, offline, each window opens cases.
     let ours = offline_cases(&mut a, "3211", 3);
     let theirs = offline_cases(&mut b, "3211", 3);
