@@ -338,8 +338,16 @@ fn follow_ups(desk: State<'_, Desk>) -> Result<Vec<LedgerRow>, ApiError> {
     with(&desk, |w| w.follow_ups())
 }
 
+/// The workstation's audit log (the supervisor only).
+#[tauri::command]
+fn audit_log(desk: State<'_, Desk>) -> Result<Vec<counter_desk::AuditEntry>, ApiError> {
+    with(&desk, |w| w.audit_log())
+}
+
 pub fn run() {
-    let desk: Desk = Workstation::open(Paths::from_env(), Clock::from_env()).map(Mutex::new);
+    let paths = Paths::from_env();
+    counter_desk::init_log(&paths);
+    let desk: Desk = Workstation::open(paths, Clock::from_env()).map(Mutex::new);
     if let Err(e) = &desk {
         eprintln!("Counter: {}", e.message);
     }
@@ -386,7 +394,8 @@ pub fn run() {
             rate,
             rating_levels,
             reply_follow_up,
-            follow_ups
+            follow_ups,
+            audit_log
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

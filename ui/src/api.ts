@@ -25,9 +25,11 @@ import type { CustodyStep } from "./bindings/CustodyStep";
 import type { Scope } from "./bindings/Scope";
 import type { Rating } from "./bindings/Rating";
 import type { RatingLevel } from "./bindings/RatingLevel";
+import type { AuditEntry } from "./bindings/AuditEntry";
 
 export type {
   ApiError,
+  AuditEntry,
   RatingLevel,
   CaseDetail,
   CaseView,
@@ -136,6 +138,7 @@ export const api = {
   sheets: (pending: boolean) => invoke<SheetDetail[]>("sheets", { pending }),
   handBack: (caseNo: string) => invoke<CaseView>("hand_back", { caseNo }),
   ratingLevels: () => invoke<RatingLevel[]>("rating_levels"),
+  auditLog: () => invoke<AuditEntry[]>("audit_log"),
   rate: (caseNo: string, score: number, channel: string, comment: string | null) =>
     invoke<CaseView>("rate", { caseNo, score, channel, comment }),
   replyFollowUp: (caseNo: string, reply: string) =>

@@ -228,9 +228,10 @@ impl Workstation {
 
     /// The supervisor's reply to a 差评.
     pub fn reply_follow_up(&mut self, case_no: &str, reply: &str) -> Result<CaseView, ApiError> {
-        self.supervisor()?;
-        let clerk = self.clerk()?.name.clone();
-        self.change(case_no, |c, _, _, t| c.reply_follow_up(reply, &clerk, t))
+        let clerk = self.supervisor()?.name.clone();
+        let view = self.change(case_no, |c, _, _, t| c.reply_follow_up(reply, &clerk, t))?;
+        self.audit(&clerk, "差评回复", Some(case_no.trim()));
+        Ok(view)
     }
 
     /// 差评 awaiting a reply, soonest due first.

@@ -26,7 +26,7 @@ impl Workstation {
 
     /// Enrolment from 设置 (the supervisor only): the server's address and the code the
     /// central office issued. The exchange runs in [`run_enroll`].
-    pub fn enroll_job(&self, server: &str, code: &str) -> Result<EnrollJob, ApiError> {
+    pub fn enroll_job(&mut self, server: &str, code: &str) -> Result<EnrollJob, ApiError> {
         let supervisor = self.supervisor()?.name.clone();
         let (server, code) = (server.trim(), code.trim());
         if server.is_empty() || code.is_empty() {
@@ -35,6 +35,7 @@ impl Workstation {
                 "请填写中心服务器地址和注册码（由中心管理员提供）",
             ));
         }
+        self.audit(&supervisor, "注册到中心服务器", Some(server));
         Ok(EnrollJob {
             paths: self.paths.clone(),
             server: server.trim_end_matches('/').to_string(),

@@ -74,7 +74,14 @@ pub struct Workstation {
     office: PointSettings,
     clerk: Option<Clerk>,
     clock: Clock,
+    /// The last operation of the signed-in clerk (monotonic: a clock set back changes
+    /// nothing); after `idle_limit` the workstation itself is locked, whatever the window does.
+    last_active: std::cell::Cell<std::time::Instant>,
+    idle_limit: Option<std::time::Duration>,
 }
+
+/// Minutes without an operation after which the workstation locks (as the window does).
+pub const IDLE_MINUTES: u64 = 10;
 
 fn store_err(e: StoreError) -> ApiError {
     let code = match &e {
@@ -143,6 +150,8 @@ impl Workstation {
             office,
             clerk: None,
             clock,
+            last_active: std::cell::Cell::new(std::time::Instant::now()),
+            idle_limit: Some(std::time::Duration::from_secs(IDLE_MINUTES * 60)),
         })
     }
 
@@ -164,9 +173,44 @@ impl Workstation {
     }
 
     fn clerk(&self) -> Result<&Clerk, ApiError> {
-        self.clerk
+        let c = self
+            .clerk
             .as_ref()
-            .ok_or_else(|| err(ApiErrorCode::Auth, "请先登录"))
+            .ok_or_else(|| err(ApiErrorCode::Auth, "请先登录"))?;
+        if self
+            .idle_limit
+            .is_some_and(|limit| self.last_active.get().elapsed() > limit)
+        {
+            return Err(err(
+                ApiErrorCode::Auth,
+                format!("已超过{IDLE_MINUTES}分钟未操作，本机已锁定，请重新登录"),
+            ));
+        }
+        self.last_active.set(std::time::Instant::now());
+        Ok(c)
+    }
+
+    /// How long the signed-in clerk may stay idle before the workstation locks (`None`: the
+    /// terminal, one command per run).
+    pub fn set_idle_limit(&mut self, limit: Option<std::time::Duration>) {
+        self.idle_limit = limit;
+    }
+
+    /// Appends to the audit log; a failure to write it is logged, never fatal to the counter.
+    pub(crate) fn audit(&mut self, who: &str, action: &str, detail: Option<&str>) {
+        let now = self.now();
+        if let Err(e) = self.store.audit(now, who, action, detail) {
+            tracing::error!(error = %e, action, "audit log not written");
+        }
+        tracing::info!(action, "audit");
+    }
+
+    /// The audit log, newest first (the supervisor only).
+    pub fn audit_log(&mut self) -> Result<Vec<counter_store::AuditEntry>, ApiError> {
+        let who = self.supervisor()?.name.clone();
+        let log = self.store.audit_log(500).map_err(store_err)?;
+        self.audit(&who, "查看审计日志", None);
+        Ok(log)
     }
 
     fn supervisor(&self) -> Result<&Clerk, ApiError> {
@@ -206,13 +250,17 @@ impl Workstation {
             .store
             .add_clerk(name, password, Role::Supervisor, self.now())
             .map_err(store_err)?;
+        self.audit(&c.name, "初始设置", Some("网点设置与负责人账号"));
         self.clerk = Some(c);
+        self.last_active.set(std::time::Instant::now());
         self.status()
     }
 
     pub fn save_office(&mut self, office: PointSettings) -> Result<DeskStatus, ApiError> {
-        self.supervisor()?;
+        let who = self.supervisor()?.name.clone();
         self.write_office(office)?;
+        let detail = format!("网点 {}，{} 号窗口", self.office.point, self.office.window);
+        self.audit(&who, "修改网点设置", Some(&detail));
         self.status()
     }
 
@@ -222,35 +270,51 @@ impl Workstation {
         password: &str,
         supervisor: bool,
     ) -> Result<Clerk, ApiError> {
-        self.supervisor()?;
+        let who = self.supervisor()?.name.clone();
         let role = if supervisor {
             Role::Supervisor
         } else {
             Role::Clerk
         };
-        self.store
+        let c = self
+            .store
             .add_clerk(name, password, role, self.now())
-            .map_err(store_err)
+            .map_err(store_err)?;
+        let detail = format!(
+            "{}（{}）",
+            c.name,
+            if supervisor { "负责人" } else { "经办人" }
+        );
+        self.audit(&who, "添加账号", Some(&detail));
+        Ok(c)
     }
 
     pub fn sign_in(&mut self, name: &str, password: &str) -> Result<DeskStatus, ApiError> {
+        let name = name.trim();
         match self.store.sign_in(name, password, self.now()) {
             Ok(c) => {
+                self.audit(&c.name, "登录", None);
                 self.clerk = Some(c);
+                self.last_active.set(std::time::Instant::now());
                 self.status()
             }
-            Err(SignInError::Wrong { tries_left }) => Err(err(
-                ApiErrorCode::Auth,
-                format!("用户名或密码错误，还可尝试{tries_left}次"),
-            )),
-            Err(e @ SignInError::Locked { .. }) => Err(err(ApiErrorCode::Auth, e.to_string())),
+            Err(e @ SignInError::Wrong) => {
+                self.audit(name, "登录失败", Some("用户名或密码错误"));
+                Err(err(ApiErrorCode::Auth, e.to_string()))
+            }
+            Err(e @ SignInError::Locked { .. }) => {
+                self.audit(name, "账号锁定", Some(&e.to_string()));
+                Err(err(ApiErrorCode::Auth, e.to_string()))
+            }
             Err(SignInError::Store(e)) => Err(store_err(e)),
         }
     }
 
     /// Sign out (also what the idle lock does).
     pub fn sign_out(&mut self) {
-        self.clerk = None;
+        if let Some(c) = self.clerk.take() {
+            self.audit(&c.name, "退出或锁定", None);
+        }
     }
 
     /// Checks an ID number as it is typed: a clear message either way.

@@ -9,7 +9,7 @@ use counter_store::Store;
 
 pub use counter_core::case::DocKind;
 pub use counter_store::{
-    Clerk, LedgerRow, Rejection, Role, SheetRow, SheetSent, StoredEvent, SyncState,
+    AuditEntry, Clerk, LedgerRow, Rejection, Role, SheetRow, SheetSent, StoredEvent, SyncState,
 };
 pub use counter_sync::SyncReport;
 
@@ -102,6 +102,29 @@ pub fn load_catalogs(paths: &Paths) -> Result<(CatalogSet, Calendar), ApiError> 
     load(paths, None)
 }
 
+/// The desktop app's log: `counter.log` beside the store (appended), at the level in
+/// `COUNTER_LOG` (default `info`). Nothing personal is logged: no names, ID numbers only
+/// masked.
+pub fn init_log(paths: &Paths) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COUNTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let file = paths.db.parent().and_then(|dir| {
+        std::fs::create_dir_all(dir).ok()?;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("counter.log"))
+            .ok()
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false);
+    let _ = match file {
+        Some(f) => builder.with_writer(std::sync::Mutex::new(f)).try_init(),
+        None => builder.with_writer(std::io::stderr).try_init(),
+    };
+}
+
 /// Prints a PDF file on `printer`, else the office settings' printer, else the system
 /// default; needs no store.
 pub fn print_file(paths: &Paths, file: &Path, printer: Option<&str>) -> Result<String, ApiError> {
@@ -118,6 +141,8 @@ impl Workstation {
             name: name.trim().to_string(),
             role: counter_store::Role::Supervisor,
         });
+        // One command per run: no idle lock.
+        self.idle_limit = None;
     }
 
     /// Acts for `point` instead of the office settings' point (a terminal serving another
@@ -204,10 +229,12 @@ impl Workstation {
         code: &str,
         device_name: &str,
     ) -> Result<counter_core::proto::EnrollResponse, ApiError> {
-        self.supervisor()?;
+        let who = self.supervisor()?.name.clone();
         let r = counter_sync::enroll(&mut self.store, server, code, device_name)
             .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
         self.reload()?;
+        let detail = format!("{server}，网点 {}，{} 号窗口", r.point, r.window);
+        self.audit(&who, "注册到中心服务器", Some(&detail));
         Ok(r)
     }
 
@@ -221,21 +248,27 @@ impl Workstation {
     }
 
     /// Writes the pending events to `out` for `counter-server import`.
-    pub fn export(&self, out: &Path) -> Result<usize, ApiError> {
-        self.supervisor()?;
-        counter_sync::export(&self.store, out)
-            .map_err(|e| err(ApiErrorCode::Storage, e.to_string()))
+    pub fn export(&mut self, out: &Path) -> Result<usize, ApiError> {
+        let who = self.supervisor()?.name.clone();
+        let n = counter_sync::export(&self.store, out)
+            .map_err(|e| err(ApiErrorCode::Storage, e.to_string()))?;
+        let detail = format!("{n} 条，{}", out.display());
+        self.audit(&who, "导出待上传事件", Some(&detail));
+        Ok(n)
     }
 
     /// Copies the store to a new file while it is in use.
-    pub fn backup(&self, to: &Path) -> Result<(), ApiError> {
-        self.supervisor()?;
+    pub fn backup(&mut self, to: &Path) -> Result<(), ApiError> {
+        let who = self.supervisor()?.name.clone();
         if to.exists() {
             return Err(err(
                 ApiErrorCode::InvalidInput,
                 format!("{} 已存在，请指定新的备份文件名", to.display()),
             ));
         }
-        self.store.backup(to).map_err(store_err)
+        self.store.backup(to).map_err(store_err)?;
+        let detail = to.display().to_string();
+        self.audit(&who, "备份", Some(&detail));
+        Ok(())
     }
 }

@@ -132,9 +132,11 @@ fn wrong_passwords_lock_the_account() {
     let mut d = desk(dir.path());
     d.setup(office(), "李主任", "secret1").unwrap();
     d.sign_out();
-    for left in (1..=4).rev() {
+    // An unknown name and a wrong password get the same answer.
+    let unknown = d.sign_in("无此人", "wrong").unwrap_err().message;
+    for _ in 0..4 {
         let e = d.sign_in("李主任", "wrong").unwrap_err();
-        assert_eq!(e.message, format!("用户名或密码错误，还可尝试{left}次"));
+        assert_eq!(e.message, unknown);
     }
     let e = d.sign_in("李主任", "wrong").unwrap_err();
     assert!(e.message.contains("账号已锁定"), "{}", e.message);
@@ -163,4 +165,83 @@ fn a_township_point_sees_what_it_may_accept_first() {
         .message
         .contains("校验位"));
     assert!(d.check_id(IdType::ResidentId, "11010519491231002X").ok);
+}
+
+#[test]
+fn sign_ins_locks_and_the_supervisors_actions_are_in_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    d.setup(office(), "李主任", "secret1").unwrap();
+    d.add_clerk("王芳", "secret2", false).unwrap();
+    d.backup(&dir.path().join("backup.db")).unwrap();
+    d.sign_out();
+    d.sign_in("王芳", "nope").unwrap_err();
+    d.sign_in("王芳", "secret2").unwrap();
+    // A clerk may not read it.
+    assert_eq!(d.audit_log().unwrap_err().code, ApiErrorCode::Auth);
+    d.sign_out();
+    d.sign_in("李主任", "secret1").unwrap();
+    let log = d.audit_log().unwrap();
+    let seen: Vec<(&str, &str)> = log
+        .iter()
+        .rev()
+        .map(|a| (a.who.as_str(), a.action.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("李主任", "初始设置"),
+            ("李主任", "添加账号"),
+            ("李主任", "备份"),
+            ("李主任", "退出或锁定"),
+            ("王芳", "登录失败"),
+            ("王芳", "登录"),
+            ("王芳", "退出或锁定"),
+            ("李主任", "登录"),
+        ]
+    );
+}
+
+#[test]
+fn the_workstation_itself_locks_after_idling_whatever_the_window_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    d.setup(office(), "李主任", "secret1").unwrap();
+    d.set_idle_limit(Some(std::time::Duration::from_millis(200)));
+    d.ledger(LedgerFilter::default()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let e = d.ledger(LedgerFilter::default()).unwrap_err();
+    assert_eq!(e.code, ApiErrorCode::Auth);
+    assert!(e.message.contains("请重新登录"), "{}", e.message);
+    d.sign_in("李主任", "secret1").unwrap();
+    d.ledger(LedgerFilter::default()).unwrap();
+}
+
+#[test]
+fn a_clock_set_back_does_not_lock_an_account_for_longer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, key) = (
+        dir.path().join("data/counter.db"),
+        dir.path().join("config/store.key"),
+    );
+    let at = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 11, 30)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+    };
+    {
+        let mut d = desk(dir.path());
+        d.setup(office(), "李主任", "secret1").unwrap();
+    }
+    let mut s = counter_store::Store::open(&db, &key).unwrap();
+    // Five wrong tries with the clock two years ahead, then the clock is put right.
+    for _ in 0..5 {
+        s.sign_in("李主任", "wrong", at(2028)).unwrap_err();
+    }
+    assert!(matches!(
+        s.sign_in("李主任", "secret1", at(2028)),
+        Err(counter_store::SignInError::Locked { .. })
+    ));
+    s.sign_in("李主任", "secret1", at(2026)).unwrap();
 }

@@ -37,10 +37,14 @@ pub struct Clerk {
 /// Free tries before the account locks.
 pub const FREE_TRIES: i64 = 5;
 
+/// The longest lock, in seconds.
+const LONGEST_LOCK: i64 = 3600;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
-    #[error("用户名或密码错误")]
-    Wrong { tries_left: i64 },
+    /// The same answer for an unknown name and a wrong password: names are not revealed.
+    #[error("用户名或密码错误（连续输错{FREE_TRIES}次将暂时锁定账号）")]
+    Wrong,
     #[error("连续输错密码，账号已锁定，请于{until}后再试")]
     Locked { until: String },
     #[error("{0}")]
@@ -146,11 +150,14 @@ impl Store {
             // Same answer and similar cost as a wrong password: names are not revealed.
             let _ = Argon2::default()
                 .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
-            return Err(SignInError::Wrong {
-                tries_left: FREE_TRIES,
-            });
+            return Err(SignInError::Wrong);
         };
-        if let Some(until) = locked_until.filter(|u| u.as_str() > fmt(now).as_str()) {
+        // A lock further ahead than the longest one means the clock was set back since: it is
+        // not allowed to lock the account for as long as the clock went back.
+        let longest = fmt(now + Duration::seconds(LONGEST_LOCK));
+        if let Some(until) = locked_until
+            .filter(|u| u.as_str() > fmt(now).as_str() && u.as_str() <= longest.as_str())
+        {
             return Err(SignInError::Locked {
                 until: until.replace('T', " "),
             });
@@ -180,7 +187,7 @@ impl Store {
         }
         let failed = failed + 1;
         let lock = (failed >= FREE_TRIES).then(|| {
-            let secs = (30i64 << (failed - FREE_TRIES).min(7)).min(3600);
+            let secs = (30i64 << (failed - FREE_TRIES).min(7)).min(LONGEST_LOCK);
             fmt(now + Duration::seconds(secs))
         });
         tx.execute(
@@ -194,9 +201,7 @@ impl Store {
             Some(until) => Err(SignInError::Locked {
                 until: until.replace('T', " "),
             }),
-            None => Err(SignInError::Wrong {
-                tries_left: FREE_TRIES - failed,
-            }),
+            None => Err(SignInError::Wrong),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! data is inside encrypted bodies; the plain columns are what the ledger filters on.
 
 mod accounts;
+mod audit;
 mod crypt;
 mod custody;
 mod ledger;
@@ -24,6 +25,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 pub use accounts::{Clerk, Role, SignInError, FREE_TRIES};
+pub use audit::AuditEntry;
 pub use crypt::{Cipher, Key};
 pub use custody::{SheetRow, SheetSent};
 pub use ledger::{LedgerQuery, LedgerRow};
@@ -40,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_catalog_history.sql"),
     include_str!("../migrations/0007_rejections.sql"),
     include_str!("../migrations/0008_windows.sql"),
+    include_str!("../migrations/0009_audit.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

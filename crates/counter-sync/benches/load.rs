@@ -50,8 +50,13 @@ fn main() {
         .unwrap();
     // Each device's backlog, made offline.
     let mut stores = Vec::new();
+    // Points of their own for each run: a PostgreSQL bench database keeps earlier runs' cases,
+    // and the server refuses a second opening under a number it holds.
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 100_000_000);
     for d in 0..devices {
-        let point = format!("{}", 5000 + d);
+        let point = format!("B{run}{d:02}");
         let mut s = Store::open(
             &dir.path().join(format!("d{d}.db")),
             &dir.path().join(format!("d{d}.key")),
