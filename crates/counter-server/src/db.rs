@@ -87,6 +87,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_decision_time.sql"),
     include_str!("../migrations/0006_case_state.sql"),
     include_str!("../migrations/0007_devices_own_cases.sql"),
+    include_str!("../migrations/0008_code_expiry.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
@@ -96,6 +97,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0005_decision_time.sql"),
     include_str!("../migrations/pg/0006_case_state.sql"),
     include_str!("../migrations/pg/0007_devices_own_cases.sql"),
+    include_str!("../migrations/pg/0008_code_expiry.sql"),
 ];
 
 impl Db {

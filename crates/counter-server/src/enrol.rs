@@ -5,6 +5,13 @@ use counter_core::proto::*;
 use crate::snapshots::signing_key;
 use crate::{hash, random_token, Central, ServerFailure};
 
+/// How long an enrolment code stays good.
+pub const CODE_LIFETIME: chrono::Duration = chrono::Duration::days(7);
+
+fn stamp(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
 impl Central {
     /// A one-time enrolment code for a point.
     pub fn enroll_code(
@@ -26,12 +33,13 @@ impl Central {
         let code = random_token(6);
         self.tx(|t| {
             t.exec(
-                "INSERT INTO enroll_codes (code, point, level, name) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO enroll_codes (code, point, level, name, issued_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 &[
                     code.as_str().into(),
                     point.into(),
                     level.into(),
                     name.into(),
+                    stamp(chrono::Local::now().naive_local()).into(),
                 ],
             )?;
             Ok(())
@@ -43,7 +51,7 @@ impl Central {
         self.tx(|t| {
             let code = req.code.trim();
             let Some(row) = t.row(
-                "SELECT point, level, name, used_by FROM enroll_codes WHERE code = ?1",
+                "SELECT point, level, name, used_by, issued_at FROM enroll_codes WHERE code = ?1",
                 &[code.into()],
             )?
             else {
@@ -55,6 +63,13 @@ impl Central {
                 return Err(ServerFailure::Input(
                     "注册码已被使用，请向管理员索取新的注册码".into(),
                 ));
+            }
+            let oldest = stamp(chrono::Local::now().naive_local() - CODE_LIFETIME);
+            if row[4].text().is_none_or(|t| t < oldest) {
+                return Err(ServerFailure::Input(format!(
+                    "注册码已过期（有效期{}天），请向管理员索取新的注册码",
+                    CODE_LIFETIME.num_days()
+                )));
             }
             let point = row[0].text().unwrap_or_default();
             if !(1..=99).contains(&req.window) {

@@ -1,22 +1,31 @@
-//! The HTTP face of the server: routes, authentication, JSON errors.
+//! The HTTP face of the server: routes, authentication, limits, and every error as
+//! `{code, message}` JSON (the message in Chinese), bad requests included.
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use counter_core::proto::*;
+use serde::de::DeserializeOwned;
 
 use crate::{Central, ServerFailure, OPENAPI};
 
-struct ApiFailure(StatusCode, String, String);
+/// Bytes an enrolment request may have.
+const ENROL_BODY: usize = 16 * 1024;
+
+pub(crate) struct ApiFailure(StatusCode, &'static str, String);
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         (
             self.0,
             Json(ServerError {
-                code: self.1,
+                code: self.1.into(),
                 message: self.2,
             }),
         )
@@ -27,19 +36,152 @@ impl IntoResponse for ApiFailure {
 impl From<ServerFailure> for ApiFailure {
     fn from(e: ServerFailure) -> Self {
         match e {
-            ServerFailure::Input(m) => {
-                ApiFailure(StatusCode::BAD_REQUEST, "invalid_input".into(), m)
-            }
-            ServerFailure::NotFound(m) => ApiFailure(StatusCode::NOT_FOUND, "not_found".into(), m),
+            ServerFailure::Input(m) => ApiFailure(StatusCode::BAD_REQUEST, "invalid_input", m),
+            ServerFailure::NotFound(m) => ApiFailure(StatusCode::NOT_FOUND, "not_found", m),
             other => {
                 tracing::error!(error = %other, "server failure");
                 ApiFailure(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "storage".into(),
+                    "storage",
                     "服务器存储故障，请稍后重试".into(),
                 )
             }
         }
+    }
+}
+
+/// The answer to a request that took longer than the server allows.
+pub(crate) fn timed_out() -> Response {
+    ApiFailure(
+        StatusCode::REQUEST_TIMEOUT,
+        "timeout",
+        "请求超时，请稍后重试".into(),
+    )
+    .into_response()
+}
+
+/// A request the server cannot read, in words.
+fn unreadable(status: StatusCode, detail: String) -> ApiFailure {
+    match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiFailure(status, "too_large", "请求过大：请分批上传".into())
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiFailure(
+            status,
+            "unsupported_media_type",
+            "请求须为 JSON（content-type: application/json）".into(),
+        ),
+        _ => ApiFailure(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("请求内容无法识别：{detail}"),
+        ),
+    }
+}
+
+/// A JSON body; a bad one is answered as `{code, message}`.
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiFailure> {
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|Json(v)| Body(v))
+            .map_err(|e: JsonRejection| unreadable(e.status(), e.body_text()))
+    }
+}
+
+/// Query parameters; bad ones are answered as `{code, message}`.
+struct Params<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiFailure> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Params(q.0))
+            .map_err(|e: QueryRejection| unreadable(e.status(), e.body_text()))
+    }
+}
+
+/// Path segments; bad ones are answered as `{code, message}`.
+struct Segments<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Segments<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiFailure> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Segments(p.0))
+            .map_err(|e: PathRejection| unreadable(e.status(), e.body_text()))
+    }
+}
+
+/// The peer's address (set by the accept loop; loopback when served otherwise).
+fn peer(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+}
+
+fn too_many() -> ApiFailure {
+    ApiFailure(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "请求过于频繁，请稍后再试".into(),
+    )
+}
+
+/// The device behind the bearer token. Failed attempts are counted per address, and an
+/// address that fails too often is turned away for a while.
+struct Device {
+    id: String,
+    point: String,
+}
+
+impl FromRequestParts<Central> for Device {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, c: &Central) -> Result<Self, ApiFailure> {
+        let ip = peer(parts);
+        if c.guard.failures_exceeded(ip) {
+            return Err(too_many());
+        }
+        let token = parts
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("")
+            .to_string();
+        let central = c.clone();
+        match blocking(move || central.device(&token)).await? {
+            Some((id, point)) => Ok(Device { id, point }),
+            None => {
+                c.guard.failed(ip);
+                Err(ApiFailure(
+                    StatusCode::UNAUTHORIZED,
+                    "auth",
+                    "设备未注册或已停用，请重新注册".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// The peer's address, for rate limits.
+struct Peer(IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiFailure> {
+        Ok(Peer(peer(parts)))
     }
 }
 
@@ -51,44 +193,30 @@ async fn blocking<T: Send + 'static>(
         .map_err(|_| {
             ApiFailure(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "storage".into(),
+                "storage",
                 "服务器内部错误".into(),
             )
         })?
         .map_err(ApiFailure::from)
 }
 
-async fn authed(central: &Central, headers: &HeaderMap) -> Result<(String, String), ApiFailure> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_string();
-    let c = central.clone();
-    blocking(move || c.device(&token)).await?.ok_or_else(|| {
-        ApiFailure(
-            StatusCode::UNAUTHORIZED,
-            "auth".into(),
-            "设备未注册或已停用，请重新注册".into(),
-        )
-    })
-}
-
 async fn enroll(
     State(c): State<Central>,
-    Json(req): Json<EnrollRequest>,
+    Peer(ip): Peer,
+    Body(req): Body<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, ApiFailure> {
+    if !c.guard.enrolment_allowed(ip) {
+        return Err(too_many());
+    }
     Ok(Json(blocking(move || c.enroll(&req)).await?))
 }
 
 async fn push(
     State(c): State<Central>,
-    headers: HeaderMap,
-    Json(req): Json<PushRequest>,
+    d: Device,
+    Body(req): Body<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiFailure> {
-    let (device, point) = authed(&c, &headers).await?;
-    Ok(Json(blocking(move || c.push(&device, &point, &req)).await?))
+    Ok(Json(blocking(move || c.push(&d.id, &d.point, &req)).await?))
 }
 
 #[derive(serde::Deserialize)]
@@ -99,29 +227,26 @@ struct After {
 
 async fn changes(
     State(c): State<Central>,
-    headers: HeaderMap,
-    Query(a): Query<After>,
+    d: Device,
+    Params(a): Params<After>,
 ) -> Result<Json<Changes>, ApiFailure> {
-    let (_, point) = authed(&c, &headers).await?;
     Ok(Json(
-        blocking(move || c.changes(&point, a.after, 500)).await?,
+        blocking(move || c.changes(&d.point, a.after, 500)).await?,
     ))
 }
 
 async fn list_snapshots(
     State(c): State<Central>,
-    headers: HeaderMap,
+    _: Device,
 ) -> Result<Json<Vec<SnapshotInfo>>, ApiFailure> {
-    authed(&c, &headers).await?;
     Ok(Json(blocking(move || c.snapshots()).await?))
 }
 
 async fn get_snapshot(
     State(c): State<Central>,
-    headers: HeaderMap,
-    axum::extract::Path((kind, id, version)): axum::extract::Path<(String, String, i64)>,
+    _: Device,
+    Segments((kind, id, version)): Segments<(String, String, i64)>,
 ) -> Result<Json<Snapshot>, ApiFailure> {
-    authed(&c, &headers).await?;
     Ok(Json(
         blocking(move || c.snapshot(&kind, &id, version)).await?,
     ))
@@ -129,10 +254,9 @@ async fn get_snapshot(
 
 async fn device_state(
     State(c): State<Central>,
-    headers: HeaderMap,
+    d: Device,
 ) -> Result<Json<DeviceState>, ApiFailure> {
-    let (device, _) = authed(&c, &headers).await?;
-    Ok(Json(blocking(move || c.device_state(&device)).await?))
+    Ok(Json(blocking(move || c.device_state(&d.id)).await?))
 }
 
 async fn openapi() -> impl IntoResponse {
@@ -141,19 +265,35 @@ async fn openapi() -> impl IntoResponse {
 
 pub fn router(central: Central) -> Router {
     Router::new()
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/events", post(push))
+        .route(
+            "/v1/enroll",
+            post(enroll).layer(DefaultBodyLimit::max(ENROL_BODY)),
+        )
+        .route(
+            "/v1/events",
+            post(push).layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
         .route("/v1/device", get(device_state))
         .route("/v1/changes", get(changes))
         .route("/v1/snapshots", get(list_snapshots))
         .route("/v1/snapshots/{kind}/{id}/{version}", get(get_snapshot))
         .route("/openapi.yaml", get(openapi))
+        .fallback(|| async {
+            ApiFailure(StatusCode::NOT_FOUND, "not_found", "没有这个接口".into())
+        })
+        .method_not_allowed_fallback(|| async {
+            ApiFailure(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "该接口不支持此请求方法".into(),
+            )
+        })
         .with_state(central)
 }
 
 /// Serves until the process ends.
 pub async fn serve(central: Central, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(central)).await
+    crate::listen::run(router(central), listener, std::future::pending()).await
 }
 
 /// Serves on `addr` (port 0: any free port) from a thread of its own with its own runtime,
@@ -184,7 +324,5 @@ pub async fn serve_until(
     listener: tokio::net::TcpListener,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(central))
-        .with_graceful_shutdown(stop)
-        .await
+    crate::listen::run(router(central), listener, stop).await
 }

@@ -10,13 +10,16 @@ use sha2::{Digest, Sha256};
 mod changes;
 mod db;
 mod enrol;
+mod guard;
 mod http;
+mod listen;
 mod push;
 mod snapshots;
 
 use db::{Db, Exec};
 pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};
+pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 /// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
@@ -37,6 +40,8 @@ pub enum ServerFailure {
 #[derive(Clone)]
 pub struct Central {
     db: Arc<Mutex<Db>>,
+    /// Rate limits of this process (enrolments, failed authentications).
+    pub(crate) guard: Arc<guard::Guard>,
 }
 
 pub(crate) fn hash(key: &str) -> String {
@@ -55,6 +60,7 @@ impl Central {
     pub fn open(db: &str) -> Result<Central, ServerFailure> {
         Ok(Central {
             db: Arc::new(Mutex::new(Db::open(db)?)),
+            guard: Arc::default(),
         })
     }
 

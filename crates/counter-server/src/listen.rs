@@ -1,0 +1,78 @@
+//! The server's own accept loop: a cap on open connections, and a time limit on reading a
+//! request's headers (an idle connection and a client that sends its headers a byte at a time
+//! are both closed), so a flood of idle or slow connections cannot stop the devices' pushes or
+//! exhaust the process's open files (commonly 1,024): over the cap, new connections wait in the
+//! listen backlog until a place frees.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
+
+/// Open connections at once; more are closed as they come. Well under the 1,024 open files
+/// a server process commonly has.
+pub const MAX_CONNECTIONS: usize = 512;
+/// From a connection's start (or its last answer) to the end of the next request's headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// One request, body and answer included.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Serves `app` on `listener` until `stop` resolves.
+pub(crate) async fn run(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    tokio::pin!(stop);
+    loop {
+        // A free place first, then the next connection: over the cap, new connections wait in
+        // the listen backlog (the kernel completes their handshake) until an idle or slow one
+        // is closed by the header timeout, instead of being refused.
+        let permit = tokio::select! {
+            _ = &mut stop => return Ok(()),
+            p = open.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => return Ok(()),
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = tower::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut req = req.map(axum::body::Body::new);
+                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                let app = app.clone();
+                async move {
+                    match tokio::time::timeout(REQUEST_TIMEOUT, app.oneshot(req)).await {
+                        Ok(r) => r,
+                        Err(_) => Ok(crate::http::timed_out()),
+                    }
+                }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, %peer, "connection closed");
+            }
+            drop(permit);
+        });
+    }
+}
