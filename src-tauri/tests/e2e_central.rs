@@ -57,6 +57,15 @@ async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
         wait_text(&client, ".settings .ok", "已注册到中心服务器：网点 E01").await;
         wait_text(&client, "#sync-chip", "待上传").await;
         screenshot(&client, "central-1-enrolled.png").await;
+        // The supervisor reads the audit log: the sign-in and the enrolment are on it.
+        click(&client, "#audit-load").await;
+        wait_text(&client, "#audit", "注册到中心服务器").await;
+        wait_text(&client, "#audit", "登录").await;
+        client
+            .execute("document.querySelector('#audit').scrollIntoView()", vec![])
+            .await
+            .unwrap();
+        screenshot(&client, "central-1b-audit.png").await;
 
         // An assisted case, handed over to an office code the central office does not know.
         keys.press(F2).await;
