@@ -285,6 +285,24 @@ fn wrong_sender(point: &str, change: &Change) -> Option<String> {
     (actor != point).then(|| format!("{what}记录的网点 {actor} 不是发送方网点 {point}，未被接受"))
 }
 
+/// Whether the server holds an accepted event of `kind` on this case for which `pred` holds.
+fn holds_event(
+    t: &mut dyn Exec,
+    case_no: &str,
+    kind: &str,
+    pred: impl Fn(&Change) -> bool,
+) -> Result<bool, ServerFailure> {
+    let rows = t.rows(
+        "SELECT body FROM events WHERE case_no = ?1 AND kind = ?2 AND rejected IS NULL",
+        &[case_no.into(), kind.into()],
+    )?;
+    Ok(rows.iter().any(|r| {
+        r[0].text()
+            .and_then(|b| serde_json::from_str::<counter_core::case::CaseEvent>(&b).ok())
+            .is_some_and(|ev| pred(&ev.change))
+    }))
+}
+
 /// Whether the server holds a hand-over of this case on sheet `sheet_no` addressed to `point`.
 fn addressed(
     t: &mut dyn Exec,
@@ -292,33 +310,23 @@ fn addressed(
     sheet_no: &str,
     point: &str,
 ) -> Result<bool, ServerFailure> {
-    let rows = t.rows(
-        "SELECT body FROM events WHERE case_no = ?1 AND kind = 'handed_over' AND rejected IS NULL",
-        &[case_no.into()],
-    )?;
-    Ok(rows.iter().any(|r| {
-        r[0].text()
-            .and_then(|b| serde_json::from_str::<counter_core::case::CaseEvent>(&b).ok())
-            .is_some_and(|ev| {
-                matches!(&ev.change, Change::HandedOver { sheet_no: s, to, .. } if s == sheet_no && to == point)
-            })
-    }))
+    holds_event(
+        t,
+        case_no,
+        "handed_over",
+        |c| matches!(c, Change::HandedOver { sheet_no: s, to, .. } if s == sheet_no && to == point),
+    )
 }
 
 /// Whether the server holds a receipt of this case's sheet `sheet_no` (which wins over a
 /// recall).
 fn received(t: &mut dyn Exec, case_no: &str, sheet_no: &str) -> Result<bool, ServerFailure> {
-    let rows = t.rows(
-        "SELECT body FROM events WHERE case_no = ?1 AND kind = 'handover_received' AND rejected IS NULL",
-        &[case_no.into()],
-    )?;
-    Ok(rows.iter().any(|r| {
-        r[0].text()
-            .and_then(|b| serde_json::from_str::<counter_core::case::CaseEvent>(&b).ok())
-            .is_some_and(|ev| {
-                matches!(&ev.change, Change::HandOverReceived { sheet_no: s, .. } if s == sheet_no)
-            })
-    }))
+    holds_event(
+        t,
+        case_no,
+        "handover_received",
+        |c| matches!(c, Change::HandOverReceived { sheet_no: s, .. } if s == sheet_no),
+    )
 }
 
 /// The device that opened a case, when the server knows it.

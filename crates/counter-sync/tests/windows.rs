@@ -18,6 +18,22 @@ both!(
     a_store_restored_from_a_backup_reuses_no_number_and_loses_nothing
 );
 
+/// A temporary folder, a central store on `backend` and the server in front of it.
+fn world(
+    backend: Backend,
+) -> (
+    tempfile::TempDir,
+    CentralDb,
+    counter_server::Central,
+    Server,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = counter_server::Central::open(&db.url).unwrap();
+    let server = Server::start(central.clone(), None);
+    (dir, db, central, server)
+}
+
 fn states(s: &Store, cases: &[String]) -> Vec<CaseState> {
     cases.iter().map(|c| s.case(c).unwrap().state).collect()
 }
@@ -28,10 +44,7 @@ fn enroll_window(s: &mut Store, central: &counter_server::Central, server: &Serv
 }
 
 fn two_windows_of_one_point_number_apart_and_a_decision_changes_one_case(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = counter_server::Central::open(&db.url).unwrap();
-    let server = Server::start(central.clone(), None);
+    let (dir, _db, central, server) = world(backend);
     let mut a = store(dir.path(), "window1");
     let mut b = store(dir.path(), "window2");
     enroll_window(&mut a, &central, &server, 1);
@@ -91,10 +104,7 @@ fn two_windows_of_one_point_number_apart_and_a_decision_changes_one_case(backend
 }
 
 fn a_misconfigured_window_is_refused_and_flagged_never_merged(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = counter_server::Central::open(&db.url).unwrap();
-    let server = Server::start(central.clone(), None);
+    let (dir, _db, central, server) = world(backend);
     let mut a = store(dir.path(), "a");
     let mut b = store(dir.path(), "b");
     enroll_window(&mut a, &central, &server, 1);
@@ -143,10 +153,7 @@ fn a_misconfigured_window_is_refused_and_flagged_never_merged(backend: Backend) 
 }
 
 fn a_revoked_device_enrolled_again_continues_its_history(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = counter_server::Central::open(&db.url).unwrap();
-    let server = Server::start(central.clone(), None);
+    let (dir, _db, central, server) = world(backend);
     let mut a = store(dir.path(), "a");
     enroll_window(&mut a, &central, &server, 1);
     let before = offline_cases(&mut a, "3211", 2);
@@ -188,10 +195,7 @@ fn a_revoked_device_enrolled_again_continues_its_history(backend: Backend) {
 }
 
 fn a_store_restored_from_a_backup_reuses_no_number_and_loses_nothing(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = counter_server::Central::open(&db.url).unwrap();
-    let server = Server::start(central.clone(), None);
+    let (dir, _db, central, server) = world(backend);
     let mut a = store(dir.path(), "a");
     enroll_window(&mut a, &central, &server, 1);
     offline_cases(&mut a, "3211", 1);
