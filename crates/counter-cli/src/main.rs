@@ -180,7 +180,6 @@ fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
 fn paths(cli: &Cli) -> Result<Paths, CliError> {
     let mut p = Paths::from_env();
     if let Some(db) = &cli.db {
-        p.documents = db.with_file_name("documents");
         p.db = db.clone();
     }
     if let Some(key) = &cli.key_file {

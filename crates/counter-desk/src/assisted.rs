@@ -101,7 +101,7 @@ impl Workstation {
     /// The 材料交接单 of a recorded sheet, kept for reprinting and rendered for preview.
     pub fn sheet_document(&self, sheet_no: &str) -> Result<Preview, ApiError> {
         let pdf = self.sheet_pdf(sheet_no)?;
-        self.keep_and_preview(sheet_no.trim(), "handover", "材料交接单", &pdf)
+        self.preview(sheet_no.trim(), "handover", "材料交接单", &pdf)
     }
 
     /// A sheet by its number (typed, or scanned from its QR code).

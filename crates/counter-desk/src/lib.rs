@@ -35,8 +35,6 @@ pub struct Paths {
     pub db: PathBuf,
     pub key: PathBuf,
     pub office: PathBuf,
-    /// Generated documents (PDF), for reprinting.
-    pub documents: PathBuf,
     /// A folder of catalog files (*.toml) to use instead of the store's (the terminal's
     /// `--catalogs`).
     pub catalogs: Option<PathBuf>,
@@ -53,12 +51,10 @@ impl Paths {
         let db = var("COUNTER_DB").unwrap_or(db);
         let key = var("COUNTER_KEY_FILE").unwrap_or(key);
         let office = var("COUNTER_OFFICE").unwrap_or_else(|| key.with_file_name("office.toml"));
-        let documents = db.with_file_name("documents");
         Paths {
             db,
             key,
             office,
-            documents,
             catalogs: None,
             calendar: None,
         }
@@ -110,6 +106,27 @@ fn pinned<'a>(
         })
 }
 
+/// Earlier versions kept every printed PDF, with the full ID number, beside the store; they
+/// are made again from the case now, so the kept ones are removed.
+fn purge_kept_documents(paths: &Paths) {
+    let dir = paths.db.with_file_name("documents");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        if e.path().extension().is_some_and(|x| x == "pdf")
+            && std::fs::remove_file(e.path()).is_ok()
+        {
+            removed += 1;
+        }
+    }
+    let _ = std::fs::remove_dir(&dir);
+    if removed > 0 {
+        tracing::info!(removed, "kept documents removed");
+    }
+}
+
 /// The office settings file, or the defaults when there is none yet.
 pub(crate) fn read_office(path: &std::path::Path) -> Result<PointSettings, ApiError> {
     match std::fs::read_to_string(path) {
@@ -132,6 +149,7 @@ impl Workstation {
     /// Opens the store and loads the built-in catalogs, calendar and the office settings.
     pub fn open(paths: Paths, clock: Clock) -> Result<Workstation, ApiError> {
         let office = read_office(&paths.office)?;
+        purge_kept_documents(&paths);
         let mut store = Store::open(&paths.db, &paths.key).map_err(store_err)?;
         // Numbers carry the window: the settings' until the central server confirms one.
         store.set_window(office.window);

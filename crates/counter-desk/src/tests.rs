@@ -7,7 +7,6 @@ fn desk(dir: &std::path::Path) -> Workstation {
             db: dir.join("data/counter.db"),
             key: dir.join("config/store.key"),
             office: dir.join("config/office.toml"),
-            documents: dir.join("data/documents"),
             catalogs: None,
             calendar: None,
         },
@@ -244,4 +243,64 @@ fn a_clock_set_back_does_not_lock_an_account_for_longer() {
         Err(counter_store::SignInError::Locked { .. })
     ));
     s.sign_in("李主任", "secret1", at(2026)).unwrap();
+}
+
+/// Every file under `dir` that holds `needle` in clear.
+fn files_holding(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_holding(&p, needle));
+        } else if std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle)) {
+            out.push(p.display().to_string());
+        }
+    }
+    out
+}
+
+#[test]
+fn after_a_day_of_intake_and_documents_no_file_holds_the_id_number_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    d.setup(office(), "李主任", "secret1").unwrap();
+    let id = "321102198706054212";
+    let opened = d
+        .open_case(OpenRequest {
+            catalog: "national".into(),
+            item: "002036006002".into(),
+            name: "张三".into(),
+            id_type: IdType::ResidentId,
+            id_number: id.into(),
+            phone: Some("13800138000".into()),
+            agent_name: None,
+            agent_id_number: None,
+            agent_id_type: None,
+            unit: None,
+            answers: None,
+        })
+        .unwrap();
+    let no = opened.case.case.case_no.clone();
+    d.notify(&no).unwrap();
+    d.document(&no, "notice").unwrap();
+    d.resume_notice(&no).unwrap();
+    for k in ["m1", "m2", "m3", "m4"] {
+        d.tick(&no, k, Form::Original, 1, None).unwrap();
+    }
+    d.accept(&no).unwrap();
+    let receipt = d.document(&no, "receipt").unwrap();
+    assert_eq!(receipt.pages.len(), 2);
+    d.backup(&dir.path().join("data/backup.db")).unwrap();
+    drop(d);
+    // The store, its journal, the backup, the settings: the ID number nowhere in clear, nor
+    // the phone number; no document was kept.
+    assert_eq!(
+        files_holding(dir.path(), id.as_bytes()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        files_holding(dir.path(), b"13800138000"),
+        Vec::<String>::new()
+    );
+    assert!(!dir.path().join("data/documents").exists());
 }

@@ -87,7 +87,6 @@ pub struct Preview {
     pub kind: String,
     /// PNG pages as data URLs.
     pub pages: Vec<String>,
-    pub path: String,
     pub bytes: u32,
 }
 

@@ -14,7 +14,7 @@ pub use counter_core::case::DocKind;
 pub use documents::render;
 pub use hand_over::{hand_over_sheet, HandOverSheet};
 pub use layout::Font;
-pub use print::{explain, preview, print, printers, PrintError};
+pub use print::{explain, preview, print, print_pdf, printers, PrintError};
 
 /// Noto Sans CJK SC (SIL OFL 1.1, `assets/fonts/`), built in so documents print offline.
 const FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/NotoSansCJKsc-Regular.otf");

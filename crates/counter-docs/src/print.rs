@@ -13,6 +13,22 @@ pub enum PrintError {
     NoFile(String),
 }
 
+fn private_dir(prefix: &str) -> Result<tempfile::TempDir, PrintError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| PrintError::Refused(format!("无法创建临时目录：{e}")))
+}
+
+/// Prints a document made in memory: it passes through a private folder only while `lp`
+/// hands it to the print system, and is never kept on disk.
+pub fn print_pdf(pdf: &[u8], printer: Option<&str>) -> Result<String, PrintError> {
+    let tmp = private_dir("counter-print-")?;
+    let file = tmp.path().join("document.pdf");
+    std::fs::write(&file, pdf).map_err(|e| PrintError::Refused(e.to_string()))?;
+    print(&file, printer)
+}
+
 /// Sends a PDF to `printer` (or the default printer); returns the job id CUPS reports.
 pub fn print(pdf: &Path, printer: Option<&str>) -> Result<String, PrintError> {
     if !pdf.is_file() {
@@ -89,14 +105,10 @@ pub fn explain(lp_error: &str, printer: Option<&str>, queues: &[String]) -> Stri
 /// Renders the pages of a PDF as PNG images for an on-screen preview (poppler's `pdftoppm`,
 /// present wherever CUPS is).
 pub fn preview(pdf: &[u8], dpi: u32) -> Result<Vec<Vec<u8>>, PrintError> {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "counter-preview-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| PrintError::Refused(e.to_string()))?;
+    // A private folder (mode 0700, random name), deleted with everything in it on return:
+    // the document carries the full ID number.
+    let tmp = private_dir("counter-preview-")?;
+    let dir = tmp.path().to_path_buf();
     let input = dir.join("doc.pdf");
     let result = (|| {
         std::fs::write(&input, pdf).map_err(|e| PrintError::Refused(e.to_string()))?;
@@ -133,6 +145,6 @@ pub fn preview(pdf: &[u8], dpi: u32) -> Result<Vec<Vec<u8>>, PrintError> {
             .map(|p| std::fs::read(p).map_err(|e| PrintError::Refused(e.to_string())))
             .collect()
     })();
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(tmp);
     result
 }

@@ -7,4 +7,4 @@ export type Preview = { title: string, case_no: string, kind: string,
 /**
  * PNG pages as data URLs.
  */
-pages: Array<string>, path: string, bytes: number, };
+pages: Array<string>, bytes: number, };
