@@ -39,6 +39,11 @@ async fn a_full_acceptance_prints_the_receipt_and_counts_the_keys() {
         let msg = wait_text(&client, "#message", "已送打印").await;
         let elapsed = started.elapsed();
         assert!(msg.contains("CounterPDF-"), "{msg}");
+        // The document's name once: "…，受理回执已送打印（CounterPDF-…）".
+        assert!(
+            msg.contains("，受理回执已送打印") && msg.matches("受理回执").count() == 1,
+            "{msg}"
+        );
         screenshot(&client, "1-printed.png").await;
         println!(
             "住院费用报销, search to printed receipt: {} key presses, {:.1?} wall time (typing through WebDriver)",
