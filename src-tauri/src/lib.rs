@@ -338,6 +338,15 @@ fn follow_ups(desk: State<'_, Desk>) -> Result<Vec<LedgerRow>, ApiError> {
     with(&desk, |w| w.follow_ups())
 }
 
+/// The clerk is at the window: the workstation's idle lock starts again.
+#[tauri::command]
+fn touch(desk: State<'_, Desk>) -> Result<(), ApiError> {
+    with(&desk, |w| {
+        w.touch();
+        Ok(())
+    })
+}
+
 /// The workstation's audit log (the supervisor only).
 #[tauri::command]
 fn audit_log(desk: State<'_, Desk>) -> Result<Vec<counter_desk::AuditEntry>, ApiError> {
@@ -395,7 +404,8 @@ pub fn run() {
             rating_levels,
             reply_follow_up,
             follow_ups,
-            audit_log
+            audit_log,
+            touch
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {

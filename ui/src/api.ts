@@ -1,5 +1,5 @@
 // The only file that talks to the Rust side. Types come from ui/src/bindings (generated from Rust).
-import { invoke } from "@tauri-apps/api/core";
+import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import type { ApiError } from "./bindings/ApiError";
 import type { CaseDetail } from "./bindings/CaseDetail";
 import type { CaseView } from "./bindings/CaseView";
@@ -26,6 +26,21 @@ import type { Scope } from "./bindings/Scope";
 import type { Rating } from "./bindings/Rating";
 import type { RatingLevel } from "./bindings/RatingLevel";
 import type { AuditEntry } from "./bindings/AuditEntry";
+
+/** The window shows the sign-in again when the workstation has locked itself (idle). */
+export const IDLE_LOCK_EVENT = "counter-idle-lock";
+
+async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await tauriInvoke<T>(cmd, args);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err?.code === "auth" && err.message?.includes("重新登录")) {
+      window.dispatchEvent(new Event(IDLE_LOCK_EVENT));
+    }
+    throw e;
+  }
+}
 
 export type {
   ApiError,
@@ -97,6 +112,7 @@ export const api = {
     invoke<Clerk>("add_clerk", { name, password, supervisor }),
   signIn: (name: string, password: string) => invoke<DeskStatus>("sign_in", { name, password }),
   signOut: () => invoke<void>("sign_out"),
+  touch: () => invoke<void>("touch"),
   checkId: (idType: IdType, number: string) =>
     invoke<IdCheckResult>("check_id", { idType, number }),
   listCatalogs: () => invoke<CatalogSummary[]>("list_catalogs"),

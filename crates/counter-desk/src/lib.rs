@@ -208,6 +208,18 @@ impl Workstation {
         Ok(c)
     }
 
+    /// The clerk is at the window (a key or a click the window saw): keeps the workstation
+    /// from locking, unless it already has.
+    pub fn touch(&self) {
+        if self.clerk.is_some()
+            && self
+                .idle_limit
+                .is_none_or(|limit| self.last_active.get().elapsed() <= limit)
+        {
+            self.last_active.set(std::time::Instant::now());
+        }
+    }
+
     /// How long the signed-in clerk may stay idle before the workstation locks (`None`: the
     /// terminal, one command per run).
     pub fn set_idle_limit(&mut self, limit: Option<std::time::Duration>) {

@@ -214,6 +214,18 @@ fn the_workstation_itself_locks_after_idling_whatever_the_window_does() {
     assert!(e.message.contains("请重新登录"), "{}", e.message);
     d.sign_in("李主任", "secret1").unwrap();
     d.ledger(LedgerFilter::default()).unwrap();
+    // The window saying the clerk is there (keys, clicks) keeps it open; it cannot reopen it.
+    for _ in 0..3 {
+        std::thread::sleep(std::time::Duration::from_millis(120));
+        d.touch();
+    }
+    d.ledger(LedgerFilter::default()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    d.touch();
+    assert_eq!(
+        d.ledger(LedgerFilter::default()).unwrap_err().code,
+        ApiErrorCode::Auth
+    );
 }
 
 #[test]
