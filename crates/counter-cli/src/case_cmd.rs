@@ -355,19 +355,12 @@ fn stress(ws: &mut Workstation, count: u32) -> Result<(), CliError> {
     ws.act_for_point("9999");
     let mut out = std::io::stdout().lock();
     for _ in 0..count {
-        let opened = ws.open_case(OpenRequest {
-            catalog: "national".into(),
-            item: "002036006002".into(),
-            name: "压力测试".into(),
-            id_type: IdType::ResidentId,
-            id_number: "11010519491231002X".into(),
-            phone: None,
-            agent_name: None,
-            agent_id_number: None,
-            agent_id_type: None,
-            unit: None,
-            answers: None,
-        })?;
+        let opened = ws.open_case(OpenRequest::person(
+            "national",
+            "002036006002",
+            "压力测试",
+            "11010519491231002X",
+        ))?;
         let no = opened.case.case.case_no;
         writeln!(out, "{no} 1").ok();
         out.flush().ok();

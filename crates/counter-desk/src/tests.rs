@@ -40,19 +40,12 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
     let mut d = desk(dir.path());
     assert!(d.status().unwrap().needs_setup);
     assert_eq!(
-        d.open_case(OpenRequest {
-            catalog: "national".into(),
-            item: "002036006002".into(),
-            name: "张三".into(),
-            id_type: IdType::ResidentId,
-            id_number: "11010519491231002X".into(),
-            phone: None,
-            agent_name: None,
-            agent_id_number: None,
-            agent_id_type: None,
-            unit: None,
-            answers: None,
-        })
+        d.open_case(OpenRequest::person(
+            "national",
+            "002036006002",
+            "张三",
+            "11010519491231002X"
+        ))
         .unwrap_err()
         .code,
         ApiErrorCode::Auth

@@ -53,6 +53,25 @@ pub struct OpenRequest {
     pub answers: Option<std::collections::BTreeMap<String, String>>,
 }
 
+impl OpenRequest {
+    /// A person with a 居民身份证 applying for `item` of `catalog`, no agent, no answers yet.
+    pub fn person(catalog: &str, item: &str, name: &str, id_number: &str) -> OpenRequest {
+        OpenRequest {
+            catalog: catalog.into(),
+            item: item.into(),
+            name: name.into(),
+            id_type: IdType::ResidentId,
+            id_number: id_number.into(),
+            phone: None,
+            agent_name: None,
+            agent_id_number: None,
+            agent_id_type: None,
+            unit: None,
+            answers: None,
+        }
+    }
+}
+
 /// A unit applicant: its name and 统一社会信用代码.
 #[derive(Debug, Clone, Deserialize, TS)]
 pub struct UnitApplicant {

@@ -2,7 +2,7 @@
 
 use counter_core::proto::*;
 
-use crate::snapshots::signing_key;
+use crate::snapshots::signing_secret;
 use crate::{hash, random_token, Central, ServerFailure};
 
 /// How long an enrolment code stays good.
@@ -139,7 +139,7 @@ impl Central {
                 "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
                 &[code.into(), device_id.as_str().into()],
             )?;
-            let public_key = hex(signing_key(t)?.verifying_key().as_bytes());
+            let public_key = public_key(&signing_secret(t)?);
             Ok(EnrollResponse {
                 device_id,
                 key,

@@ -3,8 +3,6 @@
 use counter_core::proto::*;
 
 use crate::db::Exec;
-use ed25519_dalek::{Signer, SigningKey};
-
 use crate::{Central, ServerFailure};
 
 impl Central {
@@ -36,10 +34,10 @@ impl Central {
                 .row("SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?2", &[kind.into(), id.as_str().into()])?
                 .map_or(0, |r| r[0].int())
                 + 1;
-            let sig = signing_key(t)?.sign(&signed_bytes(kind, &id, version, text));
+            let sig = sign_snapshot(&signing_secret(t)?, kind, &id, version, text);
             t.exec(
                 "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
-                &[kind.into(), id.as_str().into(), version.into(), text.into(), hex(&sig.to_bytes()).into()],
+                &[kind.into(), id.as_str().into(), version.into(), text.into(), sig.into()],
             )?;
             Ok((id.clone(), version))
         })
@@ -95,24 +93,23 @@ impl Central {
 }
 
 /// The server's signing key, made on first use and kept in the store.
-pub(crate) fn signing_key(t: &mut dyn Exec) -> Result<SigningKey, ServerFailure> {
+pub(crate) fn signing_secret(t: &mut dyn Exec) -> Result<[u8; 32], ServerFailure> {
     if let Some(k) = t
         .row("SELECT value FROM meta WHERE key = 'signing_key'", &[])?
         .and_then(|r| r[0].text())
         .and_then(|h| unhex(&h))
         .and_then(|b| <[u8; 32]>::try_from(b).ok())
     {
-        return Ok(SigningKey::from_bytes(&k));
+        return Ok(k);
     }
     let mut bytes = [0u8; 32];
     chacha20poly1305::aead::rand_core::RngCore::fill_bytes(
         &mut chacha20poly1305::aead::OsRng,
         &mut bytes,
     );
-    let key = SigningKey::from_bytes(&bytes);
     t.exec(
         "INSERT INTO meta (key, value) VALUES ('signing_key', ?1)",
         &[hex(&bytes).into()],
     )?;
-    Ok(key)
+    Ok(bytes)
 }
