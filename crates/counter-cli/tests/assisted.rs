@@ -46,7 +46,11 @@ fn fails(dir: &Path, args: &[&str]) -> String {
 }
 
 fn start_server(d: &Path) -> (Central, std::net::SocketAddr) {
-    let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
+    let central = Central::open(
+        d.join("central.db").to_str().unwrap(),
+        counter_server::Keys::ephemeral(),
+    )
+    .unwrap();
     let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     (central, addr)
 }

@@ -38,7 +38,11 @@ fn json(dir: &std::path::Path, args: &[&str]) -> Value {
 
 /// The central server in-process on 127.0.0.1, its store in `d`.
 fn start_server(d: &std::path::Path) -> (Central, std::net::SocketAddr) {
-    let central = Central::open(d.join("central.db").to_str().unwrap()).unwrap();
+    let central = Central::open(
+        d.join("central.db").to_str().unwrap(),
+        counter_server::Keys::ephemeral(),
+    )
+    .unwrap();
     let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     (central, addr)
 }

@@ -8,11 +8,13 @@ pub mod catalog;
 pub mod channels;
 pub mod condition;
 pub mod diff;
+pub mod export;
 pub mod ids;
 pub mod proto;
 pub mod scope;
 pub mod search;
 pub mod settings;
+pub mod trust;
 pub mod view;
 
 pub use calendar::{Calendar, CalendarError, Due};

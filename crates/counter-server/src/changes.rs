@@ -5,6 +5,7 @@ use counter_core::case::{CaseState, Change, Lifecycle};
 use counter_core::proto::*;
 
 use crate::db::Exec;
+use crate::seal;
 use crate::{Central, ServerFailure};
 
 impl Central {
@@ -19,6 +20,14 @@ impl Central {
             let mut changes = Vec::new();
             let mut cursor = after;
             for r in rows {
+                let event = match r[5].text() {
+                    Some(b) => Some(
+                        serde_json::from_str(&t.keys().unseal(seal::CHANGE_BODY, &b)?).map_err(
+                            |e| ServerFailure::Storage(format!("中心存储的变更无法读取：{e}")),
+                        )?,
+                    ),
+                    None => None,
+                };
                 let status = match r[2].text().as_deref() {
                     Some("in_review") => RemoteStatus::InReview,
                     Some("returned") => RemoteStatus::Returned,
@@ -32,7 +41,7 @@ impl Central {
                     status,
                     reason: r[3].text(),
                     by: r[4].text().unwrap_or_default(),
-                    event: r[5].text().and_then(|b| serde_json::from_str(&b).ok()),
+                    event,
                     at: r[6].text().and_then(|a| a.parse().ok()),
                     owner: r[7].text(),
                 });

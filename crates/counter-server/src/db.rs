@@ -4,6 +4,7 @@
 
 use rusqlite::TransactionBehavior;
 
+use crate::keys::Keys;
 use crate::ServerFailure;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +63,9 @@ pub trait Exec {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure>;
     fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure>;
     fn is_pg(&self) -> bool;
+    /// The server's keys: personal data is sealed before it is written and opened after it
+    /// is read, inside the transaction.
+    fn keys(&self) -> &Keys;
 
     fn row(&mut self, sql: &str, params: &[Val]) -> Result<Option<Vec<Val>>, ServerFailure> {
         Ok(self.rows(sql, params)?.into_iter().next())
@@ -88,6 +92,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_case_state.sql"),
     include_str!("../migrations/0007_devices_own_cases.sql"),
     include_str!("../migrations/0008_code_expiry.sql"),
+    include_str!("../migrations/0009_export_key.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
@@ -98,6 +103,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0006_case_state.sql"),
     include_str!("../migrations/pg/0007_devices_own_cases.sql"),
     include_str!("../migrations/pg/0008_code_expiry.sql"),
+    include_str!("../migrations/pg/0009_export_key.sql"),
 ];
 
 impl Db {
@@ -120,6 +126,8 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // What is deleted or overwritten (a body sealed in place) leaves no copy in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         let mut db = Db::Sqlite(conn);
         db.migrate()?;
         Ok(db)
@@ -168,12 +176,13 @@ impl Db {
     /// Runs `f` in one transaction (SQLite: `BEGIN IMMEDIATE`), committing only if it succeeds.
     pub fn transaction<T>(
         &mut self,
+        keys: &Keys,
         f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
     ) -> Result<T, ServerFailure> {
         match self {
             Db::Sqlite(conn) => {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let r = f(&mut SqliteExec(&tx))?;
+                let r = f(&mut SqliteExec(&tx, keys))?;
                 tx.commit()?;
                 Ok(r)
             }
@@ -181,7 +190,7 @@ impl Db {
                 let pg = pg_failure;
                 let PgConn { client, cache } = &mut **conn;
                 let mut tx = client.transaction().map_err(pg)?;
-                let r = f(&mut PgExec(&mut tx, cache))?;
+                let r = f(&mut PgExec(&mut tx, cache, keys))?;
                 tx.commit().map_err(pg)?;
                 Ok(r)
             }
@@ -189,7 +198,7 @@ impl Db {
     }
 }
 
-struct SqliteExec<'a>(&'a rusqlite::Transaction<'a>);
+struct SqliteExec<'a>(&'a rusqlite::Transaction<'a>, &'a Keys);
 
 fn to_sqlite(v: &Val) -> rusqlite::types::Value {
     match v {
@@ -230,11 +239,16 @@ impl Exec for SqliteExec<'_> {
     fn is_pg(&self) -> bool {
         false
     }
+
+    fn keys(&self) -> &Keys {
+        self.1
+    }
 }
 
 struct PgExec<'a, 'b>(
     &'a mut postgres::Transaction<'b>,
     &'a mut std::collections::HashMap<String, postgres::Statement>,
+    &'a Keys,
 );
 
 impl PgExec<'_, '_> {
@@ -336,5 +350,9 @@ impl Exec for PgExec<'_, '_> {
 
     fn is_pg(&self) -> bool {
         true
+    }
+
+    fn keys(&self) -> &Keys {
+        self.2
     }
 }

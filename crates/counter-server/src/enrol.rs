@@ -2,7 +2,6 @@
 
 use counter_core::proto::*;
 
-use crate::snapshots::signing_secret;
 use crate::{hash, random_token, Central, ServerFailure};
 
 /// How long an enrolment code stays good.
@@ -13,7 +12,8 @@ fn stamp(t: chrono::NaiveDateTime) -> String {
 }
 
 impl Central {
-    /// A one-time enrolment code for a point.
+    /// A one-time enrolment pass for a point: the code, then the pin of this server's
+    /// authority and signing key (see `counter_core::trust`).
     pub fn enroll_code(
         &self,
         point: &str,
@@ -44,12 +44,15 @@ impl Central {
             )?;
             Ok(())
         })?;
-        Ok(code)
+        Ok(counter_core::trust::EnrolmentPass::format(
+            &code,
+            &self.keys.trust().pin(),
+        ))
     }
 
     pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, ServerFailure> {
         self.tx(|t| {
-            let code = req.code.trim();
+            let code = counter_core::trust::EnrolmentPass::code_of(&req.code);
             let Some(row) = t.row(
                 "SELECT point, level, name, used_by, issued_at FROM enroll_codes WHERE code = ?1",
                 &[code.into()],
@@ -106,8 +109,8 @@ impl Central {
             let device_id = uuid::Uuid::now_v7().to_string();
             let key = random_token(32);
             t.exec(
-                "INSERT INTO devices (id, point, key_hash, name, window_no, last_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO devices (id, point, key_hash, name, window_no, last_seq, export_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 &[
                     device_id.as_str().into(),
                     point.as_str().into(),
@@ -115,6 +118,12 @@ impl Central {
                     req.device_name.as_str().into(),
                     i64::from(req.window).into(),
                     req.last_seq.max(0).into(),
+                    crate::seal::seal(
+                        t,
+                        crate::seal::EXPORT_KEY,
+                        &hex(&counter_core::export::export_key(&key)),
+                    )
+                    .into(),
                 ],
             )?;
             if let Some(old) = previous {
@@ -139,7 +148,7 @@ impl Central {
                 "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
                 &[code.into(), device_id.as_str().into()],
             )?;
-            let public_key = public_key(&signing_secret(t)?);
+            let public_key = t.keys().trust().public_key;
             Ok(EnrollResponse {
                 device_id,
                 key,
@@ -199,11 +208,11 @@ impl Central {
                 "SELECT body FROM events WHERE device = ?1 AND kind = 'handed_over'",
                 &[device.into()],
             )? {
-                let sheet = r[0]
-                    .text()
-                    .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
-                    .and_then(|v| v["sheet_no"].as_str().map(String::from));
-                numbers.extend(sheet);
+                if let counter_core::case::Change::HandedOver { sheet_no, .. } =
+                    crate::seal::event(t, &r[0].text().unwrap_or_default())?.change
+                {
+                    numbers.push(sheet_no);
+                }
             }
             numbers.sort();
             numbers.dedup();

@@ -259,6 +259,11 @@ async fn device_state(
     Ok(Json(blocking(move || c.device_state(&d.id)).await?))
 }
 
+/// What a counter pins at enrolment (no secret: it is checked against the pass's pin).
+async fn trust(State(c): State<Central>) -> Json<counter_core::trust::Trust> {
+    Json(c.trust())
+}
+
 async fn openapi() -> impl IntoResponse {
     ([("content-type", "application/yaml")], OPENAPI)
 }
@@ -273,6 +278,7 @@ pub fn router(central: Central) -> Router {
             "/v1/events",
             post(push).layer(DefaultBodyLimit::max(MAX_BODY)),
         )
+        .route("/v1/trust", get(trust))
         .route("/v1/device", get(device_state))
         .route("/v1/changes", get(changes))
         .route("/v1/snapshots", get(list_snapshots))
@@ -293,7 +299,8 @@ pub fn router(central: Central) -> Router {
 
 /// Serves until the process ends.
 pub async fn serve(central: Central, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    crate::listen::run(router(central), listener, std::future::pending()).await
+    let tls = central.keys.tls().map(|t| t.config.clone());
+    crate::listen::run(router(central), listener, tls, std::future::pending()).await
 }
 
 /// Serves on `addr` (port 0: any free port) from a thread of its own with its own runtime,
@@ -324,5 +331,6 @@ pub async fn serve_until(
     listener: tokio::net::TcpListener,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    crate::listen::run(router(central), listener, stop).await
+    let tls = central.keys.tls().map(|t| t.config.clone());
+    crate::listen::run(router(central), listener, tls, stop).await
 }

@@ -12,13 +12,16 @@ mod db;
 mod enrol;
 mod guard;
 mod http;
+mod keys;
 mod listen;
 mod push;
+mod seal;
 mod snapshots;
 
 use db::{Db, Exec};
 pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};
+pub use keys::{init_tls, KeyError, Keys, Made};
 pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 /// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.
@@ -34,6 +37,8 @@ pub enum ServerFailure {
     Input(String),
     #[error("未找到办件 {0}")]
     NotFound(String),
+    #[error("{0}")]
+    Keys(#[from] KeyError),
 }
 
 /// The central store: SQLite (`sqlite:FILE`) or PostgreSQL (`postgres://…`), one writer.
@@ -42,6 +47,8 @@ pub struct Central {
     db: Arc<Mutex<Db>>,
     /// Rate limits of this process (enrolments, failed authentications).
     pub(crate) guard: Arc<guard::Guard>,
+    /// Signing, sealing and TLS keys, from a directory apart from the database.
+    pub(crate) keys: Arc<Keys>,
 }
 
 pub(crate) fn hash(key: &str) -> String {
@@ -56,12 +63,35 @@ pub(crate) fn random_token(bytes: usize) -> String {
 }
 
 impl Central {
-    /// Opens (creating, migrating) the store named by `db`.
-    pub fn open(db: &str) -> Result<Central, ServerFailure> {
+    /// Opens (creating, migrating) the store named by `db` with the server's `keys`. Data an
+    /// earlier version wrote in clear is sealed, and the signing key it kept in the database
+    /// moves to the key directory.
+    pub fn open(db: &str, mut keys: Keys) -> Result<Central, ServerFailure> {
+        let mut db = Db::open(db)?;
+        if let Some(legacy) = db.transaction(&keys, seal::legacy_signing_key)? {
+            if keys.new_signing {
+                keys.adopt_signing(legacy)?;
+            } else if &legacy != keys.signing() {
+                return Err(ServerFailure::Input(
+                    "数据库中留有旧版本的签名密钥，与密钥目录中的 signing.key 不同：计数器钉住的是哪一把，就把哪一把写入 signing.key（见 docs/security.md）".into(),
+                ));
+            }
+        }
+        db.transaction(&keys, seal::seal_legacy_rows)?;
         Ok(Central {
-            db: Arc::new(Mutex::new(Db::open(db)?)),
+            db: Arc::new(Mutex::new(db)),
             guard: Arc::default(),
+            keys: Arc::new(keys),
         })
+    }
+
+    /// What counters pin (the pass printed by `enroll-code` carries its fingerprint).
+    pub fn trust(&self) -> counter_core::trust::Trust {
+        self.keys.trust()
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     pub(crate) fn tx<T>(
@@ -69,6 +99,6 @@ impl Central {
         f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
     ) -> Result<T, ServerFailure> {
         let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.transaction(f)
+        db.transaction(&self.keys, f)
     }
 }

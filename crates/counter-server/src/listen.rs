@@ -2,7 +2,7 @@
 //! request's headers (an idle connection and a client that sends its headers a byte at a time
 //! are both closed), so a flood of idle or slow connections cannot stop the devices' pushes or
 //! exhaust the process's open files (commonly 1,024): over the cap, new connections wait in the
-//! listen backlog until a place frees.
+//! listen backlog until a place frees. With TLS, the handshake counts toward the header time.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -24,10 +24,11 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// One request, body and answer included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Serves `app` on `listener` until `stop` resolves.
+/// Serves `app` on `listener` (over TLS when `tls` is given) until `stop` resolves.
 pub(crate) async fn run(
     app: Router,
     listener: tokio::net::TcpListener,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
@@ -53,26 +54,44 @@ pub(crate) async fn run(
             },
         };
         let app = app.clone();
+        let tls = tls.clone().map(tokio_rustls::TlsAcceptor::from);
         tokio::spawn(async move {
-            let service = tower::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-                let mut req = req.map(axum::body::Body::new);
-                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-                let app = app.clone();
-                async move {
-                    match tokio::time::timeout(REQUEST_TIMEOUT, app.oneshot(req)).await {
-                        Ok(r) => r,
-                        Err(_) => Ok(crate::http::timed_out()),
+            match tls {
+                None => connection(TokioIo::new(stream), app, peer).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => connection(TokioIo::new(s), app, peer).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
                 }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, %peer, "connection closed");
             }
             drop(permit);
         });
+    }
+}
+
+/// One connection's requests, each under the request timeout.
+async fn connection<I>(io: I, app: Router, peer: SocketAddr)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = tower::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let mut req = req.map(axum::body::Body::new);
+        req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+        let app = app.clone();
+        async move {
+            match tokio::time::timeout(REQUEST_TIMEOUT, app.oneshot(req)).await {
+                Ok(r) => r,
+                Err(_) => Ok(crate::http::timed_out()),
+            }
+        }
+    });
+    let conn = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .serve_connection(io, TowerToHyperService::new(service));
+    if let Err(e) = conn.await {
+        tracing::debug!(error = %e, %peer, "connection closed");
     }
 }

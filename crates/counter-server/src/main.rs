@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use counter_core::proto::RemoteStatus;
-use counter_server::Central;
+use counter_server::{Central, Keys};
 
 #[derive(Parser)]
 #[command(name = "counter-server", about = "Counter 中心服务器")]
@@ -17,12 +17,35 @@ struct Cli {
         default_value = "sqlite:counter-server.db"
     )]
     db: String,
+    /// The key directory (signing, data and TLS keys), kept apart from the database and
+    /// backed up on its own (docs/security.md).
+    #[arg(
+        long,
+        global = true,
+        env = "COUNTER_SERVER_KEYS",
+        default_value = "counter-server-keys"
+    )]
+    keys: std::path::PathBuf,
     #[command(subcommand)]
     cmd: Cmd,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Makes the keys that are missing: signing and data keys, the pilot's certificate
+    /// authority and a TLS certificate for the server's host names.
+    KeysInit {
+        /// A name or address counters reach this server by (repeat for several).
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+        /// Issues the server certificate again (it expires after two years; the pin stays).
+        #[arg(long)]
+        renew: bool,
+    },
+    /// Prints what counters pin: the fingerprint in every enrolment pass.
+    KeysShow,
+    /// Replaces the catalog-signing key, announced under the old one (docs/security.md).
+    RotateSigningKey,
     /// Serves the API.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8750")]
@@ -70,15 +93,67 @@ enum Cmd {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    let central = Central::open(&cli.db).map_err(|e| e.to_string())?;
+    if let Cmd::KeysInit { hosts, renew } = &cli.cmd {
+        let made = counter_server::init_tls(&cli.keys, hosts, *renew).map_err(|e| e.to_string())?;
+        let keys = Keys::open(&cli.keys).map_err(|e| e.to_string())?;
+        if made.authority {
+            println!(
+                "已生成证书机构：{}/ca.pem（ca.key 请离线保管）",
+                cli.keys.display()
+            );
+        }
+        if made.certificate {
+            println!(
+                "已签发服务器证书：{}/server.pem（{}）",
+                cli.keys.display(),
+                hosts.join("、")
+            );
+        }
+        println!("指纹（每个注册码都带有它）：{}", keys.trust().pin());
+        return Ok(());
+    }
+    let keys = Keys::open(&cli.keys).map_err(|e| e.to_string())?;
+    let mut central = Central::open(&cli.db, keys).map_err(|e| e.to_string())?;
     match cli.cmd {
+        Cmd::KeysInit { .. } => unreachable!("handled above"),
+        Cmd::KeysShow => {
+            let trust = central.trust();
+            println!("签名公钥：{}", trust.public_key);
+            println!(
+                "TLS：{}",
+                if trust.ca_pem.is_some() {
+                    "已启用（计数器钉住 ca.pem）"
+                } else {
+                    "未启用（只能在本机回环地址上服务）"
+                }
+            );
+            println!("指纹：{}", trust.pin());
+            Ok(())
+        }
+        Cmd::RotateSigningKey => {
+            let key = central.rotate_signing_key().map_err(|e| e.to_string())?;
+            println!("新的签名公钥：{key}");
+            println!("新的指纹（此后的注册码带有它）：{}", central.trust().pin());
+            println!("已在旧密钥下公布新密钥；请重启 counter-server serve");
+            Ok(())
+        }
         Cmd::Serve { listen } => {
+            let tls = central.trust().ca_pem.is_some();
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async {
                 let l = tokio::net::TcpListener::bind(&listen)
                     .await
                     .map_err(|e| format!("无法监听 {listen}：{e}"))?;
-                eprintln!("counter-server 在 {listen} 提供服务");
+                let loopback = l.local_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
+                if !tls && !loopback {
+                    return Err(format!(
+                        "未配置 TLS 证书，不能在 {listen} 上以明文服务：请先运行 counter-server keys init --host 本服务器的域名或地址（见 docs/security.md）"
+                    ));
+                }
+                eprintln!(
+                    "counter-server 在 {listen} 提供服务（{}）",
+                    if tls { "HTTPS" } else { "仅本机，明文 HTTP" }
+                );
                 counter_server::serve(central, l)
                     .await
                     .map_err(|e| e.to_string())

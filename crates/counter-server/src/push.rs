@@ -5,7 +5,8 @@ use counter_core::proto::*;
 
 use crate::changes::{add_change, case_points, lifecycle};
 use crate::db::Exec;
-use crate::{hash, Central, ServerFailure};
+use crate::seal::{self, EVENT_BODY};
+use crate::{Central, ServerFailure};
 
 impl Central {
     /// Stores a batch in one transaction. Each event is bound to one content: an event the
@@ -37,7 +38,7 @@ impl Central {
             for e in &req.events {
                 let body = serde_json::to_string(&e.event)
                     .map_err(|err| ServerFailure::Input(err.to_string()))?;
-                let digest = hash(&body);
+                let digest = seal::content_hash(t, &body);
                 if e.seq <= last {
                     match held(t, device, e.seq)? {
                         Some((id, h, refused))
@@ -102,7 +103,7 @@ impl Central {
                         e.id.as_str().into(),
                         e.case_no.as_str().into(),
                         e.kind().into(),
-                        body.into(),
+                        seal::seal(t, EVENT_BODY, &body).into(),
                         reason.clone().into(),
                         digest.into(),
                     ],
@@ -143,23 +144,32 @@ impl Central {
 
     /// Imports an outbox export (`counter sync export`): the same checks as a push.
     pub fn import(&self, text: &str) -> Result<PushResponse, ServerFailure> {
-        #[derive(serde::Deserialize)]
-        struct Export {
-            device_id: String,
-            events: Vec<counter_core::proto::WireEvent>,
-        }
-        let ex: Export = serde_json::from_str(text)
-            .map_err(|e| ServerFailure::Input(format!("导出文件格式错误：{e}")))?;
-        let point = self
-            .tx(|t| {
-                t.row(
-                    "SELECT point FROM devices WHERE id = ?1",
-                    &[ex.device_id.as_str().into()],
-                )
-            })?
-            .and_then(|r| r[0].text())
-            .ok_or_else(|| ServerFailure::Input(format!("未注册的设备 {}", ex.device_id)))?;
-        self.push(&ex.device_id, &point, &PushRequest { events: ex.events })
+        use counter_core::export::ExportFile;
+        let file = ExportFile::parse(text).map_err(|e| ServerFailure::Input(e.to_string()))?;
+        let (point, key) = self.tx(|t| {
+            let row = t
+                .row(
+                    "SELECT point, export_key FROM devices WHERE id = ?1",
+                    &[file.device_id.as_str().into()],
+                )?
+                .ok_or_else(|| {
+                    ServerFailure::Input(format!("导出文件所称的设备 {} 未在中心注册", file.device_id))
+                })?;
+            let sealed = row[1].text().ok_or_else(|| {
+                ServerFailure::Input(format!(
+                    "设备 {} 在本版本之前注册，其导出文件无法核验：请该设备联网同步，或重新注册后再导出",
+                    file.device_id
+                ))
+            })?;
+            let key = unhex(&t.keys().unseal(seal::EXPORT_KEY, &sealed)?)
+                .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                .ok_or_else(|| ServerFailure::Storage("设备的导出密钥已损坏".into()))?;
+            Ok((row[0].text().unwrap_or_default(), key))
+        })?;
+        let events = file
+            .open(&key)
+            .map_err(|e| ServerFailure::Input(e.to_string()))?;
+        self.push(&file.device_id, &point, &PushRequest { events })
     }
 }
 
@@ -296,11 +306,12 @@ fn holds_event(
         "SELECT body FROM events WHERE case_no = ?1 AND kind = ?2 AND rejected IS NULL",
         &[case_no.into(), kind.into()],
     )?;
-    Ok(rows.iter().any(|r| {
-        r[0].text()
-            .and_then(|b| serde_json::from_str::<counter_core::case::CaseEvent>(&b).ok())
-            .is_some_and(|ev| pred(&ev.change))
-    }))
+    for r in rows {
+        if pred(&seal::event(t, &r[0].text().unwrap_or_default())?.change) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Whether the server holds a hand-over of this case on sheet `sheet_no` addressed to `point`.
@@ -365,6 +376,7 @@ fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), Serve
     let by = format!("{point} {}", e.event.clerk);
     let body =
         serde_json::to_string(&e.event).map_err(|err| ServerFailure::Input(err.to_string()))?;
+    let body = seal::seal(t, seal::CHANGE_BODY, &body);
     for other in case_points(t, &e.case_no)? {
         if other != point {
             add_change(
@@ -412,7 +424,7 @@ fn track_case(
         )?;
         return Ok(());
     };
-    let id = hash(&applicant.id_number().trim().to_ascii_uppercase());
+    let id = seal::applicant(t, applicant.id_number());
     t.exec(
         "INSERT INTO cases (case_no, point, item, state, id_hash, device)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

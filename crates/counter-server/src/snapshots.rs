@@ -2,7 +2,6 @@
 
 use counter_core::proto::*;
 
-use crate::db::Exec;
 use crate::{Central, ServerFailure};
 
 impl Central {
@@ -34,7 +33,7 @@ impl Central {
                 .row("SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?2", &[kind.into(), id.as_str().into()])?
                 .map_or(0, |r| r[0].int())
                 + 1;
-            let sig = sign_snapshot(&signing_secret(t)?, kind, &id, version, text);
+            let sig = sign_snapshot(t.keys().signing(), kind, &id, version, text);
             t.exec(
                 "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
                 &[kind.into(), id.as_str().into(), version.into(), text.into(), sig.into()],
@@ -92,24 +91,53 @@ impl Central {
     }
 }
 
-/// The server's signing key, made on first use and kept in the store.
-pub(crate) fn signing_secret(t: &mut dyn Exec) -> Result<[u8; 32], ServerFailure> {
-    if let Some(k) = t
-        .row("SELECT value FROM meta WHERE key = 'signing_key'", &[])?
-        .and_then(|r| r[0].text())
-        .and_then(|h| unhex(&h))
-        .and_then(|b| <[u8; 32]>::try_from(b).ok())
-    {
-        return Ok(k);
+/// The kind (and id) under which a new signing key is announced, signed by the old one.
+pub const KEY_ANNOUNCEMENT: &str = "signing_key";
+
+impl Central {
+    /// Rotates the catalog-signing key: the new public key is published as the next
+    /// `signing_key` snapshot signed by the old key (counters follow the chain from the key
+    /// they pinned), and every published snapshot is signed again with the new key (counters
+    /// enrolled from now on pin the new key only). Returns the new public key.
+    pub fn rotate_signing_key(&mut self) -> Result<String, ServerFailure> {
+        let mut keys = (*self.keys).clone();
+        let old = *keys.signing();
+        let new = keys.next_signing();
+        let new_public = public_key(&new);
+        self.tx(|t| {
+            let version = t
+                .row(
+                    "SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?1",
+                    &[KEY_ANNOUNCEMENT.into()],
+                )?
+                .map_or(0, |r| r[0].int())
+                + 1;
+            for r in t.rows("SELECT kind, id, version, text FROM snapshots", &[])? {
+                let (kind, id, v, text) = (
+                    r[0].text().unwrap_or_default(),
+                    r[1].text().unwrap_or_default(),
+                    r[2].int(),
+                    r[3].text().unwrap_or_default(),
+                );
+                if kind != KEY_ANNOUNCEMENT {
+                    t.exec(
+                        "UPDATE snapshots SET signature = ?4 WHERE kind = ?1 AND id = ?2 AND version = ?3",
+                        &[kind.as_str().into(), id.as_str().into(), v.into(),
+                          sign_snapshot(&new, &kind, &id, v, &text).into()],
+                    )?;
+                }
+            }
+            let sig = sign_snapshot(&old, KEY_ANNOUNCEMENT, KEY_ANNOUNCEMENT, version, &new_public);
+            t.exec(
+                "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?1, ?2, ?3, ?4)",
+                &[KEY_ANNOUNCEMENT.into(), version.into(), new_public.as_str().into(), sig.into()],
+            )?;
+            Ok(())
+        })?;
+        // The database signs with the new key now; the key files follow (the old one kept
+        // as `signing.N.retired`).
+        keys.adopt_rotation(new)?;
+        self.keys = std::sync::Arc::new(keys);
+        Ok(new_public)
     }
-    let mut bytes = [0u8; 32];
-    chacha20poly1305::aead::rand_core::RngCore::fill_bytes(
-        &mut chacha20poly1305::aead::OsRng,
-        &mut bytes,
-    );
-    t.exec(
-        "INSERT INTO meta (key, value) VALUES ('signing_key', ?1)",
-        &[hex(&bytes).into()],
-    )?;
-    Ok(bytes)
 }

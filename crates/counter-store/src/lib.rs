@@ -14,6 +14,7 @@ mod numbering;
 mod received;
 mod rejections;
 mod sync;
+mod trust;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_rejections.sql"),
     include_str!("../migrations/0008_windows.sql"),
     include_str!("../migrations/0009_audit.sql"),
+    include_str!("../migrations/0010_trust.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

@@ -9,9 +9,10 @@ use crate::{Store, StoreError};
 /// Texts in use as (id, text), and the problems of those not used.
 type Verified = (Vec<(String, String)>, Vec<String>);
 
-/// A received text whose signature is the central key's, or why it is not used.
+/// A received text whose signature is the central key's (the current one, or one it
+/// replaced: an edition signed before a key rotation stays valid), or why it is not used.
 fn verified(
-    key: &str,
+    keys: &[String],
     kind: &str,
     id: &str,
     version: i64,
@@ -23,14 +24,23 @@ fn verified(
             "{kind} {id} 第{version}版没有签名（旧版本保存），未使用；下次同步会重新接收"
         ));
     };
-    counter_core::proto::verify_signature(key, kind, id, version, text, sig)
+    let mut why = Err(format!(
+        "{kind} {id} 第{version}版：本机没有有效的中心公钥，请重新注册"
+    ));
+    for key in keys {
+        why = counter_core::proto::verify_signature(key, kind, id, version, text, sig);
+        if why.is_ok() {
+            break;
+        }
+    }
+    why
 }
 
 impl Store {
     /// Every catalog edition ever received, each verified again: (catalog id, TOML text),
     /// oldest first; problems in words.
     fn verified_history(&self) -> Result<Verified, StoreError> {
-        let key = self.server_key()?.unwrap_or_default();
+        let keys = self.trusted_keys()?;
         let mut stmt = self.conn().prepare(
             "SELECT id, version, text, signature FROM catalog_history ORDER BY id, version",
         )?;
@@ -45,7 +55,7 @@ impl Store {
         let (mut ok, mut problems) = (Vec::new(), Vec::new());
         for row in rows {
             let (id, version, text, sig) = row?;
-            match verified(&key, "catalog", &id, version, &text, sig.as_deref()) {
+            match verified(&keys, "catalog", &id, version, &text, sig.as_deref()) {
                 Ok(()) => ok.push((id, text)),
                 Err(why) => problems.push(why),
             }
@@ -55,11 +65,11 @@ impl Store {
 
     /// The received snapshots of `kind` whose signature holds, and the problems of the others.
     fn verified_snapshots(&self, kind: &str) -> Result<Verified, StoreError> {
-        let key = self.server_key()?.unwrap_or_default();
+        let keys = self.trusted_keys()?;
         let (mut ok, mut problems) = (Vec::new(), Vec::new());
         for k in self.snapshots()?.into_iter().filter(|s| s.kind == kind) {
             match verified(
-                &key,
+                &keys,
                 &k.kind,
                 &k.id,
                 k.version,

@@ -37,7 +37,7 @@ fn main() {
     // COUNTER_BENCH_DB: an empty PostgreSQL database (postgres://…) instead of a SQLite file.
     let url = std::env::var("COUNTER_BENCH_DB")
         .unwrap_or_else(|_| format!("sqlite:{}", dir.path().join("central.db").display()));
-    let central = Central::open(&url).unwrap();
+    let central = Central::open(&url, counter_server::Keys::ephemeral()).unwrap();
     // A PostgreSQL bench database outlives a run: count only what this run stores.
     let (stored_before, rejected_before, _) = central.counts().unwrap();
     let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();

@@ -10,6 +10,7 @@ use counter_core::proto::{
     Changes, DeviceState, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected,
     ServerError, Snapshot, SnapshotInfo, WireEvent, MAX_BODY,
 };
+use counter_core::trust::{EnrolmentPass, Trust};
 use counter_store::{Store, StoreError};
 use serde::Serialize;
 
@@ -27,6 +28,9 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("无法写入 {0}")]
     Write(String),
+    /// The server is not the one pinned, or the address would send data in clear.
+    #[error("{0}")]
+    Trust(String),
 }
 
 /// What one run did.
@@ -77,9 +81,26 @@ impl Options {
     }
 }
 
+/// Whether the failure is the server's certificate (not the pinned authority's, or not for
+/// this host name): reqwest reports it as a connection error with rustls's words inside.
+fn certificate_refused(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        if c.to_string().contains("certificate") {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// A network failure in words a clerk can act on (reqwest's own text is English).
 fn describe(e: &reqwest::Error, server: &str, opts: &Options) -> String {
-    if e.is_timeout() {
+    if certificate_refused(e) {
+        format!(
+            "中心服务器（{server}）出示的证书不是注册时钉住的证书机构签发的，已拒绝连接：请核对服务器地址；地址无误时，可能有人冒充中心服务器，请立即联系管理员"
+        )
+    } else if e.is_timeout() {
         if e.is_connect() {
             format!(
                 "{}秒内连接不上中心服务器（{server}），请检查网络",
@@ -106,13 +127,63 @@ struct Client {
     jitter: u64,
 }
 
+/// The server address, if data may go there: HTTPS anywhere, plain HTTP to this machine only.
+pub fn check_address(server: &str) -> Result<reqwest::Url, SyncError> {
+    let bad = |why: &str| SyncError::Trust(format!("中心服务器地址“{server}”{why}"));
+    let url = reqwest::Url::parse(server.trim())
+        .map_err(|_| bad("无法识别，应形如 https://域名或地址:端口"))?;
+    let host = url.host_str().ok_or_else(|| bad("缺少主机名"))?;
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback());
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if loopback => Ok(url),
+        "http" => Err(bad(
+            "是明文 http://：申请人的信息会在网络上以明文传输，本机拒绝使用。请改用管理员给出的 https:// 地址",
+        )),
+        _ => Err(bad("应以 https:// 开头")),
+    }
+}
+
+/// How a client trusts the server: the pinned authority alone, or (only to read the server's
+/// trust at enrolment, before the pin is checked) any certificate.
+enum Pinning<'a> {
+    Authority(Option<&'a str>),
+    Unchecked,
+}
+
 impl Client {
-    fn new(server: &str, token: Option<String>, opts: Options) -> Result<Client, SyncError> {
-        let http = reqwest::blocking::Client::builder()
+    fn new(
+        server: &str,
+        token: Option<String>,
+        opts: Options,
+        pinning: Pinning<'_>,
+    ) -> Result<Client, SyncError> {
+        let url = check_address(server)?;
+        let mut b = reqwest::blocking::Client::builder()
             .timeout(opts.timeout)
-            .connect_timeout(opts.connect_timeout)
-            .build()
-            .map_err(|e| SyncError::Network(e.to_string()))?;
+            .connect_timeout(opts.connect_timeout);
+        if url.scheme() == "https" {
+            b = match pinning {
+                Pinning::Unchecked => b.tls_danger_accept_invalid_certs(true),
+                Pinning::Authority(Some(pem)) => {
+                    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|_| {
+                        SyncError::Trust("本机保存的中心证书机构已损坏：请重新注册".into())
+                    })?;
+                    b.tls_certs_only([ca])
+                }
+                Pinning::Authority(None) => {
+                    return Err(SyncError::Trust(
+                        "本机注册时没有钉住中心的证书机构，不能使用 https 地址：请用管理员新给的注册码重新注册".into(),
+                    ))
+                }
+            };
+        }
+        let http = b.build().map_err(|e| SyncError::Network(e.to_string()))?;
         // Jitter only spreads retries; nothing is ordered by the clock.
         let jitter = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -167,6 +238,11 @@ impl Client {
                     return Err(SyncError::Server(msg));
                 }
                 Ok(resp) => format!("中心服务器出错（{}）", resp.status().as_u16()),
+                // Another certificate is no passing failure: never retried.
+                Err(e) if certificate_refused(&e) => {
+                    tracing::error!(error = %e, server = %self.server, "server certificate refused");
+                    return Err(SyncError::Trust(describe(&e, &self.server, &self.opts)));
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "sync request failed");
                     describe(&e, &self.server, &self.opts)
@@ -190,19 +266,34 @@ fn now_text() -> String {
     now().format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-/// Exchanges an enrolment code for this device's key and keeps it in the store.
+/// Exchanges an enrolment pass for this device's key and keeps it in the store. The server
+/// must show the authority and signing key the pass's pin names; everything after trusts
+/// them alone.
 pub fn enroll(
     store: &mut Store,
     server: &str,
-    code: &str,
+    pass: &str,
     device_name: &str,
 ) -> Result<EnrollResponse, SyncError> {
-    let mut c = Client::new(server, None, Options::default())?;
+    let pass = EnrolmentPass::parse(pass).map_err(|e| SyncError::Trust(e.to_string()))?;
+    let trust: Trust = Client::new(server, None, Options::default(), Pinning::Unchecked)?
+        .call::<(), _>(reqwest::Method::GET, "/v1/trust", None)?;
+    if trust.pin() != pass.pin {
+        return Err(SyncError::Trust(format!(
+            "中心服务器（{server}）的身份与注册码中的指纹不符，未注册：请核对服务器地址和注册码；都无误时，可能有人冒充中心服务器，请联系管理员"
+        )));
+    }
+    let mut c = Client::new(
+        server,
+        None,
+        Options::default(),
+        Pinning::Authority(trust.ca_pem.as_deref()),
+    )?;
     let r: EnrollResponse = c.call(
         reqwest::Method::POST,
         "/v1/enroll",
         Some(&EnrollRequest {
-            code: code.trim().into(),
+            code: pass.code.clone(),
             device_name: device_name.into(),
             window: store.window()?,
             // Enrolled before (revoked, reinstalled): the server hands this store's cases on.
@@ -210,9 +301,14 @@ pub fn enroll(
             last_seq: store.sent_through()?,
         }),
     )?;
+    if !r.public_key.eq_ignore_ascii_case(&trust.public_key) {
+        return Err(SyncError::Trust(
+            "中心服务器注册时给出的签名公钥与注册码中的指纹不符，未注册：请联系管理员".into(),
+        ));
+    }
     store.set_enrollment(server, &r.device_id, &r.key, &r.point)?;
     store.confirm_window(r.window)?;
-    store.set_server_key(&r.public_key)?;
+    store.pin_server(trust.ca_pem.as_deref(), &trust.public_key)?;
     store.set_registration(r.level.as_deref(), r.name.as_deref())?;
     Ok(r)
 }
@@ -244,10 +340,12 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
 fn run_once(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
     let link = store.sync_link()?.ok_or(SyncError::NotEnrolled)?;
     let batch = opts.batch;
+    let ca = store.server_ca()?;
     let mut c = Client::new(
         &link.server,
         Some(format!("{}.{}", link.device_id, link.key)),
         opts,
+        Pinning::Authority(ca.as_deref()),
     )?;
     let mut report = SyncReport::default();
     if store.restored()? {
@@ -420,9 +518,15 @@ fn fetch_snapshots(
     c: &mut Client,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let key = store.server_key()?.unwrap_or_default();
     let list: Vec<SnapshotInfo> = c.call::<(), _>(reqwest::Method::GET, "/v1/snapshots", None)?;
-    for info in list {
+    // A new signing key first: the editions after it are signed with it.
+    let (keys, editions): (Vec<_>, Vec<_>) =
+        list.into_iter().partition(|i| i.kind == KEY_ANNOUNCEMENT);
+    for info in keys {
+        follow_keys(store, c, &info, report)?;
+    }
+    let key = store.server_key()?.unwrap_or_default();
+    for info in editions {
         let have = store.snapshot_version(&info.kind, &info.id)?;
         if info.version <= have {
             continue;
@@ -446,12 +550,66 @@ fn fetch_snapshots(
     Ok(())
 }
 
+/// Where the central office announces a new signing key, signed by the key before it.
+pub const KEY_ANNOUNCEMENT: &str = "signing_key";
+
+/// Follows the chain of key announcements from the key this counter holds: each one must be
+/// signed by the key before it. An announcement of the key held already (a counter enrolled
+/// after the rotation) is passed over.
+fn follow_keys(
+    store: &mut Store,
+    c: &mut Client,
+    listed: &SnapshotInfo,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let have = store.snapshot_version(KEY_ANNOUNCEMENT, KEY_ANNOUNCEMENT)?;
+    for version in have + 1..=listed.version {
+        let info = SnapshotInfo {
+            version,
+            ..listed.clone()
+        };
+        let s: Snapshot = c.call::<(), _>(
+            reqwest::Method::GET,
+            &format!("/v1/snapshots/{KEY_ANNOUNCEMENT}/{KEY_ANNOUNCEMENT}/{version}"),
+            None,
+        )?;
+        let current = store.server_key()?.unwrap_or_default();
+        let new = s.text.trim().to_ascii_lowercase();
+        if new != current {
+            if let Err(why) = check_snapshot(&current, &info, &s, version - 1) {
+                tracing::warn!(version, "signing key announcement refused");
+                report.refused.push(why);
+                return Ok(());
+            }
+            store.follow_server_key(&new)?;
+            report
+                .notes
+                .push("中心更换了签名密钥（由原密钥签署的公告），本机已接受".into());
+        }
+        store.save_snapshot(&s.kind, &s.id, s.version, &s.text, &s.signature)?;
+    }
+    Ok(())
+}
+
 /// Writes the outbox to a file for a point with no network (imported with
-/// `counter-server import`); the outbox stays until a sync acknowledges it.
+/// `counter-server import`), sealed under this device's export key and readable by its owner
+/// only; the outbox stays until a sync acknowledges it.
 pub fn export(store: &Store, out: &Path) -> Result<usize, SyncError> {
     let link = store.sync_link()?.ok_or(SyncError::NotEnrolled)?;
     let events = store.outbox_batch(u32::MAX)?;
-    let text = serde_json::json!({ "device_id": link.device_id, "events": events }).to_string();
-    std::fs::write(out, text).map_err(|e| SyncError::Write(format!("{}：{e}", out.display())))?;
+    let file = counter_core::export::seal_export(
+        &link.device_id,
+        &counter_core::export::export_key(&link.key),
+        &events,
+    );
+    let text = serde_json::to_string(&file).map_err(|e| SyncError::Write(e.to_string()))?;
+    let fail = |e: std::io::Error| SyncError::Write(format!("{}：{e}", out.display()));
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let mut f = o.open(out).map_err(fail)?;
+    std::io::Write::write_all(&mut f, text.as_bytes()).map_err(fail)?;
+    f.sync_all().map_err(fail)?;
     Ok(events.len())
 }

@@ -6,9 +6,6 @@
 #[macro_use]
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-
 use common::*;
 use counter_core::case::Change;
 use counter_core::proto::{PushRequest, WireEvent};
@@ -39,7 +36,7 @@ fn pushed(s: &Store, case_no: &str) -> Vec<WireEvent> {
 fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = CentralDb::new(dir.path(), backend);
-    let central = Central::open(&db.url).unwrap();
+    let central = Central::open(&db.url, keys()).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "a");
     enroll(&mut s, &central, &server, "3211");
@@ -114,7 +111,7 @@ fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backen
 fn a_sheet_of_hundreds_of_cases_arrives_in_requests_under_the_limit(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = CentralDb::new(dir.path(), backend);
-    let central = Central::open(&db.url).unwrap();
+    let central = Central::open(&db.url, keys()).unwrap();
     let server = Server::start(central.clone(), None);
     let mut v = store(dir.path(), "village");
     enroll(&mut v, &central, &server, "E01");
@@ -141,54 +138,6 @@ fn a_sheet_of_hundreds_of_cases_arrives_in_requests_under_the_limit(backend: Bac
     assert_eq!((r.pushed, r.rejected.len()), (2100, 0));
     assert_eq!(central.counts().unwrap(), (2100, 0, 300));
     server.stop();
-}
-
-/// A server on 127.0.0.1 that answers every request from `answer(path)` and counts them.
-fn fake_server(answer: fn(&str) -> String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 65536];
-            // Headers, then as much body as Content-Length says.
-            let (path, want) = loop {
-                let n = stream.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    break (String::new(), 0);
-                }
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf).to_string();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let path = text.split(' ').nth(1).unwrap_or("").to_string();
-                    let len = text[..end]
-                        .lines()
-                        .find_map(|l| {
-                            l.to_ascii_lowercase()
-                                .strip_prefix("content-length:")
-                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                        })
-                        .unwrap_or(0);
-                    break (path, end + 4 + len);
-                }
-            };
-            while buf.len() < want {
-                let n = stream.read(&mut chunk).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let body = answer(&path);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}")
 }
 
 fn enrolled_at(dir: &std::path::Path, server: &str) -> Store {

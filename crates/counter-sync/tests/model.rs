@@ -134,7 +134,8 @@ fn try_open(s: &mut Store, point: &str) -> Option<String> {
 impl World {
     fn new() -> World {
         let dir = tempfile::tempdir().unwrap();
-        let central = Central::open(dir.path().join("central.db").to_str().unwrap()).unwrap();
+        let central =
+            Central::open(dir.path().join("central.db").to_str().unwrap(), keys()).unwrap();
         let server = Server::start(central.clone(), None);
         let addr = server.addr;
         let mut devices = Vec::new();

@@ -29,7 +29,7 @@ fn world(
 ) {
     let dir = tempfile::tempdir().unwrap();
     let db = CentralDb::new(dir.path(), backend);
-    let central = counter_server::Central::open(&db.url).unwrap();
+    let central = counter_server::Central::open(&db.url, keys()).unwrap();
     let server = Server::start(central.clone(), None);
     (dir, db, central, server)
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use counter_core::scope::Scope;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -89,8 +90,38 @@ macro_rules! both {
     )*};
 }
 
+/// A test certificate authority and a server certificate for `localhost` and `127.0.0.1`,
+/// made once per test process (as `counter-server keys init` makes them).
+pub fn tls_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let d = tempfile::tempdir().unwrap();
+        counter_server::init_tls(d.path(), &["localhost".into(), "127.0.0.1".into()], false)
+            .unwrap();
+        d
+    })
+    .path()
+}
+
+/// Server keys that serve HTTPS with the test authority: the suites sync over TLS.
+pub fn keys() -> counter_server::Keys {
+    counter_server::Keys::ephemeral()
+        .with_tls(tls_dir())
+        .unwrap()
+}
+
+/// A client that trusts the test authority (for requests the sync client does not make).
+pub fn https_client() -> reqwest::blocking::Client {
+    let ca = std::fs::read(tls_dir().join("ca.pem")).unwrap();
+    reqwest::blocking::Client::builder()
+        .tls_certs_only([reqwest::Certificate::from_pem(&ca).unwrap()])
+        .build()
+        .unwrap()
+}
+
 pub struct Server {
     pub addr: SocketAddr,
+    pub tls: bool,
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -101,6 +132,7 @@ impl Server {
             TcpListener::bind(addr.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap())).unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr = std_listener.local_addr().unwrap();
+        let tls = central.trust().ca_pem.is_some();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().unwrap();
@@ -115,13 +147,19 @@ impl Server {
         });
         Server {
             addr,
+            tls,
             stop: Some(tx),
             thread: Some(thread),
         }
     }
 
+    /// HTTPS by the certificate's name when the server has TLS; plain HTTP on loopback else.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        if self.tls {
+            format!("https://localhost:{}", self.addr.port())
+        } else {
+            format!("http://{}", self.addr)
+        }
     }
 
     pub fn stop(mut self) -> SocketAddr {
@@ -207,4 +245,52 @@ pub fn quick() -> Options {
         timeout: std::time::Duration::from_secs(10),
         ..Options::default()
     }
+}
+
+/// A server on 127.0.0.1 that answers every request from `answer(path)` and counts them.
+pub fn fake_server(answer: fn(&str) -> String) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 65536];
+            // Headers, then as much body as Content-Length says.
+            let (path, want) = loop {
+                let n = stream.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break (String::new(), 0);
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let path = text.split(' ').nth(1).unwrap_or("").to_string();
+                    let len = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    break (path, end + 4 + len);
+                }
+            };
+            while buf.len() < want {
+                let n = stream.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let body = answer(&path);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
 }

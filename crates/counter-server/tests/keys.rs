@@ -1,0 +1,88 @@
+//! The server's keys: kept in their own directory (secret files 0600), a database of an
+//! earlier version is sealed and its signing key moved out when this version opens it, a
+//! key directory that is not the database's is refused at start, and `keys init` is
+//! idempotent with a pin that survives a certificate renewal.
+
+use counter_core::proto::hex;
+use counter_server::{Central, Keys};
+
+#[test]
+fn keys_init_makes_what_is_missing_and_the_pin_survives_a_renewal() {
+    let dir = tempfile::tempdir().unwrap();
+    let k = dir.path().join("keys");
+    let hosts = vec!["counter.example.cn".to_string(), "10.1.2.3".to_string()];
+    let made = counter_server::init_tls(&k, &hosts, false).unwrap();
+    assert!(made.authority && made.certificate);
+    let pin = Keys::open(&k).unwrap().trust().pin();
+    let again = counter_server::init_tls(&k, &hosts, false).unwrap();
+    assert!(!again.authority && !again.certificate);
+    let cert = std::fs::read(k.join("server.pem")).unwrap();
+    let renewed = counter_server::init_tls(&k, &hosts, true).unwrap();
+    assert!(!renewed.authority && renewed.certificate);
+    assert_ne!(std::fs::read(k.join("server.pem")).unwrap(), cert);
+    assert_eq!(Keys::open(&k).unwrap().trust().pin(), pin);
+    // No host name, no certificate; said in words.
+    let e = counter_server::init_tls(&dir.path().join("other"), &[], false).unwrap_err();
+    assert!(e.to_string().contains("--host"), "{e}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["signing.key", "data.key", "ca.key", "server.key"] {
+            let mode = std::fs::metadata(k.join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+    }
+}
+
+#[test]
+fn a_database_of_an_earlier_version_is_sealed_and_gives_up_its_signing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    let url = db.to_str().unwrap().to_string();
+    // An earlier version's database: the signing key in `meta`, bodies in clear, an
+    // unkeyed applicant hash.
+    drop(Central::open(&url, Keys::ephemeral()).unwrap());
+    let legacy = [7u8; 32];
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(&format!(
+        "DELETE FROM meta;
+         INSERT INTO meta (key, value) VALUES ('signing_key', '{}');
+         INSERT INTO devices (id, point, key_hash) VALUES ('d1', '3211', 'x');
+         INSERT INTO events (device, seq, id, case_no, kind, body) VALUES
+           ('d1', 1, 'e1', '3211-20250926-0001', 'opened', '{{\"id_number\":\"11010519491231002X\"}}');
+         INSERT INTO changes (point, case_no, status, by, body) VALUES
+           ('3211', '3211-20250926-0001', 'event', 'x', '{{\"name\":\"张三\"}}');",
+        hex(&legacy)
+    ))
+    .unwrap();
+    drop(conn);
+    let keys_dir = dir.path().join("keys");
+    let central = Central::open(&url, Keys::open(&keys_dir).unwrap()).unwrap();
+    // The key counters pinned is the one in use, now in the key file, and gone from the
+    // database.
+    assert_eq!(
+        central.trust().public_key,
+        counter_core::proto::public_key(&legacy)
+    );
+    assert_eq!(
+        std::fs::read_to_string(keys_dir.join("signing.key")).unwrap(),
+        hex(&legacy)
+    );
+    drop(central);
+    let bytes = std::fs::read(&db).unwrap();
+    let wal = std::fs::read(dir.path().join("c.db-wal")).unwrap_or_default();
+    for hay in [&bytes, &wal] {
+        for needle in ["11010519491231002X", "张三", &hex(&legacy)] {
+            assert!(
+                !hay.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle}"
+            );
+        }
+    }
+    // Opening again changes nothing and needs the same key directory.
+    Central::open(&url, Keys::open(&keys_dir).unwrap()).unwrap();
+    let e = Central::open(&url, Keys::open(&dir.path().join("wrong")).unwrap())
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("密钥目录不是这个数据库的"), "{e}");
+}
