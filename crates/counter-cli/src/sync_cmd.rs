@@ -9,10 +9,12 @@ use crate::{print_json, CliError};
 
 #[derive(Subcommand)]
 pub enum SyncCmd {
-    /// Registers this device with the central server (one-time code from the administrator).
+    /// Registers this device with the central server: its https:// address and the whole
+    /// enrolment pass from the administrator (the code, then the server's fingerprint).
     Enroll {
         #[arg(long)]
         server: String,
+        /// The pass as printed by `counter-server enroll-code`, e.g. 3f9a0c51d2e4-K7Q2-M9XD-…
         #[arg(long)]
         code: String,
         #[arg(long, default_value = "counter")]

@@ -40,6 +40,16 @@ fn request(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str
     (status, body)
 }
 
+/// The bearer token of an enrolment answer.
+fn token(answer: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(answer).unwrap();
+    format!(
+        "{}.{}",
+        v["device_id"].as_str().unwrap(),
+        v["key"].as_str().unwrap()
+    )
+}
+
 #[test]
 fn idle_connections_and_slow_headers_do_not_stop_a_request() {
     let (_dir, central, addr) = server();
@@ -59,7 +69,8 @@ fn idle_connections_and_slow_headers_do_not_stop_a_request() {
         }
         false
     });
-    // A device enrols meanwhile: it is served within the client's usual timeout.
+    // A device enrols and pushes meanwhile: both are served within the client's usual
+    // timeout.
     let started = Instant::now();
     let (status, body) = request(
         addr,
@@ -67,6 +78,17 @@ fn idle_connections_and_slow_headers_do_not_stop_a_request() {
         "/v1/enroll",
         "content-type: application/json\r\n",
         &format!(r#"{{"code": "{code}", "device_name": "窗口一"}}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = request(
+        addr,
+        "POST",
+        "/v1/events",
+        &format!(
+            "content-type: application/json\r\nauthorization: Bearer {}\r\n",
+            token(&body)
+        ),
+        r#"{"events": []}"#,
     );
     assert_eq!(status, 200, "{body}");
     assert!(
@@ -182,4 +204,45 @@ fn an_old_enrolment_code_is_refused() {
     );
     assert_eq!(status, 400);
     assert!(text.contains("注册码已过期"), "{text}");
+}
+
+/// A push of one opening, as a counter sends it.
+const PUSH: &str = r#"{"events":[{"seq":1,"id":"01a22de0-fec7-7324-8a8f-dddd4f022c17","case_no":"3211-20250926-0001","event":{"at":"2025-09-26T09:00:00","clerk":"王芳","event":"opened","catalog":"national","edition":"附件1","item":"002036006002","point":"3211","applicant":{"kind":"person","name":"张三","id_type":"resident_id","id_number":"11010519491231002X","phone":null},"agent":null,"answers":{}}}]}"#;
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 96, .. Default::default() })]
+
+    /// A push body cut, spliced or garbled anywhere: never a 5xx, every refusal is
+    /// `{code, message}`, and the device's real push still goes through afterwards.
+    #[test]
+    fn a_garbled_push_is_answered_in_words_and_breaks_nothing(
+        edits in proptest::collection::vec((0usize..PUSH.len(), 0usize..8, ".{0,6}"), 1..4),
+    ) {
+        static SERVER: std::sync::OnceLock<(tempfile::TempDir, Central, SocketAddr, String)> =
+            std::sync::OnceLock::new();
+        let (_, _, addr, auth) = SERVER.get_or_init(|| {
+            let (dir, central, addr) = server();
+            let code = central.enroll_code("3211", None, None).unwrap();
+            let (_, body) = request(addr, "POST", "/v1/enroll", "content-type: application/json\r\n",
+                &format!(r#"{{"code": "{code}"}}"#));
+            let auth = format!("content-type: application/json\r\nauthorization: Bearer {}\r\n", token(&body));
+            (dir, central, addr, auth)
+        });
+        let mut body: Vec<char> = PUSH.chars().collect();
+        for (at, cut, insert) in edits {
+            let at = at.min(body.len());
+            let end = (at + cut).min(body.len());
+            body.splice(at..end, insert.chars());
+        }
+        let body: String = body.into_iter().collect();
+        let (status, answer) = request(*addr, "POST", "/v1/events", auth, &body);
+        proptest::prop_assert!(status != 0 && status < 500, "{status} {answer} for {body}");
+        if status != 200 {
+            let e: serde_json::Value = serde_json::from_str(&answer).unwrap_or_default();
+            proptest::prop_assert!(e["code"].is_string() && e["message"].is_string(), "{answer}");
+        }
+        // Nothing garbled stops the device: the server still answers its next request.
+        let (status, answer) = request(*addr, "GET", "/v1/device", auth, "");
+        proptest::prop_assert_eq!(status, 200, "{}", answer);
+    }
 }

@@ -14,4 +14,6 @@ pub use set::CatalogSet;
 #[cfg(test)]
 mod bundle_tests;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;
