@@ -28,3 +28,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test (workspace, end-to-end included, under Xvfb)"
 xvfb-run -a -s '-screen 0 1366x768x24' \
   cargo test --workspace --no-fail-fast -- --include-ignored
+
+step "schemathesis: the central server against its OpenAPI description"
+bash scripts/schemathesis.sh target/debug/counter-server

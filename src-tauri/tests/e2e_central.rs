@@ -1,4 +1,5 @@
-//! End-to-end: a village point enrols from 设置 with the code the central office issued, and a
+//! End-to-end: a village point enrols from 设置 over HTTPS with the pass the central office
+//! issued (a mistyped pass is refused in words first), and a
 //! hand-over the central server refuses shows as refused where the clerk looks — the sync chip,
 //! F4 and the case — not as "对方未接收" for ever (the real app under Xvfb with a real central
 //! server on 127.0.0.1; see e2e.rs).
@@ -12,9 +13,14 @@ use std::time::Duration;
 #[ignore = "needs a display and tauri-driver: run through the README's test command"]
 async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
     let server_dir = tempfile::tempdir().unwrap();
-    let central =
-        counter_server::Central::open(server_dir.path().join("central.db").to_str().unwrap())
-            .unwrap();
+    // The server as a pilot runs it: HTTPS with its own authority (`keys-init`).
+    let tls = server_dir.path().join("keys");
+    counter_server::init_tls(&tls, &["localhost".into()], false).unwrap();
+    let central = counter_server::Central::open(
+        server_dir.path().join("central.db").to_str().unwrap(),
+        counter_server::Keys::ephemeral().with_tls(&tls).unwrap(),
+    )
+    .unwrap();
     let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
     let code = central
         .enroll_code("E01", Some("E"), Some("京口区象山街道某村便民服务点"))
@@ -48,11 +54,21 @@ async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
         click(&client, "#nav-settings").await;
         keys.type_into(
             &find(&client, "#enroll-server").await,
-            &format!("http://{addr}"),
+            &format!("https://localhost:{}", addr.port()),
         )
         .await;
-        keys.type_into(&find(&client, "#enroll-code").await, &code)
-            .await;
+        // The code without its fingerprint: refused in words, nothing sent.
+        keys.type_into(
+            &find(&client, "#enroll-code").await,
+            code.split('-').next().unwrap(),
+        )
+        .await;
+        click(&client, "#enroll-submit").await;
+        wait_text(&client, ".settings .error", "注册码不完整").await;
+        screenshot(&client, "central-0-pass-incomplete.png").await;
+        let field = find(&client, "#enroll-code").await;
+        field.clear().await.unwrap();
+        keys.type_into(&field, &code).await;
         click(&client, "#enroll-submit").await;
         wait_text(&client, ".settings .ok", "已注册到中心服务器：网点 E01").await;
         wait_text(&client, "#sync-chip", "待上传").await;

@@ -32,6 +32,12 @@ impl Central {
                 .row(sql, &[device.into()])?
                 .map(|r| r[0].int())
                 .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
+            if let Some(e) = req.events.iter().find(|e| e.seq < 1) {
+                return Err(ServerFailure::Input(format!(
+                    "事件 {} 的序号 {} 无效：序号从 1 开始",
+                    e.id, e.seq
+                )));
+            }
             let mut acked = req.events.first().map_or(last, |e| (e.seq - 1).min(last));
             let mut rejected = Vec::new();
             let mut gap = false;

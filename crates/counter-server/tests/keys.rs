@@ -86,3 +86,45 @@ fn a_database_of_an_earlier_version_is_sealed_and_gives_up_its_signing_key() {
         .unwrap();
     assert!(e.to_string().contains("密钥目录不是这个数据库的"), "{e}");
 }
+
+/// The operator's verbs as run: `keys-init` prints the fingerprint, `enroll-code` prints a pass
+/// that carries it, and `serve` refuses to speak plain HTTP beyond loopback.
+#[test]
+fn the_operator_verbs_print_the_pin_and_serve_refuses_plain_http_on_the_network() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_counter-server"))
+            .arg("--keys")
+            .arg(dir.path().join("keys"))
+            .arg("--db")
+            .arg(format!("sqlite:{}", dir.path().join("c.db").display()))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, _, err) = run(&["serve", "--listen", "0.0.0.0:0"]);
+    assert!(!ok);
+    assert!(err.contains("未配置 TLS 证书"), "{err}");
+    let (ok, out, err) = run(&["keys-init", "--host", "localhost"]);
+    assert!(ok, "{err}");
+    let pin = out
+        .lines()
+        .last()
+        .unwrap()
+        .rsplit('：')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(pin.len(), 32, "{out}");
+    let (ok, pass, err) = run(&["enroll-code", "--point", "3211"]);
+    assert!(ok, "{err}");
+    let read = counter_core::trust::EnrolmentPass::parse(pass.trim()).unwrap();
+    assert_eq!(read.pin, pin);
+    let (ok, shown, _) = run(&["keys-show"]);
+    assert!(ok && shown.contains(&pin), "{shown}");
+}

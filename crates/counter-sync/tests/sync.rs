@@ -236,7 +236,9 @@ fn lost_answers_and_cut_requests_are_retried_without_duplicates(backend: Backend
 fn a_server_restart_between_runs_loses_nothing(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let db = CentralDb::new(dir.path(), backend);
-    let central = Central::open(&db.url, keys()).unwrap();
+    // The restarted server opens the database with the same key directory.
+    let server_keys = keys();
+    let central = Central::open(&db.url, server_keys.clone()).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "point");
     offline_cases(&mut s, "3213", 50);
@@ -260,7 +262,7 @@ fn a_server_restart_between_runs_loses_nothing(backend: Backend) {
         .contains("无法连接中心服务器"));
     assert_eq!(s.outbox_len().unwrap(), 300);
     drop(central);
-    let central = Central::open(&db.url, keys()).unwrap();
+    let central = Central::open(&db.url, server_keys).unwrap();
     let server = Server::start(central.clone(), Some(addr));
     assert_eq!(sync_now(&mut s, quick()).unwrap().pushed, 300);
     assert_eq!(central.counts().unwrap(), (300, 0, 50));

@@ -280,6 +280,19 @@ fn no_id_number_rests_in_clear_in_the_central_database(backend: Backend) {
                 .map(|r| r.get(0))
                 .collect();
             assert!(tables.contains(&"events".to_string()));
+            // Nor in PostgreSQL's own log (it logs failing statements).
+            for f in std::fs::read_dir("/var/log/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let text = std::fs::read(f.path()).unwrap_or_default();
+                assert!(
+                    !text.windows(ID.len()).any(|w| w == ID.as_bytes()),
+                    "{ID} in clear in {}",
+                    f.path().display()
+                );
+            }
             for t in tables {
                 for row in pg
                     .query(&format!("SELECT t::text FROM {t} t"), &[])
