@@ -8,11 +8,19 @@ use std::time::Duration;
 
 use counter_core::proto::{
     Changes, DeviceState, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected,
-    ServerError, Snapshot, SnapshotInfo, WireEvent, MAX_BODY,
+    WireEvent, MAX_BODY,
 };
 use counter_core::trust::{EnrolmentPass, Trust};
 use counter_store::{Store, StoreError};
 use serde::Serialize;
+
+mod client;
+mod snapshots;
+
+pub use client::check_address;
+use client::{Client, Pinning};
+use snapshots::fetch_snapshots;
+pub use snapshots::{check_snapshot, KEY_ANNOUNCEMENT};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -77,183 +85,6 @@ impl Options {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
             ..Options::default()
-        }
-    }
-}
-
-/// Whether the failure is the server's certificate (not the pinned authority's, or not for
-/// this host name): reqwest reports it as a connection error with rustls's words inside.
-fn certificate_refused(e: &reqwest::Error) -> bool {
-    let mut cause: Option<&dyn std::error::Error> = Some(e);
-    while let Some(c) = cause {
-        if c.to_string().contains("certificate") {
-            return true;
-        }
-        cause = c.source();
-    }
-    false
-}
-
-/// A network failure in words a clerk can act on (reqwest's own text is English).
-fn describe(e: &reqwest::Error, server: &str, opts: &Options) -> String {
-    if certificate_refused(e) {
-        format!(
-            "中心服务器（{server}）出示的证书不是注册时钉住的证书机构签发的，已拒绝连接：请核对服务器地址；地址无误时，可能有人冒充中心服务器，请立即联系管理员"
-        )
-    } else if e.is_timeout() {
-        if e.is_connect() {
-            format!(
-                "{}秒内连接不上中心服务器（{server}），请检查网络",
-                opts.connect_timeout.as_secs()
-            )
-        } else {
-            format!(
-                "中心服务器（{server}）在{}秒内没有应答，请稍后再试或联系管理员",
-                opts.timeout.as_secs()
-            )
-        }
-    } else if e.is_connect() {
-        format!("无法连接中心服务器（{server}），请检查网络和服务器地址")
-    } else {
-        format!("与中心服务器（{server}）的连接中断")
-    }
-}
-
-struct Client {
-    http: reqwest::blocking::Client,
-    server: String,
-    token: Option<String>,
-    opts: Options,
-    jitter: u64,
-}
-
-/// The server address, if data may go there: HTTPS anywhere, plain HTTP to this machine only.
-pub fn check_address(server: &str) -> Result<reqwest::Url, SyncError> {
-    let bad = |why: &str| SyncError::Trust(format!("中心服务器地址“{server}”{why}"));
-    let url = reqwest::Url::parse(server.trim())
-        .map_err(|_| bad("无法识别，应形如 https://域名或地址:端口"))?;
-    let host = url.host_str().ok_or_else(|| bad("缺少主机名"))?;
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback());
-    match url.scheme() {
-        "https" => Ok(url),
-        "http" if loopback => Ok(url),
-        "http" => Err(bad(
-            "是明文 http://：申请人的信息会在网络上以明文传输，本机拒绝使用。请改用管理员给出的 https:// 地址",
-        )),
-        _ => Err(bad("应以 https:// 开头")),
-    }
-}
-
-/// How a client trusts the server: the pinned authority alone, or (only to read the server's
-/// trust at enrolment, before the pin is checked) any certificate.
-enum Pinning<'a> {
-    Authority(Option<&'a str>),
-    Unchecked,
-}
-
-impl Client {
-    fn new(
-        server: &str,
-        token: Option<String>,
-        opts: Options,
-        pinning: Pinning<'_>,
-    ) -> Result<Client, SyncError> {
-        let url = check_address(server)?;
-        let mut b = reqwest::blocking::Client::builder()
-            .timeout(opts.timeout)
-            .connect_timeout(opts.connect_timeout);
-        if url.scheme() == "https" {
-            b = match pinning {
-                Pinning::Unchecked => b.tls_danger_accept_invalid_certs(true),
-                Pinning::Authority(Some(pem)) => {
-                    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|_| {
-                        SyncError::Trust("本机保存的中心证书机构已损坏：请重新注册".into())
-                    })?;
-                    b.tls_certs_only([ca])
-                }
-                Pinning::Authority(None) => {
-                    return Err(SyncError::Trust(
-                        "本机注册时没有钉住中心的证书机构，不能使用 https 地址：请用管理员新给的注册码重新注册".into(),
-                    ))
-                }
-            };
-        }
-        let http = b.build().map_err(|e| SyncError::Network(e.to_string()))?;
-        // Jitter only spreads retries; nothing is ordered by the clock.
-        let jitter = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(1, |d| d.subsec_nanos() as u64 | 1)
-            ^ u64::from(std::process::id());
-        Ok(Client {
-            http,
-            server: server.trim_end_matches('/').to_string(),
-            token,
-            opts,
-            jitter,
-        })
-    }
-
-    fn pause(&mut self, attempt: u32) {
-        self.jitter ^= self.jitter << 13;
-        self.jitter ^= self.jitter >> 7;
-        self.jitter ^= self.jitter << 17;
-        let base = 200u64 << attempt.min(6);
-        std::thread::sleep(Duration::from_millis(base + self.jitter % base.max(1)));
-    }
-
-    /// One request, retried on network failures and server errors (5xx); a 4xx is final.
-    fn call<B: Serialize, T: serde::de::DeserializeOwned>(
-        &mut self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<T, SyncError> {
-        let mut attempt = 0;
-        loop {
-            let mut req = self
-                .http
-                .request(method.clone(), format!("{}{path}", self.server));
-            if let Some(t) = &self.token {
-                req = req.bearer_auth(t);
-            }
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let failure = match req.send() {
-                Ok(resp) if resp.status().is_success() => {
-                    return resp
-                        .json::<T>()
-                        .map_err(|e| SyncError::Server(format!("应答无法识别：{e}")));
-                }
-                Ok(resp) if resp.status().is_client_error() => {
-                    let msg = resp
-                        .json::<ServerError>()
-                        .map(|e| e.message)
-                        .unwrap_or_else(|_| "请求被拒绝".into());
-                    return Err(SyncError::Server(msg));
-                }
-                Ok(resp) => format!("中心服务器出错（{}）", resp.status().as_u16()),
-                // Another certificate is no passing failure: never retried.
-                Err(e) if certificate_refused(&e) => {
-                    tracing::error!(error = %e, server = %self.server, "server certificate refused");
-                    return Err(SyncError::Trust(describe(&e, &self.server, &self.opts)));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "sync request failed");
-                    describe(&e, &self.server, &self.opts)
-                }
-            };
-            if attempt >= self.opts.retries {
-                return Err(SyncError::Network(failure));
-            }
-            tracing::warn!(attempt, %failure, "sync request failed, retrying");
-            self.pause(attempt);
-            attempt += 1;
         }
     }
 }
@@ -477,118 +308,6 @@ fn pull(
         report.pulled += ch.changes.len();
         cursor = ch.cursor;
     }
-}
-
-/// Why a snapshot is refused, if it is: not the one listed (kind, id and version are checked
-/// as one, so an older edition served under a newer listing is refused), a signature that is
-/// not the central key's over this kind, id, version and text, or an edition not newer than
-/// the one kept.
-pub fn check_snapshot(
-    server_key: &str,
-    listed: &SnapshotInfo,
-    s: &Snapshot,
-    have: i64,
-) -> Result<(), String> {
-    if (s.kind.as_str(), s.id.as_str(), s.version)
-        != (listed.kind.as_str(), listed.id.as_str(), listed.version)
-    {
-        return Err(format!(
-            "中心列出的是 {} {} 第{}版，发来的却是 {} {} 第{}版，已拒收",
-            listed.kind, listed.id, listed.version, s.kind, s.id, s.version
-        ));
-    }
-    if s.version <= have {
-        return Err(format!(
-            "{} {} 第{}版 不比本机的第{have}版新，已拒收",
-            s.kind, s.id, s.version
-        ));
-    }
-    counter_core::proto::verify_signature(
-        server_key,
-        &s.kind,
-        &s.id,
-        s.version,
-        &s.text,
-        &s.signature,
-    )
-}
-
-fn fetch_snapshots(
-    store: &mut Store,
-    c: &mut Client,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let list: Vec<SnapshotInfo> = c.call::<(), _>(reqwest::Method::GET, "/v1/snapshots", None)?;
-    // A new signing key first: the editions after it are signed with it.
-    let (keys, editions): (Vec<_>, Vec<_>) =
-        list.into_iter().partition(|i| i.kind == KEY_ANNOUNCEMENT);
-    for info in keys {
-        follow_keys(store, c, &info, report)?;
-    }
-    let key = store.server_key()?.unwrap_or_default();
-    for info in editions {
-        let have = store.snapshot_version(&info.kind, &info.id)?;
-        if info.version <= have {
-            continue;
-        }
-        let s: Snapshot = c.call::<(), _>(
-            reqwest::Method::GET,
-            &format!("/v1/snapshots/{}/{}/{}", info.kind, info.id, info.version),
-            None,
-        )?;
-        match check_snapshot(&key, &info, &s, have) {
-            Ok(()) => {
-                store.save_snapshot(&s.kind, &s.id, s.version, &s.text, &s.signature)?;
-                report.snapshots += 1;
-            }
-            Err(why) => {
-                tracing::warn!(kind = %s.kind, id = %s.id, version = s.version, "snapshot refused");
-                report.refused.push(why);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Where the central office announces a new signing key, signed by the key before it.
-pub const KEY_ANNOUNCEMENT: &str = "signing_key";
-
-/// Follows the chain of key announcements from the key this counter holds: each one must be
-/// signed by the key before it. An announcement of the key held already (a counter enrolled
-/// after the rotation) is passed over.
-fn follow_keys(
-    store: &mut Store,
-    c: &mut Client,
-    listed: &SnapshotInfo,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let have = store.snapshot_version(KEY_ANNOUNCEMENT, KEY_ANNOUNCEMENT)?;
-    for version in have + 1..=listed.version {
-        let info = SnapshotInfo {
-            version,
-            ..listed.clone()
-        };
-        let s: Snapshot = c.call::<(), _>(
-            reqwest::Method::GET,
-            &format!("/v1/snapshots/{KEY_ANNOUNCEMENT}/{KEY_ANNOUNCEMENT}/{version}"),
-            None,
-        )?;
-        let current = store.server_key()?.unwrap_or_default();
-        let new = s.text.trim().to_ascii_lowercase();
-        if new != current {
-            if let Err(why) = check_snapshot(&current, &info, &s, version - 1) {
-                tracing::warn!(version, "signing key announcement refused");
-                report.refused.push(why);
-                return Ok(());
-            }
-            store.follow_server_key(&new)?;
-            report
-                .notes
-                .push("中心更换了签名密钥（由原密钥签署的公告），本机已接受".into());
-        }
-        store.save_snapshot(&s.kind, &s.id, s.version, &s.text, &s.signature)?;
-    }
-    Ok(())
 }
 
 /// Writes the outbox to a file for a point with no network (imported with
