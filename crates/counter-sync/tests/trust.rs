@@ -34,10 +34,12 @@ fn impostor_keys() -> Keys {
 }
 
 fn a_pinned_counter_refuses_a_server_with_another_certificate_or_key(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = Central::open(&db.url, keys()).unwrap();
-    let server = Server::start(central.clone(), None);
+    let Running {
+        dir,
+        db: _db,
+        central,
+        server,
+    } = running(backend);
     let mut s = store(dir.path(), "point");
     offline_cases(&mut s, "3211", 2);
     // Another certificate (another authority): the pass's pin does not match, so the code
@@ -216,10 +218,12 @@ fn a_new_signing_key_is_followed_only_as_the_old_key_announced_it(backend: Backe
 /// number (and name) appear in no file of a SQLite central store, and in no row of a
 /// PostgreSQL one.
 fn no_id_number_rests_in_clear_in_the_central_database(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = Central::open(&db.url, keys()).unwrap();
-    let server = Server::start(central.clone(), None);
+    let Running {
+        dir,
+        db,
+        central,
+        server,
+    } = running(backend);
     let mut s = store(dir.path(), "point");
     let cases = offline_cases(&mut s, "3211", 3);
     enroll(&mut s, &central, &server, "3211");
@@ -311,10 +315,12 @@ fn no_id_number_rests_in_clear_in_the_central_database(backend: Backend) {
 /// A USB export is imported only as the device whose key sealed it: relabelled as another
 /// device, altered, or not an export at all, it is refused and nothing is stored.
 fn an_export_opens_only_as_the_device_it_names(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = CentralDb::new(dir.path(), backend);
-    let central = Central::open(&db.url, keys()).unwrap();
-    let server = Server::start(central.clone(), None);
+    let Running {
+        dir,
+        db: _db,
+        central,
+        server,
+    } = running(backend);
     let (mut a, mut b) = (store(dir.path(), "a"), store(dir.path(), "b"));
     enroll(&mut a, &central, &server, "3211");
     enroll(&mut b, &central, &server, "3212");

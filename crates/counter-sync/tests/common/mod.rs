@@ -119,6 +119,27 @@ pub fn https_client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
+/// A central store on `backend` in a fresh folder, served over HTTPS.
+pub struct Running {
+    pub dir: tempfile::TempDir,
+    pub db: CentralDb,
+    pub central: Central,
+    pub server: Server,
+}
+
+pub fn running(backend: Backend) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CentralDb::new(dir.path(), backend);
+    let central = Central::open(&db.url, keys()).unwrap();
+    let server = Server::start(central.clone(), None);
+    Running {
+        dir,
+        db,
+        central,
+        server,
+    }
+}
+
 pub struct Server {
     pub addr: SocketAddr,
     pub tls: bool,
