@@ -1,6 +1,7 @@
 //! N devices push their backlogs to the central server on loopback at the same time (SQLite
-//! backend): events per second, and the median and p99 latency of one batch (200 events,
-//! one server transaction each).
+//! backend), over HTTPS as deployed (a test authority; bodies sealed at rest): events per
+//! second, and the median and p99 latency of one batch (200 events, one server transaction
+//! each).
 //!
 //! `cargo bench -p counter-sync --bench load` (COUNTER_BENCH_DEVICES, COUNTER_BENCH_CASES per
 //! device; COUNTER_BENCH_DB=postgres://… for PostgreSQL). Figures go to docs/benchmarks.md.
@@ -37,7 +38,11 @@ fn main() {
     // COUNTER_BENCH_DB: an empty PostgreSQL database (postgres://…) instead of a SQLite file.
     let url = std::env::var("COUNTER_BENCH_DB")
         .unwrap_or_else(|_| format!("sqlite:{}", dir.path().join("central.db").display()));
-    let central = Central::open(&url, counter_server::Keys::ephemeral()).unwrap();
+    let tls = dir.path().join("keys");
+    counter_server::init_tls(&tls, &["localhost".into()], false).unwrap();
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(tls.join("ca.pem")).unwrap()).unwrap();
+    let keys = counter_server::Keys::ephemeral().with_tls(&tls).unwrap();
+    let central = Central::open(&url, keys).unwrap();
     // A PostgreSQL bench database outlives a run: count only what this run stores.
     let (stored_before, rejected_before, _) = central.counts().unwrap();
     let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
@@ -91,7 +96,8 @@ fn main() {
             .unwrap();
         }
         let code = central.enroll_code(&point, None, None).unwrap();
-        counter_sync::enroll(&mut s, &format!("http://{addr}"), &code, "bench").unwrap();
+        let server = format!("https://localhost:{}", addr.port());
+        counter_sync::enroll(&mut s, &server, &code, "bench").unwrap();
         stores.push(s);
     }
     let total: i64 = stores.iter().map(|s| s.outbox_len().unwrap()).sum();
@@ -99,9 +105,13 @@ fn main() {
     let handles: Vec<_> = stores
         .into_iter()
         .map(|mut s| {
+            let ca = ca.clone();
             std::thread::spawn(move || {
                 let link = s.sync_link().unwrap().unwrap();
-                let http = reqwest::blocking::Client::new();
+                let http = reqwest::blocking::Client::builder()
+                    .tls_certs_only([ca])
+                    .build()
+                    .unwrap();
                 let mut lat = Vec::new();
                 loop {
                     let events = s.outbox_batch(200).unwrap();
