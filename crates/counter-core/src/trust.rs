@@ -67,7 +67,15 @@ impl EnrolmentPass {
 
     /// Reads a pass as typed: spaces and case do not matter, dashes group.
     pub fn parse(text: &str) -> Result<EnrolmentPass, PassError> {
-        let cleaned: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        // Dashes as word processors and Chinese input methods type them count as dashes.
+        let cleaned: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '‐' | '‑' | '‒' | '–' | '—' | '―' | '－' | '−' => '-',
+                c => c,
+            })
+            .collect();
         let Some((code, pin)) = cleaned.split_once('-') else {
             return Err(PassError::NoPin);
         };
@@ -155,6 +163,8 @@ mod tests {
         );
         let loose = format!(" {} ", printed.to_lowercase().replace('-', " - "));
         assert_eq!(EnrolmentPass::parse(&loose).unwrap(), read);
+        let typed = printed.replacen('-', "－", 1).replace('-', "—");
+        assert_eq!(EnrolmentPass::parse(&typed).unwrap(), read);
         assert_eq!(EnrolmentPass::code_of(&printed), "3f9a0c51d2e4");
         assert_eq!(EnrolmentPass::parse("3f9a0c51d2e4"), Err(PassError::NoPin));
         assert_eq!(

@@ -39,7 +39,10 @@ impl Central {
                     seq: cursor,
                     case_no: r[1].text().unwrap_or_default(),
                     status,
-                    reason: r[3].text(),
+                    reason: r[3]
+                        .text()
+                        .map(|r| t.keys().unseal(seal::CHANGE_REASON, &r))
+                        .transpose()?,
                     by: r[4].text().unwrap_or_default(),
                     event,
                     at: r[6].text().and_then(|a| a.parse().ok()),
@@ -200,7 +203,8 @@ pub(crate) fn add_change(
             point.into(),
             case_no.into(),
             status.into(),
-            reason.into(),
+            // A return reason may name the applicant: sealed like the bodies.
+            reason.map(|r| seal::seal(t, seal::CHANGE_REASON, r)).into(),
             by.into(),
             body.into(),
             at.map(|a| a.format("%Y-%m-%dT%H:%M:%S").to_string()).into(),

@@ -53,6 +53,7 @@ pub struct Keys {
 }
 
 const SIGNING: &str = "signing.key";
+const NEXT: &str = "signing.next";
 const DATA: &str = "data.key";
 const CA_PEM: &str = "ca.pem";
 const CA_KEY: &str = "ca.key";
@@ -85,7 +86,15 @@ pub(crate) fn write_secret(path: &Path, text: &str) -> Result<(), KeyError> {
         f.write_all(text.as_bytes()).map_err(|e| io(&tmp, e))?;
         f.sync_all().map_err(|e| io(&tmp, e))?;
     }
-    std::fs::rename(&tmp, path).map_err(|e| io(path, e))
+    std::fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+    // The rename itself survives a power cut only once the folder is on disk.
+    #[cfg(unix)]
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| io(dir, e))?;
+    }
+    Ok(())
 }
 
 fn read_key(path: &Path) -> Result<Option<[u8; 32]>, KeyError> {
@@ -171,9 +180,30 @@ impl Keys {
         Ok(())
     }
 
-    /// A fresh signing secret, not yet in use (see `adopt_rotation`).
-    pub(crate) fn next_signing(&self) -> [u8; 32] {
-        random32()
+    /// A fresh signing secret, on disk as `signing.next` before anything is signed with it
+    /// (see `adopt_rotation`).
+    pub(crate) fn next_signing(&self) -> Result<[u8; 32], KeyError> {
+        let new = random32();
+        if let Some(dir) = &self.dir {
+            write_secret(&dir.join(NEXT), &hex(&new))?;
+        }
+        Ok(new)
+    }
+
+    /// A rotation begun and not finished: the `signing.next` a stop left behind.
+    pub(crate) fn pending_rotation(&self) -> Result<Option<[u8; 32]>, KeyError> {
+        match &self.dir {
+            Some(dir) => read_key(&dir.join(NEXT)),
+            None => Ok(None),
+        }
+    }
+
+    /// Drops a rotation that never reached the database.
+    pub(crate) fn discard_rotation(&self) -> Result<(), KeyError> {
+        if let Some(dir) = &self.dir {
+            std::fs::remove_file(dir.join(NEXT)).map_err(|e| io(dir, e))?;
+        }
+        Ok(())
     }
 
     /// Makes `new` the signing key, keeping the old one's file as `signing.N.retired`.
@@ -188,8 +218,10 @@ impl Keys {
                 &hex(&self.signing),
             )?;
             write_secret(&dir.join(SIGNING), &hex(&new))?;
+            let _ = std::fs::remove_file(dir.join(NEXT));
         }
         self.signing = new;
+        self.new_signing = false;
         Ok(())
     }
 
@@ -329,20 +361,32 @@ pub fn init_tls(dir: &Path, hosts: &[String], renew: bool) -> Result<Made, KeyEr
         |e: rcgen::Error| KeyError::Certificate(dir.display().to_string(), e.to_string());
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
     let mut made = Made::default();
-    let ca_key = match std::fs::read_to_string(dir.join(CA_KEY)) {
-        Ok(pem) if dir.join(CA_PEM).exists() => rcgen::KeyPair::from_pem(&pem).map_err(cert_err)?,
-        _ => {
-            let key = rcgen::KeyPair::generate().map_err(cert_err)?;
-            let cert = ca_params().self_signed(&key).map_err(cert_err)?;
-            write_secret(&dir.join(CA_KEY), &key.serialize_pem())?;
-            std::fs::write(dir.join(CA_PEM), cert.pem()).map_err(|e| io(dir, e))?;
-            made.authority = true;
-            key
-        }
-    };
+    let refuse = |why: &str| Err(KeyError::Certificate(dir.display().to_string(), why.into()));
+    let (has_pem, has_key) = (dir.join(CA_PEM).exists(), dir.join(CA_KEY).exists());
+    // A new authority only where there is none at all: counters pin `ca.pem`, and a new one
+    // means enrolling every counter again.
+    if !has_pem && !has_key {
+        let key = rcgen::KeyPair::generate().map_err(cert_err)?;
+        let cert = ca_params().self_signed(&key).map_err(cert_err)?;
+        write_secret(&dir.join(CA_KEY), &key.serialize_pem())?;
+        std::fs::write(dir.join(CA_PEM), cert.pem()).map_err(|e| io(dir, e))?;
+        made.authority = true;
+    } else if !has_pem {
+        return refuse(
+            "有 ca.key 却没有 ca.pem：请从备份放回 ca.pem（计数器钉住的是它），不要另建证书机构",
+        );
+    }
     if dir.join(SERVER_PEM).exists() && !renew && !made.authority {
         return Ok(made);
     }
+    if !dir.join(CA_KEY).exists() {
+        return refuse(
+            "签发服务器证书需要 ca.key：请把离线保管的 ca.key 放回密钥目录后再运行，签发后再取走",
+        );
+    }
+    let ca_key = std::fs::read_to_string(dir.join(CA_KEY))
+        .map_err(|e| io(dir, e))
+        .and_then(|pem| rcgen::KeyPair::from_pem(&pem).map_err(cert_err))?;
     if hosts.is_empty() {
         return Err(KeyError::Certificate(
             dir.display().to_string(),

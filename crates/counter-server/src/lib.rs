@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use counter_core::proto::hex;
+use counter_core::proto::{hex, public_key};
 use sha2::{Digest, Sha256};
 
 mod changes;
@@ -78,6 +78,28 @@ impl Central {
             }
         }
         db.transaction(&keys, seal::seal_legacy_rows)?;
+        let recorded = db.transaction(&keys, seal::recorded_signing)?;
+        // A rotation a stop interrupted: finished if the database took the new key, else
+        // dropped.
+        if let Some(next) = keys.pending_rotation()? {
+            if recorded.as_deref() == Some(public_key(&next).as_str()) {
+                keys.adopt_rotation(next)?;
+            } else {
+                keys.discard_rotation()?;
+            }
+        }
+        let current = public_key(keys.signing());
+        match recorded {
+            None => db.transaction(&keys, |t| seal::record_signing(t, &current))?,
+            Some(p) if p == current => {}
+            Some(_) => {
+                return Err(ServerFailure::Input(if keys.new_signing {
+                    "密钥目录中没有 signing.key（刚刚新建了一把），而计数器钉住的是数据库记录的那把：请从备份恢复 signing.key 后再启动（见 docs/security.md）".into()
+                } else {
+                    "密钥目录中的 signing.key 不是数据库记录的签名密钥：密钥目录不是这个数据库的，或 signing.key 被替换了；请放回原来的 signing.key（见 docs/security.md）".into()
+                }));
+            }
+        }
         Ok(Central {
             db: Arc::new(Mutex::new(db)),
             guard: Arc::default(),

@@ -2,7 +2,8 @@
 //! request's headers (an idle connection and a client that sends its headers a byte at a time
 //! are both closed), so a flood of idle or slow connections cannot stop the devices' pushes or
 //! exhaust the process's open files (commonly 1,024): over the cap, new connections wait in the
-//! listen backlog until a place frees. With TLS, the handshake counts toward the header time.
+//! listen backlog until a place frees. With TLS, the handshake has the same time limit of its
+//! own, before the header time starts.
 
 use std::future::Future;
 use std::net::SocketAddr;

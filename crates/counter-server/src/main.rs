@@ -44,8 +44,13 @@ enum Cmd {
     },
     /// Prints what counters pin: the fingerprint in every enrolment pass.
     KeysShow,
-    /// Replaces the catalog-signing key, announced under the old one (docs/security.md).
-    RotateSigningKey,
+    /// Replaces the catalog-signing key, announced under the old one (docs/security.md). Stop
+    /// `serve` first and start it again after.
+    RotateSigningKey {
+        /// The old key may have leaked: no announcement; every counter enrols again.
+        #[arg(long)]
+        no_announce: bool,
+    },
     /// Serves the API.
     Serve {
         #[arg(long, default_value = "127.0.0.1:8750")]
@@ -95,7 +100,11 @@ enum Cmd {
 fn run(cli: Cli) -> Result<(), String> {
     if let Cmd::KeysInit { hosts, renew } = &cli.cmd {
         let made = counter_server::init_tls(&cli.keys, hosts, *renew).map_err(|e| e.to_string())?;
-        let keys = Keys::open(&cli.keys).map_err(|e| e.to_string())?;
+        // Through the database: one of an earlier version hands over the signing key
+        // counters already pin, and the fingerprint printed is the one in use.
+        let central = Central::open(&cli.db, Keys::open(&cli.keys).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+        let keys = central.keys();
         if made.authority {
             println!(
                 "已生成证书机构：{}/ca.pem（ca.key 请离线保管）",
@@ -130,11 +139,18 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("指纹：{}", trust.pin());
             Ok(())
         }
-        Cmd::RotateSigningKey => {
-            let key = central.rotate_signing_key().map_err(|e| e.to_string())?;
+        Cmd::RotateSigningKey { no_announce } => {
+            let key = central
+                .rotate_signing_key(!no_announce)
+                .map_err(|e| e.to_string())?;
             println!("新的签名公钥：{key}");
-            println!("新的指纹（此后的注册码带有它）：{}", central.trust().pin());
-            println!("已在旧密钥下公布新密钥；请重启 counter-server serve");
+            println!("新的指纹：{}", central.trust().pin());
+            if no_announce {
+                println!("未公布新密钥：每台计数器都须用新的注册码重新注册");
+            } else {
+                println!("已在旧密钥下公布新密钥，计数器下次同步时跟随");
+            }
+            println!("此前发出而未使用的注册码已作废，请重新发放；现在启动 counter-server serve");
             Ok(())
         }
         Cmd::Serve { listen } => {

@@ -155,15 +155,22 @@ impl Central {
         let (point, key) = self.tx(|t| {
             let row = t
                 .row(
-                    "SELECT point, export_key FROM devices WHERE id = ?1",
+                    "SELECT point, export_key, revoked FROM devices WHERE id = ?1",
                     &[file.device_id.as_str().into()],
                 )?
                 .ok_or_else(|| {
                     ServerFailure::Input(format!("导出文件所称的设备 {} 未在中心注册", file.device_id))
                 })?;
+            // A stopped device (a stolen PC) still holds its key: its files are not taken.
+            if row[2].int() != 0 {
+                return Err(ServerFailure::Input(format!(
+                    "设备 {} 已在中心停用，其导出文件不予导入",
+                    file.device_id
+                )));
+            }
             let sealed = row[1].text().ok_or_else(|| {
                 ServerFailure::Input(format!(
-                    "设备 {} 在本版本之前注册，其导出文件无法核验：请该设备联网同步，或重新注册后再导出",
+                    "设备 {} 在本版本之前注册，其导出文件无法核验：请该设备重新注册后再导出",
                     file.device_id
                 ))
             })?;

@@ -12,6 +12,7 @@ use crate::ServerFailure;
 /// Where a sealed value lives: authenticated with it, so it opens only there.
 pub(crate) const EVENT_BODY: &str = "events.body";
 pub(crate) const CHANGE_BODY: &str = "changes.body";
+pub(crate) const CHANGE_REASON: &str = "changes.reason";
 pub(crate) const EXPORT_KEY: &str = "devices.export_key";
 const DATA_CHECK: &str = "meta.data_check";
 
@@ -38,6 +39,25 @@ pub(crate) fn applicant(t: &dyn Exec, id_number: &str) -> String {
         .fingerprint("applicant", &id_number.trim().to_ascii_uppercase())
 }
 
+/// The signing public key the database last recorded as in use.
+pub(crate) fn recorded_signing(t: &mut dyn Exec) -> Result<Option<String>, ServerFailure> {
+    Ok(
+        t.row("SELECT value FROM meta WHERE key = 'signing_public'", &[])?
+            .and_then(|r| r[0].text()),
+    )
+}
+
+/// Records the signing public key in use (counters pin it; a `signing.key` lost and made
+/// anew is then noticed at start instead of signing what no counter accepts).
+pub(crate) fn record_signing(t: &mut dyn Exec, public: &str) -> Result<(), ServerFailure> {
+    t.exec("DELETE FROM meta WHERE key = 'signing_public'", &[])?;
+    t.exec(
+        "INSERT INTO meta (key, value) VALUES ('signing_public', ?1)",
+        &[public.into()],
+    )?;
+    Ok(())
+}
+
 /// The signing key an earlier version kept in the database, if it is still there.
 pub(crate) fn legacy_signing_key(t: &mut dyn Exec) -> Result<Option<[u8; 32]>, ServerFailure> {
     Ok(
@@ -48,7 +68,8 @@ pub(crate) fn legacy_signing_key(t: &mut dyn Exec) -> Result<Option<[u8; 32]>, S
     )
 }
 
-/// Seals what an earlier version wrote in clear (once; `meta.sealed` records it) and removes
+/// Seals what is in clear (an earlier version's rows; the fingerprints are keyed once, which
+/// `meta.sealed` records), checks the data key is this database's, and removes
 /// the signing key from the database (it is in the key directory by now).
 pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
     t.exec("DELETE FROM meta WHERE key = 'signing_key'", &[])?;
@@ -69,16 +90,21 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
             )?;
         }
     }
-    if t.row("SELECT value FROM meta WHERE key = 'sealed'", &[])?
-        .is_some()
-    {
-        return Ok(());
+    // Every start: whatever is still in clear (an earlier version's rows, or one still
+    // running during an upgrade) is sealed.
+    let first = t
+        .row("SELECT value FROM meta WHERE key = 'sealed'", &[])?
+        .is_none();
+    if first {
+        // Applicant fingerprints of an earlier version were unkeyed: dropped, and made again
+        // from the openings below.
+        t.exec("UPDATE cases SET id_hash = NULL", &[])?;
     }
-    for r in t.rows("SELECT device, seq, body, rejected FROM events", &[])? {
+    for r in t.rows(
+        "SELECT device, seq, body, rejected FROM events WHERE body NOT LIKE 's1:%'",
+        &[],
+    )? {
         let body = r[2].text().unwrap_or_default();
-        if crate::Keys::is_sealed(&body) {
-            continue;
-        }
         let hash = content_hash(t, &body);
         let sealed = seal(t, EVENT_BODY, &body);
         t.exec(
@@ -101,15 +127,22 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
             )?;
         }
     }
-    for r in t.rows("SELECT seq, body FROM changes WHERE body IS NOT NULL", &[])? {
-        let body = r[1].text().unwrap_or_default();
-        if !crate::Keys::is_sealed(&body) {
-            let sealed = seal(t, CHANGE_BODY, &body);
-            t.exec(
-                "UPDATE changes SET body = ?2 WHERE seq = ?1",
-                &[r[0].clone(), sealed.into()],
-            )?;
-        }
+    for r in t.rows(
+        "SELECT seq, body, reason FROM changes WHERE body NOT LIKE 's1:%' OR reason NOT LIKE 's1:%'",
+        &[],
+    )? {
+        let sealed = |v: &crate::db::Val, context: &str| match v.text() {
+            Some(x) if !crate::Keys::is_sealed(&x) => Some(seal(t, context, &x)),
+            other => other,
+        };
+        let (body, reason) = (sealed(&r[1], CHANGE_BODY), sealed(&r[2], CHANGE_REASON));
+        t.exec(
+            "UPDATE changes SET body = ?2, reason = ?3 WHERE seq = ?1",
+            &[r[0].clone(), body.into(), reason.into()],
+        )?;
+    }
+    if !first {
+        return Ok(());
     }
     t.exec("INSERT INTO meta (key, value) VALUES ('sealed', '1')", &[])?;
     Ok(())

@@ -95,14 +95,18 @@ impl Central {
 pub const KEY_ANNOUNCEMENT: &str = "signing_key";
 
 impl Central {
-    /// Rotates the catalog-signing key: the new public key is published as the next
-    /// `signing_key` snapshot signed by the old key (counters follow the chain from the key
-    /// they pinned), and every published snapshot is signed again with the new key (counters
-    /// enrolled from now on pin the new key only). Returns the new public key.
-    pub fn rotate_signing_key(&mut self) -> Result<String, ServerFailure> {
+    /// Rotates the catalog-signing key. The new secret is on disk (`signing.next`) before the
+    /// database changes, and becomes `signing.key` after it committed (a start in between
+    /// finishes or drops it). Every published snapshot is signed again with the new key, so
+    /// counters enrolled from now on pin it. With `announce`, the new public key is published
+    /// as the next `signing_key` snapshot signed by the old key, and counters follow. Without
+    /// (the old key may have leaked, so an announcement under it proves nothing), earlier
+    /// announcements are withdrawn and every counter must enrol again. Returns the new
+    /// public key.
+    pub fn rotate_signing_key(&mut self, announce: bool) -> Result<String, ServerFailure> {
         let mut keys = (*self.keys).clone();
         let old = *keys.signing();
-        let new = keys.next_signing();
+        let new = keys.next_signing()?;
         let new_public = public_key(&new);
         self.tx(|t| {
             let version = t
@@ -127,15 +131,18 @@ impl Central {
                     )?;
                 }
             }
-            let sig = sign_snapshot(&old, KEY_ANNOUNCEMENT, KEY_ANNOUNCEMENT, version, &new_public);
-            t.exec(
-                "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?1, ?2, ?3, ?4)",
-                &[KEY_ANNOUNCEMENT.into(), version.into(), new_public.as_str().into(), sig.into()],
-            )?;
-            Ok(())
+            if announce {
+                let sig =
+                    sign_snapshot(&old, KEY_ANNOUNCEMENT, KEY_ANNOUNCEMENT, version, &new_public);
+                t.exec(
+                    "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?1, ?2, ?3, ?4)",
+                    &[KEY_ANNOUNCEMENT.into(), version.into(), new_public.as_str().into(), sig.into()],
+                )?;
+            } else {
+                t.exec("DELETE FROM snapshots WHERE kind = ?1", &[KEY_ANNOUNCEMENT.into()])?;
+            }
+            crate::seal::record_signing(t, &new_public)
         })?;
-        // The database signs with the new key now; the key files follow (the old one kept
-        // as `signing.N.retired`).
         keys.adopt_rotation(new)?;
         self.keys = std::sync::Arc::new(keys);
         Ok(new_public)

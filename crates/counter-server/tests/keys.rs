@@ -21,6 +21,15 @@ fn keys_init_makes_what_is_missing_and_the_pin_survives_a_renewal() {
     assert!(!renewed.authority && renewed.certificate);
     assert_ne!(std::fs::read(k.join("server.pem")).unwrap(), cert);
     assert_eq!(Keys::open(&k).unwrap().trust().pin(), pin);
+    // The authority's key kept offline, as the operator is told: a renewal asks for it back
+    // instead of making a new authority (which every counter would refuse).
+    let ca = std::fs::read(k.join("ca.pem")).unwrap();
+    std::fs::rename(k.join("ca.key"), dir.path().join("ca.key.offline")).unwrap();
+    let e = counter_server::init_tls(&k, &hosts, true).unwrap_err();
+    assert!(e.to_string().contains("ca.key 放回"), "{e}");
+    assert_eq!(std::fs::read(k.join("ca.pem")).unwrap(), ca);
+    assert!(!k.join("ca.key").exists());
+    std::fs::rename(dir.path().join("ca.key.offline"), k.join("ca.key")).unwrap();
     // No host name, no certificate; said in words.
     let e = counter_server::init_tls(&dir.path().join("other"), &[], false).unwrap_err();
     assert!(e.to_string().contains("--host"), "{e}");
@@ -127,4 +136,37 @@ fn the_operator_verbs_print_the_pin_and_serve_refuses_plain_http_on_the_network(
     assert_eq!(read.pin, pin);
     let (ok, shown, _) = run(&["keys-show"]);
     assert!(ok && shown.contains(&pin), "{shown}");
+}
+
+/// A lost `signing.key` is noticed at start (a new one would sign what no counter accepts),
+/// and a rotation stopped between its steps is finished or dropped at the next start.
+#[test]
+fn a_lost_signing_key_stops_the_start_and_an_interrupted_rotation_is_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = dir.path().join("c.db").to_str().unwrap().to_string();
+    let k = dir.path().join("keys");
+    let mut central = Central::open(&url, Keys::open(&k).unwrap()).unwrap();
+    let pinned = central.trust().public_key;
+    drop(central);
+    let kept = std::fs::read(k.join("signing.key")).unwrap();
+    std::fs::remove_file(k.join("signing.key")).unwrap();
+    let e = Central::open(&url, Keys::open(&k).unwrap()).err().unwrap();
+    assert!(e.to_string().contains("请从备份恢复 signing.key"), "{e}");
+    std::fs::write(k.join("signing.key"), &kept).unwrap();
+    central = Central::open(&url, Keys::open(&k).unwrap()).unwrap();
+    assert_eq!(central.trust().public_key, pinned);
+    // A `signing.next` the database never took (the stop came before the commit): dropped.
+    std::fs::write(k.join("signing.next"), hex(&[9u8; 32])).unwrap();
+    drop(central);
+    let mut central = Central::open(&url, Keys::open(&k).unwrap()).unwrap();
+    assert!(!k.join("signing.next").exists());
+    assert_eq!(central.trust().public_key, pinned);
+    // A rotation that committed but stopped before `signing.key` was replaced: finished.
+    let new = central.rotate_signing_key(true).unwrap();
+    drop(central);
+    std::fs::copy(k.join("signing.key"), k.join("signing.next")).unwrap();
+    std::fs::write(k.join("signing.key"), &kept).unwrap();
+    let central = Central::open(&url, Keys::open(&k).unwrap()).unwrap();
+    assert_eq!(central.trust().public_key, new);
+    assert!(!k.join("signing.next").exists());
 }

@@ -8,13 +8,38 @@ use crate::{Store, StoreError};
 
 impl Store {
     /// Pins the server's authority (PEM; none for a plain-HTTP server on loopback) and its
-    /// signing key; the keys followed before are forgotten (a new enrolment).
+    /// signing key; the keys followed before, and how far their announcements were read, are
+    /// forgotten (a new enrolment starts the chain from the key it pinned).
     pub fn pin_server(&mut self, ca_pem: Option<&str>, key: &str) -> Result<(), StoreError> {
-        self.conn_mut().execute(
+        let tx = self.conn_mut().transaction()?;
+        tx.execute(
             "UPDATE sync_state SET server_ca = ?1, server_key = ?2, retired_keys = NULL WHERE id = 1",
             params![ca_pem, key],
         )?;
+        tx.execute("DELETE FROM snapshots WHERE kind = 'signing_key'", [])?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// The version kept of a received catalog or calendar whose signature holds under the
+    /// keys trusted now (0: none, or one that no longer verifies — after an enrolment under
+    /// a new key it is fetched again, re-signed).
+    pub fn verified_snapshot_version(&self, kind: &str, id: &str) -> Result<i64, StoreError> {
+        let row: Option<(i64, String, Option<String>)> = self
+            .conn()
+            .query_row(
+                "SELECT version, text, signature FROM snapshots WHERE kind = ?1 AND id = ?2",
+                [kind, id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((version, text, Some(sig))) = row else {
+            return Ok(0);
+        };
+        let holds = self.trusted_keys()?.iter().any(|k| {
+            counter_core::proto::verify_signature(k, kind, id, version, &text, &sig).is_ok()
+        });
+        Ok(if holds { version } else { 0 })
     }
 
     /// The authority every request to the server trusts alone.

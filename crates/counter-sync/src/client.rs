@@ -8,25 +8,55 @@ use serde::Serialize;
 
 use crate::{Options, SyncError};
 
-/// Whether the failure is the server's certificate (not the pinned authority's, or not for
-/// this host name): reqwest reports it as a connection error with rustls's words inside.
-fn certificate_refused(e: &reqwest::Error) -> bool {
+/// What was wrong with the server's certificate, when that is the failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Certificate {
+    /// Not the pinned authority's: another server, or someone in between.
+    Issuer,
+    /// Expired or not yet valid: often this PC's clock.
+    Time,
+    /// The authority's, but not for the address dialled.
+    Name,
+}
+
+/// reqwest reports a refused certificate as a connection error with rustls's words inside
+/// (`invalid peer certificate: UnknownIssuer`, `certificate expired: …`, `certificate not
+/// valid for name …`).
+fn certificate_problem(e: &reqwest::Error) -> Option<Certificate> {
     let mut cause: Option<&dyn std::error::Error> = Some(e);
     while let Some(c) = cause {
-        if c.to_string().contains("certificate") {
-            return true;
+        let text = c.to_string();
+        if text.contains("expired")
+            || text.contains("not valid yet")
+            || text.contains("NotValidYet")
+        {
+            return Some(Certificate::Time);
+        }
+        if text.contains("not valid for name") || text.contains("NotValidForName") {
+            return Some(Certificate::Name);
+        }
+        if text.contains("certificate") {
+            return Some(Certificate::Issuer);
         }
         cause = c.source();
     }
-    false
+    None
 }
 
 /// A network failure in words a clerk can act on (reqwest's own text is English).
 fn describe(e: &reqwest::Error, server: &str, opts: &Options) -> String {
-    if certificate_refused(e) {
-        format!(
-            "中心服务器（{server}）出示的证书不是注册时钉住的证书机构签发的，已拒绝连接：请核对服务器地址；地址无误时，可能有人冒充中心服务器，请立即联系管理员"
-        )
+    if let Some(problem) = certificate_problem(e) {
+        match problem {
+            Certificate::Issuer => format!(
+                "中心服务器（{server}）出示的证书不是注册时钉住的证书机构签发的，已拒绝连接：请核对服务器地址；地址无误时，可能有人冒充中心服务器，请立即联系管理员"
+            ),
+            Certificate::Time => format!(
+                "中心服务器（{server}）的证书不在有效期内，已拒绝连接：请先核对本机的日期和时间；日期时间无误时，中心证书可能已过期，请联系管理员续期"
+            ),
+            Certificate::Name => format!(
+                "中心服务器的证书不包含地址“{server}”，已拒绝连接：请使用管理员给出的服务器地址（证书中所列的域名或 IP）"
+            ),
+        }
     } else if e.is_timeout() {
         if e.is_connect() {
             format!(
@@ -91,17 +121,23 @@ impl Client {
         pinning: Pinning<'_>,
     ) -> Result<Client, SyncError> {
         let url = check_address(server)?;
+        // No redirects: an answer elsewhere (plain HTTP, another host) is never followed.
         let mut b = reqwest::blocking::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(opts.timeout)
             .connect_timeout(opts.connect_timeout);
         if url.scheme() == "https" {
             b = match pinning {
                 Pinning::Unchecked => b.tls_danger_accept_invalid_certs(true),
                 Pinning::Authority(Some(pem)) => {
-                    let ca = reqwest::Certificate::from_pem(pem.as_bytes()).map_err(|_| {
-                        SyncError::Trust("本机保存的中心证书机构已损坏：请重新注册".into())
-                    })?;
-                    b.tls_certs_only([ca])
+                    // A bundle (an organisation's root and intermediates) as well as one.
+                    let ca = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                        .ok()
+                        .filter(|c| !c.is_empty())
+                        .ok_or_else(|| {
+                            SyncError::Trust("本机保存的中心证书机构已损坏：请重新注册".into())
+                        })?;
+                    b.tls_certs_only(ca)
                 }
                 Pinning::Authority(None) => {
                     return Err(SyncError::Trust(
@@ -166,7 +202,7 @@ impl Client {
                 }
                 Ok(resp) => format!("中心服务器出错（{}）", resp.status().as_u16()),
                 // Another certificate is no passing failure: never retried.
-                Err(e) if certificate_refused(&e) => {
+                Err(e) if certificate_problem(&e).is_some() => {
                     tracing::error!(error = %e, server = %self.server, "server certificate refused");
                     return Err(SyncError::Trust(describe(&e, &self.server, &self.opts)));
                 }

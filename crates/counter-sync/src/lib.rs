@@ -328,6 +328,10 @@ pub fn export(store: &Store, out: &Path) -> Result<usize, SyncError> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
     let mut f = o.open(out).map_err(fail)?;
+    // A file that was there before keeps its mode on open: made owner-only here too.
+    #[cfg(unix)]
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(fail)?;
     std::io::Write::write_all(&mut f, text.as_bytes()).map_err(fail)?;
     f.sync_all().map_err(fail)?;
     Ok(events.len())

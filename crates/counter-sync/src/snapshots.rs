@@ -54,7 +54,7 @@ pub(crate) fn fetch_snapshots(
     }
     let key = store.server_key()?.unwrap_or_default();
     for info in editions {
-        let have = store.snapshot_version(&info.kind, &info.id)?;
+        let have = store.verified_snapshot_version(&info.kind, &info.id)?;
         if info.version <= have {
             continue;
         }
@@ -81,8 +81,8 @@ pub(crate) fn fetch_snapshots(
 pub const KEY_ANNOUNCEMENT: &str = "signing_key";
 
 /// Follows the chain of key announcements from the key this counter holds: each one must be
-/// signed by the key before it. An announcement of the key held already (a counter enrolled
-/// after the rotation) is passed over.
+/// signed by the key before it. Announcements up to the one naming the key held (a counter
+/// enrolled after rotations pinned a later key) are passed over: they name no key to adopt.
 fn follow_keys(
     store: &mut Store,
     c: &mut Client,
@@ -90,30 +90,38 @@ fn follow_keys(
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
     let have = store.snapshot_version(KEY_ANNOUNCEMENT, KEY_ANNOUNCEMENT)?;
+    let mut chain = Vec::new();
     for version in have + 1..=listed.version {
-        let info = SnapshotInfo {
-            version,
-            ..listed.clone()
-        };
-        let s: Snapshot = c.call::<(), _>(
+        chain.push(c.call::<(), Snapshot>(
             reqwest::Method::GET,
             &format!("/v1/snapshots/{KEY_ANNOUNCEMENT}/{KEY_ANNOUNCEMENT}/{version}"),
             None,
-        )?;
-        let current = store.server_key()?.unwrap_or_default();
-        let new = s.text.trim().to_ascii_lowercase();
-        if new != current {
-            if let Err(why) = check_snapshot(&current, &info, &s, version - 1) {
-                tracing::warn!(version, "signing key announcement refused");
-                report.refused.push(why);
-                return Ok(());
-            }
-            store.follow_server_key(&new)?;
-            report
-                .notes
-                .push("中心更换了签名密钥（由原密钥签署的公告），本机已接受".into());
-        }
+        )?);
+    }
+    let held = store.server_key()?.unwrap_or_default();
+    let start = chain
+        .iter()
+        .rposition(|s| s.text.trim().eq_ignore_ascii_case(&held))
+        .map_or(0, |i| i + 1);
+    for s in &chain[..start] {
         store.save_snapshot(&s.kind, &s.id, s.version, &s.text, &s.signature)?;
+    }
+    for s in &chain[start..] {
+        let current = store.server_key()?.unwrap_or_default();
+        let info = SnapshotInfo {
+            version: s.version,
+            ..listed.clone()
+        };
+        if let Err(why) = check_snapshot(&current, &info, s, s.version - 1) {
+            tracing::warn!(version = s.version, "signing key announcement refused");
+            report.refused.push(why);
+            return Ok(());
+        }
+        store.follow_server_key(&s.text.trim().to_ascii_lowercase())?;
+        store.save_snapshot(&s.kind, &s.id, s.version, &s.text, &s.signature)?;
+        report
+            .notes
+            .push("中心更换了签名密钥（由原密钥签署的公告），本机已接受".into());
     }
     Ok(())
 }

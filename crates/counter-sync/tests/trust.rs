@@ -95,6 +95,32 @@ fn a_pinned_counter_refuses_a_server_with_another_certificate_or_key(backend: Ba
     server.stop();
 }
 
+/// The pinned authority's certificate, but not for the address dialled (a clerk typed the
+/// IP where the certificate names the host): refused, and said so, not as an impostor.
+#[test]
+fn a_certificate_for_another_name_is_refused_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let tls = dir.path().join("keys");
+    counter_server::init_tls(&tls, &["localhost".into()], false).unwrap();
+    let central = Central::open(
+        dir.path().join("c.db").to_str().unwrap(),
+        Keys::ephemeral().with_tls(&tls).unwrap(),
+    )
+    .unwrap();
+    let server = Server::start(central.clone(), None);
+    let mut s = store(dir.path(), "point");
+    enroll(&mut s, &central, &server, "3211");
+    offline_cases(&mut s, "3211", 1);
+    let link = s.sync_link().unwrap().unwrap();
+    let by_address = format!("https://127.0.0.1:{}", server.addr.port());
+    s.set_enrollment(&by_address, &link.device_id, &link.key, &link.point)
+        .unwrap();
+    let e = sync_now(&mut s, quick()).unwrap_err();
+    assert!(e.to_string().contains("证书不包含地址"), "{e}");
+    assert_eq!(s.outbox_len().unwrap(), 6);
+    server.stop();
+}
+
 #[test]
 fn plain_http_goes_to_this_machine_only() {
     let dir = tempfile::tempdir().unwrap();
@@ -170,7 +196,7 @@ fn a_new_signing_key_is_followed_only_as_the_old_key_announced_it(backend: Backe
     let old_key = early.server_key().unwrap().unwrap();
     // Rotation (the operator restarts the server after it).
     let addr = server.stop();
-    let new_key = central.rotate_signing_key().unwrap();
+    let new_key = central.rotate_signing_key(true).unwrap();
     assert_ne!(new_key, old_key);
     let server = Server::start(central.clone(), Some(addr));
     central.publish("calendar", calendar).unwrap();
@@ -198,9 +224,33 @@ fn a_new_signing_key_is_followed_only_as_the_old_key_announced_it(backend: Backe
     let r = sync_now(&mut late, quick()).unwrap();
     assert!(r.refused.is_empty(), "{:?}", r.refused);
     assert_eq!(late.trusted_keys().unwrap(), vec![new_key.clone()]);
+    // A counter enrolled after two rotations starts the chain at the key it pinned, and
+    // follows the third.
+    let addr = server.stop();
+    let second = central.rotate_signing_key(true).unwrap();
+    let server = Server::start(central.clone(), Some(addr));
+    let mut later = store(dir.path(), "later");
+    enroll(&mut later, &central, &server, "3213");
+    let r = sync_now(&mut later, quick()).unwrap();
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    let addr = server.stop();
+    let third = central.rotate_signing_key(true).unwrap();
+    let server = Server::start(central.clone(), Some(addr));
+    let r = sync_now(&mut later, quick()).unwrap();
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(
+        later.trusted_keys().unwrap(),
+        vec![third.clone(), second.clone()]
+    );
+    // The early counter follows two at once.
+    let r = sync_now(&mut early, quick()).unwrap();
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(early.server_key().unwrap().as_deref(), Some(third.as_str()));
+    early.calendar().unwrap().unwrap();
+    let new_key = third;
     // A forged announcement (not signed by the current key) is refused; the key stays.
     let addr = server.stop();
-    central.rotate_signing_key().unwrap();
+    central.rotate_signing_key(true).unwrap();
     central
         .tamper("signing_key", "signing_key", &"ab".repeat(32))
         .unwrap();
@@ -211,6 +261,23 @@ fn a_new_signing_key_is_followed_only_as_the_old_key_announced_it(backend: Backe
         early.server_key().unwrap().as_deref(),
         Some(new_key.as_str())
     );
+    // The old key may have leaked: a new key with no announcement. The counter enrols again
+    // with a new pass, and takes the re-signed editions it already had.
+    let addr = server.stop();
+    let clean = central.rotate_signing_key(false).unwrap();
+    let server = Server::start(central.clone(), Some(addr));
+    enroll(&mut early, &central, &server, "3211");
+    assert_eq!(
+        early
+            .verified_snapshot_version("calendar", "calendar")
+            .unwrap(),
+        0
+    );
+    let r = sync_now(&mut early, quick()).unwrap();
+    assert!(r.refused.is_empty(), "{:?}", r.refused);
+    assert_eq!(r.snapshots, 1);
+    assert_eq!(early.trusted_keys().unwrap(), vec![clean]);
+    early.calendar().unwrap().unwrap();
     server.stop();
 }
 
@@ -237,7 +304,23 @@ fn no_id_number_rests_in_clear_in_the_central_database(backend: Backend) {
             decided(),
         )
         .unwrap();
+    // A return reason that names the applicant, as reviewers write them.
+    central
+        .decide(
+            &cases[1],
+            RemoteStatus::Returned,
+            Some(&format!("张三的身份证 {ID} 复印件不清晰")),
+            "李审核",
+            decided(),
+        )
+        .unwrap();
     sync_now(&mut s, quick()).unwrap();
+    assert!(s
+        .case(&cases[1])
+        .unwrap()
+        .reason
+        .unwrap()
+        .contains("复印件不清晰"));
     // Export and import of an outbox: the file is sealed too.
     offline_cases(&mut s, "3211", 1);
     let out = dir.path().join("export.json");
@@ -350,6 +433,17 @@ fn an_export_opens_only_as_the_device_it_names(backend: Backend) {
     assert_eq!(central.counts().unwrap().0, 0);
     let r = central.import(&text).unwrap();
     assert_eq!((r.acked_through, r.rejected.len()), (12, 0));
+    assert_eq!(central.counts().unwrap().0, 12);
+    // A revoked device (a stolen PC still holds its key): its files are refused.
+    offline_cases(&mut a, "3211", 1);
+    counter_sync::export(&a, &out).unwrap();
+    central
+        .revoke(&a.sync_link().unwrap().unwrap().device_id)
+        .unwrap();
+    let e = central
+        .import(&std::fs::read_to_string(&out).unwrap())
+        .unwrap_err();
+    assert!(e.to_string().contains("已在中心停用"), "{e}");
     assert_eq!(central.counts().unwrap().0, 12);
     server.stop();
 }
