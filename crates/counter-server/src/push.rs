@@ -159,7 +159,10 @@ impl Central {
                     &[file.device_id.as_str().into()],
                 )?
                 .ok_or_else(|| {
-                    ServerFailure::Input(format!("导出文件所称的设备 {} 未在中心注册", file.device_id))
+                    ServerFailure::Input(format!(
+                        "导出文件所称的设备 {} 未在中心注册",
+                        file.device_id
+                    ))
                 })?;
             // A stopped device (a stolen PC) still holds its key: its files are not taken.
             if row[2].int() != 0 {
