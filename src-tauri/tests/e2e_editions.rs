@@ -41,7 +41,7 @@ async fn a_draft_keeps_its_edition_when_a_newer_one_arrives_and_new_cases_get_th
         let secret = [7u8; 32];
         s.set_enrollment("https://central.example", "device-1", "key", "3211")
             .unwrap();
-        s.set_server_key(&counter_core::proto::public_key(&secret))
+        s.pin_server(None, &counter_core::proto::public_key(&secret))
             .unwrap();
         let text = edition_2();
         let sig = counter_core::proto::sign_snapshot(&secret, "catalog", "national", 2, &text);

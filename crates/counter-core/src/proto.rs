@@ -82,6 +82,10 @@ pub struct Snapshot {
     pub signature: String,
 }
 
+/// The snapshot kind (and id) under which the central office announces a new signing key,
+/// signed by the key before it; counters follow the chain from the key they pinned.
+pub const KEY_ANNOUNCEMENT: &str = "signing_key";
+
 /// What the central key signs: kind, id, version and text, so neither can be swapped.
 pub fn signed_bytes(kind: &str, id: &str, version: i64, text: &str) -> Vec<u8> {
     format!("counter-snapshot-v1\n{kind}\n{id}\n{version}\n{text}").into_bytes()

@@ -66,17 +66,8 @@ fn first_start_sets_up_the_supervisor_then_a_clerk_signs_in_and_works() {
     );
     let o = d
         .open_case(OpenRequest {
-            catalog: "national".into(),
-            item: "002036006002".into(),
-            name: "张三".into(),
-            id_type: IdType::ResidentId,
-            id_number: "11010519491231002X".into(),
             phone: Some("13800138000".into()),
-            agent_name: None,
-            agent_id_number: None,
-            agent_id_type: None,
-            unit: None,
-            answers: None,
+            ..OpenRequest::person("national", "002036006002", "张三", "11010519491231002X")
         })
         .unwrap();
     let no = o.case.case.case_no.clone();
@@ -294,17 +285,8 @@ fn after_a_day_of_intake_and_documents_no_file_holds_the_id_number_in_clear() {
     let id = "321102198706054212";
     let opened = d
         .open_case(OpenRequest {
-            catalog: "national".into(),
-            item: "002036006002".into(),
-            name: "张三".into(),
-            id_type: IdType::ResidentId,
-            id_number: id.into(),
             phone: Some("13800138000".into()),
-            agent_name: None,
-            agent_id_number: None,
-            agent_id_type: None,
-            unit: None,
-            answers: None,
+            ..OpenRequest::person("national", "002036006002", "张三", id)
         })
         .unwrap();
     let no = opened.case.case.case_no.clone();

@@ -91,9 +91,6 @@ impl Central {
     }
 }
 
-/// The kind (and id) under which a new signing key is announced, signed by the old one.
-pub const KEY_ANNOUNCEMENT: &str = "signing_key";
-
 impl Central {
     /// Rotates the catalog-signing key. The new secret is on disk (`signing.next`) before the
     /// database changes, and becomes `signing.key` after it committed (a start in between

@@ -112,12 +112,6 @@ impl Store {
     }
 
     /// The central signing key (hex) that catalogs and calendars must be signed with.
-    pub fn set_server_key(&mut self, key: &str) -> Result<(), StoreError> {
-        self.conn_mut()
-            .execute("UPDATE sync_state SET server_key = ?1 WHERE id = 1", [key])?;
-        Ok(())
-    }
-
     pub fn server_key(&self) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn()

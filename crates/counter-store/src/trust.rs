@@ -16,7 +16,10 @@ impl Store {
             "UPDATE sync_state SET server_ca = ?1, server_key = ?2, retired_keys = NULL WHERE id = 1",
             params![ca_pem, key],
         )?;
-        tx.execute("DELETE FROM snapshots WHERE kind = 'signing_key'", [])?;
+        tx.execute(
+            "DELETE FROM snapshots WHERE kind = ?1",
+            [counter_core::proto::KEY_ANNOUNCEMENT],
+        )?;
         tx.commit()?;
         Ok(())
     }

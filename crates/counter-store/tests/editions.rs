@@ -62,7 +62,7 @@ const SECRET: [u8; 32] = [7; 32];
 fn enrolled(s: &mut Store) {
     s.set_enrollment("https://central.example", "device-1", "key", "3211")
         .unwrap();
-    s.set_server_key(&proto::public_key(&SECRET)).unwrap();
+    s.pin_server(None, &proto::public_key(&SECRET)).unwrap();
 }
 
 /// Keeps edition `version` as a sync does after checking its signature.

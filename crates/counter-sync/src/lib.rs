@@ -19,8 +19,8 @@ mod snapshots;
 
 pub use client::check_address;
 use client::{Client, Pinning};
+pub use snapshots::check_snapshot;
 use snapshots::fetch_snapshots;
-pub use snapshots::{check_snapshot, KEY_ANNOUNCEMENT};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {

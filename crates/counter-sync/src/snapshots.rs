@@ -1,6 +1,6 @@
 //! Signed catalogs and calendars, and the chain of signing keys the central office announces.
 
-use counter_core::proto::{Snapshot, SnapshotInfo};
+use counter_core::proto::{Snapshot, SnapshotInfo, KEY_ANNOUNCEMENT};
 use counter_store::Store;
 
 use crate::client::Client;
@@ -76,9 +76,6 @@ pub(crate) fn fetch_snapshots(
     }
     Ok(())
 }
-
-/// Where the central office announces a new signing key, signed by the key before it.
-pub const KEY_ANNOUNCEMENT: &str = "signing_key";
 
 /// Follows the chain of key announcements from the key this counter holds: each one must be
 /// signed by the key before it. Announcements up to the one naming the key held (a counter

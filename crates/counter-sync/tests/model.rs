@@ -18,9 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use common::*;
-use counter_core::case::{Form, OpenCase};
 use counter_core::proto::{PushRequest, RemoteStatus};
-use counter_core::scope::Scope;
 use counter_server::Central;
 use counter_store::Store;
 use counter_sync::sync_now;
@@ -107,28 +105,7 @@ fn quiet() -> counter_sync::Options {
 
 /// Opens and accepts one case; `None` when the store refuses (a restored one before its sync).
 fn try_open(s: &mut Store, point: &str) -> Option<String> {
-    let set = counter_core::bundled::catalogs().unwrap();
-    let cal = counter_core::bundled::calendar().unwrap();
-    let nat = set.get("national").unwrap();
-    let req = OpenCase::person(
-        "national",
-        "002036006002",
-        point,
-        "王芳",
-        "张三",
-        "11010519491231002X",
-    );
-    let no = s.open_case(nat, req, now()).ok()?.case.case_no;
-    s.update(&no, |c| {
-        let mut evs = Vec::new();
-        for k in ["m1", "m2", "m3", "m4"] {
-            evs.extend(c.tick(k, Form::Original, 1, None, now())?);
-        }
-        evs.extend(c.accept(nat, &cal, &Scope::Handles, now())?);
-        Ok(evs)
-    })
-    .unwrap();
-    Some(no)
+    accepted_case(s, point).ok()
 }
 
 impl World {

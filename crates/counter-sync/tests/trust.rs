@@ -252,7 +252,11 @@ fn a_new_signing_key_is_followed_only_as_the_old_key_announced_it(backend: Backe
     let addr = server.stop();
     central.rotate_signing_key(true).unwrap();
     central
-        .tamper("signing_key", "signing_key", &"ab".repeat(32))
+        .tamper(
+            counter_core::proto::KEY_ANNOUNCEMENT,
+            counter_core::proto::KEY_ANNOUNCEMENT,
+            &"ab".repeat(32),
+        )
         .unwrap();
     let server = Server::start(central.clone(), Some(addr));
     let r = sync_now(&mut early, quick()).unwrap();

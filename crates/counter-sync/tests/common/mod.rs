@@ -213,41 +213,36 @@ pub fn store(dir: &std::path::Path, name: &str) -> Store {
     .unwrap()
 }
 
-/// Opens and accepts `n` 住院费用报销 cases at `point` (6 events each).
-pub fn offline_cases(s: &mut Store, point: &str, n: usize) -> Vec<String> {
+/// Opens and accepts one 住院费用报销 case at `point` (6 events); the store's refusal (a
+/// restored one before its sync) as it comes.
+pub fn accepted_case(s: &mut Store, point: &str) -> Result<String, counter_store::StoreError> {
     let set = bundled::catalogs().unwrap();
     let cal = bundled::calendar().unwrap();
     let nat = set.get("national").unwrap();
+    let req = OpenCase::person(
+        "national",
+        "002036006002",
+        point,
+        "王芳",
+        "张三",
+        "11010519491231002X",
+    );
+    let no = s.open_case(nat, req, now())?.case.case_no;
+    s.update(&no, |c| {
+        let mut evs = Vec::new();
+        for k in ["m1", "m2", "m3", "m4"] {
+            evs.extend(c.tick(k, Form::Original, 1, None, now())?);
+        }
+        evs.extend(c.accept(nat, &cal, &Scope::Handles, now())?);
+        Ok(evs)
+    })?;
+    Ok(no)
+}
+
+/// Opens and accepts `n` 住院费用报销 cases at `point` (6 events each).
+pub fn offline_cases(s: &mut Store, point: &str, n: usize) -> Vec<String> {
     s.bulk_load_mode(true).unwrap();
-    let mut out = Vec::new();
-    for _ in 0..n {
-        let no = s
-            .open_case(
-                nat,
-                OpenCase::person(
-                    "national",
-                    "002036006002",
-                    point,
-                    "王芳",
-                    "张三",
-                    "11010519491231002X",
-                ),
-                now(),
-            )
-            .unwrap()
-            .case
-            .case_no;
-        s.update(&no, |c| {
-            let mut evs = Vec::new();
-            for k in ["m1", "m2", "m3", "m4"] {
-                evs.extend(c.tick(k, Form::Original, 1, None, now())?);
-            }
-            evs.extend(c.accept(nat, &cal, &Scope::Handles, now())?);
-            Ok(evs)
-        })
-        .unwrap();
-        out.push(no);
-    }
+    let out = (0..n).map(|_| accepted_case(s, point).unwrap()).collect();
     s.bulk_load_mode(false).unwrap();
     out
 }
