@@ -388,6 +388,7 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
                 event: Some(ev[0].clone()),
                 at: None,
                 owner: None,
+                opening: None,
             }],
             1,
             at(10),

@@ -24,6 +24,10 @@ pub struct EnrollRequest {
     /// reinstall): its cases stay this store's.
     #[serde(default)]
     pub previous_device: Option<String>,
+    /// Proof that this store is that device: its key. Without it a device still in service
+    /// is never taken over; only one the administrator revoked gives up its seat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_key: Option<String>,
     /// Where this store's push sequence stands (its last acknowledged event): the new device
     /// continues after it.
     #[serde(default)]
@@ -217,6 +221,11 @@ pub struct RemoteChange {
     /// number (absent from older servers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The id of the case's opening event as the server holds it: a decision applies only to
+    /// the case that opening made, never to another applicant's case of the same number (a
+    /// copied PC's). Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opening: Option<String>,
 }
 
 /// What the central office decided.

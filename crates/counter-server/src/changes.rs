@@ -1,7 +1,7 @@
 //! What the points pull: the central office's decisions and the events other points recorded
 //! on their cases, after a cursor.
 
-use counter_core::case::{CaseState, Change, Lifecycle};
+use counter_core::case::{Case, CaseState, Change, Decision};
 use counter_core::proto::*;
 
 use crate::db::Exec;
@@ -12,7 +12,7 @@ impl Central {
     pub fn changes(&self, point: &str, after: i64, limit: u32) -> Result<Changes, ServerFailure> {
         self.tx(|t| {
             let rows = t.rows(
-                "SELECT c.seq, c.case_no, c.status, c.reason, c.by, c.body, c.at, k.device
+                "SELECT c.seq, c.case_no, c.status, c.reason, c.by, c.body, c.at, k.device, k.opening
                  FROM changes c LEFT JOIN cases k ON k.case_no = c.case_no
                  WHERE c.point = ?1 AND c.seq > ?2 ORDER BY c.seq LIMIT ?3",
                 &[point.into(), after.into(), i64::from(limit).into()],
@@ -20,11 +20,20 @@ impl Central {
             let mut changes = Vec::new();
             let mut cursor = after;
             for r in rows {
+                let case_no = r[1].text().unwrap_or_default();
                 let event = match r[5].text() {
                     Some(b) => Some(
-                        serde_json::from_str(&t.keys().unseal(seal::CHANGE_BODY, &b)?).map_err(
-                            |e| ServerFailure::Storage(format!("中心存储的变更无法读取：{e}")),
-                        )?,
+                        serde_json::from_str(&seal::open(
+                            t,
+                            seal::Place::ChangeBody {
+                                point,
+                                case_no: &case_no,
+                            },
+                            &b,
+                        )?)
+                        .map_err(|e| {
+                            ServerFailure::Storage(format!("中心存储的变更无法读取：{e}"))
+                        })?,
                     ),
                     None => None,
                 };
@@ -37,16 +46,26 @@ impl Central {
                 cursor = r[0].int();
                 changes.push(RemoteChange {
                     seq: cursor,
-                    case_no: r[1].text().unwrap_or_default(),
                     status,
                     reason: r[3]
                         .text()
-                        .map(|r| t.keys().unseal(seal::CHANGE_REASON, &r))
+                        .map(|r| {
+                            seal::open(
+                                t,
+                                seal::Place::ChangeReason {
+                                    point,
+                                    case_no: &case_no,
+                                },
+                                &r,
+                            )
+                        })
                         .transpose()?,
                     by: r[4].text().unwrap_or_default(),
                     event,
                     at: r[6].text().and_then(|a| a.parse().ok()),
                     owner: r[7].text(),
+                    opening: r[8].text(),
+                    case_no,
                 });
             }
             Ok(Changes { changes, cursor })
@@ -79,8 +98,9 @@ impl Central {
             }
         };
         self.tx(|t| {
-            let now =
-                lifecycle(t, case_no)?.ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            let known = crate::claims::known(t, case_no)?
+                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            let now = known.life;
             // The same decision twice is one decision.
             if now.state.map(CaseState::as_str) == Some(s) && status != RemoteStatus::Returned {
                 return Ok(());
@@ -96,15 +116,31 @@ impl Central {
                 let state = now.state.map_or("未登记", CaseState::label);
                 ServerFailure::Input(format!("办件{case_no}在中心为“{state}”，不能{action}"))
             })?;
+            // The server's copy of the case takes the decision by the rules the counter
+            // applies when it pulls it (`Case::apply_decision`): a deferred material still
+            // outstanding stops a completion here as it would there.
+            let case = match known.case {
+                Some(mut case) => {
+                    let decision = match &change {
+                        Change::ReviewStarted => Decision::StartReview,
+                        Change::Returned { reason } => Decision::Return {
+                            reason: reason.clone(),
+                        },
+                        _ => Decision::Complete,
+                    };
+                    case.apply_decision(&decision, by, at)
+                        .map_err(|e| ServerFailure::Input(e.to_string()))?;
+                    Some(case)
+                }
+                None => None,
+            };
             // Every point that is part of the case learns the decision: the one that accepted
             // it, and any that holds its paper.
             for point in case_points(t, case_no)? {
                 add_change(t, &point, case_no, s, reason, by, None, Some(at))?;
             }
-            t.exec(
-                "UPDATE cases SET state = ?2 WHERE case_no = ?1",
-                &[case_no.into(), next.state.map(CaseState::as_str).into()],
-            )?;
+            let life = case.as_ref().map_or(next, Case::lifecycle);
+            crate::claims::store(t, case_no, &crate::claims::Known { life, case })?;
             Ok(())
         })
     }
@@ -204,26 +240,13 @@ pub(crate) fn add_change(
             case_no.into(),
             status.into(),
             // A return reason may name the applicant: sealed like the bodies.
-            reason.map(|r| seal::seal(t, seal::CHANGE_REASON, r)).into(),
+            reason
+                .map(|r| seal::seal(t, seal::Place::ChangeReason { point, case_no }, r))
+                .into(),
             by.into(),
             body.into(),
             at.map(|a| a.format("%Y-%m-%dT%H:%M:%S").to_string()).into(),
         ],
     )?;
     Ok(())
-}
-
-/// The case as the server knows it: its lifecycle by the core's table, `None` when unknown.
-pub(crate) fn lifecycle(
-    t: &mut dyn Exec,
-    case_no: &str,
-) -> Result<Option<Lifecycle>, ServerFailure> {
-    Ok(t.row(
-        "SELECT state, immediate FROM cases WHERE case_no = ?1",
-        &[case_no.into()],
-    )?
-    .map(|r| Lifecycle {
-        state: r[0].text().as_deref().and_then(CaseState::parse),
-        immediate: r[1].int() != 0,
-    }))
 }

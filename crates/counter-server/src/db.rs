@@ -93,6 +93,7 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_devices_own_cases.sql"),
     include_str!("../migrations/0008_code_expiry.sql"),
     include_str!("../migrations/0009_export_key.sql"),
+    include_str!("../migrations/0010_device_claims.sql"),
 ];
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0001_init.sql"),
@@ -104,6 +105,7 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../migrations/pg/0007_devices_own_cases.sql"),
     include_str!("../migrations/pg/0008_code_expiry.sql"),
     include_str!("../migrations/pg/0009_export_key.sql"),
+    include_str!("../migrations/pg/0010_device_claims.sql"),
 ];
 
 impl Db {

@@ -80,15 +80,35 @@ impl Central {
             }
             // The device this store was before (revoked, or the PC reinstalled): it gives up
             // its window and its cases to the new enrolment, within the same point only.
+            // A device still in service is taken over only by a store that holds its key (the
+            // same PC reinstalled, a restored backup); one the administrator revoked has given
+            // up its seat. A bare device id proves nothing: ids are printed and exported.
             let previous = match &req.previous_device {
-                Some(p) => t
-                    .row(
-                        "SELECT id FROM devices WHERE id = ?1 AND point = ?2",
-                        &[p.as_str().into(), point.as_str().into()],
-                    )?
-                    .and_then(|r| r[0].text()),
+                Some(p) => t.row(
+                    "SELECT id, key_hash, revoked, cloned, window_no, earlier_windows
+                     FROM devices WHERE id = ?1 AND point = ?2",
+                    &[p.as_str().into(), point.as_str().into()],
+                )?,
                 None => None,
             };
+            let earlier = previous.as_ref().map(|r| {
+                crate::claims::Seat::parse(r[4].int(), r[5].text()).text()
+            });
+            if let Some(r) = &previous {
+                let live = r[2].int() == 0;
+                let proven = r[3].text().is_none()
+                    && req
+                        .previous_key
+                        .as_deref()
+                        .is_some_and(|k| hash(k) == r[1].text().unwrap_or_default());
+                if live && !proven {
+                    return Err(ServerFailure::Input(format!(
+                        "本机之前的注册（设备 {}）仍在使用中，新的注册不能接替它：若那台设备已不再使用，请中心管理员先停用它（counter-server revoke），再用新的注册码注册",
+                        r[0].text().unwrap_or_default()
+                    )));
+                }
+            }
+            let previous = previous.and_then(|r| r[0].text());
             let taken = t
                 .row(
                     "SELECT name FROM devices WHERE point = ?1 AND window_no = ?2 AND revoked = 0
@@ -109,8 +129,9 @@ impl Central {
             let device_id = uuid::Uuid::now_v7().to_string();
             let key = random_token(32);
             t.exec(
-                "INSERT INTO devices (id, point, key_hash, name, window_no, last_seq, export_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO devices (id, point, key_hash, name, window_no, last_seq, export_key,
+                   earlier_windows)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 &[
                     device_id.as_str().into(),
                     point.as_str().into(),
@@ -120,10 +141,11 @@ impl Central {
                     req.last_seq.max(0).into(),
                     crate::seal::seal(
                         t,
-                        crate::seal::EXPORT_KEY,
+                        crate::seal::Place::ExportKey { device: &device_id },
                         &hex(&counter_core::export::export_key(&key)),
                     )
                     .into(),
+                    earlier.into(),
                 ],
             )?;
             if let Some(old) = previous {
@@ -161,19 +183,25 @@ impl Central {
         })
     }
 
-    /// The device behind a bearer token, if the token is right and the device not revoked.
+    /// The device behind a bearer token, if the token is right and the device not revoked;
+    /// a device stopped as a clone is an error that says why.
     pub fn device(&self, token: &str) -> Result<Option<(String, String)>, ServerFailure> {
         let Some((id, key)) = token.split_once('.') else {
             return Ok(None);
         };
-        self.tx(|t| {
-            Ok(t.row(
-                "SELECT point FROM devices WHERE id = ?1 AND key_hash = ?2 AND revoked = 0",
+        let row = self.tx(|t| {
+            t.row(
+                "SELECT point, cloned FROM devices WHERE id = ?1 AND key_hash = ?2 AND revoked = 0",
                 &[id.into(), hash(key).into()],
-            )?
-            .and_then(|r| r[0].text())
-            .map(|p| (id.to_string(), p)))
-        })
+            )
+        })?;
+        match row {
+            None => Ok(None),
+            Some(r) if r[1].text().is_some() => Err(ServerFailure::Stopped(
+                crate::push::clone_reason(id),
+            )),
+            Some(r) => Ok(r[0].text().map(|p| (id.to_string(), p))),
+        }
     }
 
     pub fn revoke(&self, device: &str) -> Result<(), ServerFailure> {
@@ -205,11 +233,12 @@ impl Central {
                 .filter_map(|r| r[0].text())
                 .collect();
             for r in t.rows(
-                "SELECT body FROM events WHERE device = ?1 AND kind = 'handed_over'",
+                "SELECT seq, body FROM events WHERE device = ?1 AND kind = 'handed_over'",
                 &[device.into()],
             )? {
                 if let counter_core::case::Change::HandedOver { sheet_no, .. } =
-                    crate::seal::event(t, &r[0].text().unwrap_or_default())?.change
+                    crate::seal::event(t, device, r[0].int(), &r[1].text().unwrap_or_default())?
+                        .change
                 {
                     numbers.push(sheet_no);
                 }
@@ -225,7 +254,7 @@ impl Central {
         self.tx(|t| {
             Ok(t
                 .rows(
-                    "SELECT id, point, window_no, name, revoked FROM devices ORDER BY point, window_no, id",
+                    "SELECT id, point, window_no, name, revoked, cloned FROM devices ORDER BY point, window_no, id",
                     &[],
                 )?
                 .into_iter()
@@ -235,6 +264,7 @@ impl Central {
                     window: r[2].int(),
                     name: r[3].text().unwrap_or_default(),
                     revoked: r[4].int() != 0,
+                    cloned: r[5].text().is_some(),
                 })
                 .collect())
         })
@@ -249,4 +279,6 @@ pub struct DeviceRow {
     pub window: i64,
     pub name: String,
     pub revoked: bool,
+    /// Stopped because two stores pushed as it (a copied PC).
+    pub cloned: bool,
 }

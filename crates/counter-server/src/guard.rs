@@ -1,6 +1,6 @@
 //! Rate limits kept in memory: enrolments per address, and failed authentications per
-//! address, each per minute. A flood from one address is answered 429 without touching the
-//! database.
+//! credential and per address, each per minute. A valid credential is always served: one PC
+//! with a revoked key never locks out the hall it shares an address with.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -9,19 +9,25 @@ use std::time::{Duration, Instant};
 
 /// Enrolments one address may attempt per minute.
 pub const ENROLMENTS_PER_MINUTE: u32 = 10;
-/// Failed authentications one address may make per minute before it is turned away.
+/// Failed authentications one address may make per minute before its failures answer 429.
 pub const FAILURES_PER_MINUTE: u32 = 20;
+/// Failed authentications one credential may make per minute before it answers 429.
+pub const CREDENTIAL_FAILURES_PER_MINUTE: u32 = 5;
 
 const WINDOW: Duration = Duration::from_secs(60);
 
+type Windows<K> = Mutex<HashMap<K, (Instant, u32)>>;
+
 #[derive(Default)]
 pub struct Guard {
-    enrolments: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-    failures: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    enrolments: Windows<IpAddr>,
+    failures: Windows<IpAddr>,
+    /// Keyed by a hash of the credential presented.
+    credentials: Windows<String>,
 }
 
-/// Counts one more in the address's current window; the count after it.
-fn count(map: &Mutex<HashMap<IpAddr, (Instant, u32)>>, ip: IpAddr, add: u32) -> u32 {
+/// Counts one more in the key's current window; the count after it.
+fn count<K: std::hash::Hash + Eq>(map: &Windows<K>, ip: K, add: u32) -> u32 {
     let mut m = map.lock().unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
     // Forget finished windows now and then, so the map stays small.
@@ -42,11 +48,12 @@ impl Guard {
         count(&self.enrolments, ip, 1) <= ENROLMENTS_PER_MINUTE
     }
 
-    pub fn failed(&self, ip: IpAddr) {
-        count(&self.failures, ip, 1);
-    }
-
-    pub fn failures_exceeded(&self, ip: IpAddr) -> bool {
-        count(&self.failures, ip, 0) >= FAILURES_PER_MINUTE
+    /// Counts a failed authentication; `true` when the address or the credential has failed
+    /// too often this minute (the answer is then 429 instead of 401).
+    pub fn failed(&self, ip: IpAddr, credential: &str) -> bool {
+        let by_address = count(&self.failures, ip, 1) > FAILURES_PER_MINUTE;
+        let by_credential = count(&self.credentials, crate::hash(credential), 1)
+            > CREDENTIAL_FAILURES_PER_MINUTE;
+        by_address || by_credential
     }
 }

@@ -38,6 +38,8 @@ impl From<ServerFailure> for ApiFailure {
         match e {
             ServerFailure::Input(m) => ApiFailure(StatusCode::BAD_REQUEST, "invalid_input", m),
             ServerFailure::NotFound(m) => ApiFailure(StatusCode::NOT_FOUND, "not_found", m),
+            ServerFailure::Cloned(m) => ApiFailure(StatusCode::CONFLICT, "cloned", m),
+            ServerFailure::Stopped(m) => ApiFailure(StatusCode::FORBIDDEN, "cloned", m),
             other => {
                 tracing::error!(error = %other, "server failure");
                 ApiFailure(
@@ -137,8 +139,9 @@ fn too_many() -> ApiFailure {
     )
 }
 
-/// The device behind the bearer token. Failed attempts are counted per address, and an
-/// address that fails too often is turned away for a while.
+/// The device behind the bearer token. The token is checked first: a valid one is served
+/// whatever others at its address did. Failures are counted per credential and per address,
+/// and answer 429 once either fails too often; a request with no credential answers 401.
 struct Device {
     id: String,
     point: String,
@@ -149,9 +152,13 @@ impl FromRequestParts<Central> for Device {
 
     async fn from_request_parts(parts: &mut Parts, c: &Central) -> Result<Self, ApiFailure> {
         let ip = peer(parts);
-        if c.guard.failures_exceeded(ip) {
-            return Err(too_many());
-        }
+        let unknown = || {
+            ApiFailure(
+                StatusCode::UNAUTHORIZED,
+                "auth",
+                "设备未注册或已停用，请重新注册".into(),
+            )
+        };
         let token = parts
             .headers
             .get("authorization")
@@ -159,17 +166,15 @@ impl FromRequestParts<Central> for Device {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("")
             .to_string();
+        if token.is_empty() {
+            return Err(unknown());
+        }
         let central = c.clone();
-        match blocking(move || central.device(&token)).await? {
+        let presented = token.clone();
+        match blocking(move || central.device(&presented)).await? {
             Some((id, point)) => Ok(Device { id, point }),
-            None => {
-                c.guard.failed(ip);
-                Err(ApiFailure(
-                    StatusCode::UNAUTHORIZED,
-                    "auth",
-                    "设备未注册或已停用，请重新注册".into(),
-                ))
-            }
+            None if c.guard.failed(ip, &token) => Err(too_many()),
+            None => Err(unknown()),
         }
     }
 }

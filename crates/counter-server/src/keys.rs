@@ -61,7 +61,10 @@ const SERVER_PEM: &str = "server.pem";
 const SERVER_KEY: &str = "server.key";
 
 /// How a sealed value starts: a version, so the sealing can change without a migration.
-const SEALED: &str = "s1:";
+/// The mark of a value sealed for its row (schema 10 on).
+const SEALED: &str = "s2:";
+/// The mark of a value an earlier version sealed for its column only.
+const LEGACY_SEALED: &str = "s1:";
 
 fn io(path: &Path, e: impl std::fmt::Display) -> KeyError {
     KeyError::Io(path.display().to_string(), e.to_string())
@@ -238,8 +241,9 @@ impl Keys {
     }
 
     /// Seals a value for the database (XChaCha20-Poly1305 under the data key, with a random
-    /// nonce; `context` — the table and column — is authenticated with it, so a sealed value
-    /// moved to another column does not open).
+    /// nonce). `context` names its place down to the row (table, column and the row's key,
+    /// `seal::Place`) and is authenticated with it, so a value moved to another column or
+    /// swapped with another row's does not open.
     pub fn seal(&self, context: &str, plain: &str) -> String {
         let cipher = XChaCha20Poly1305::new((&self.data).into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
@@ -255,12 +259,24 @@ impl Keys {
         format!("{SEALED}{}{}", hex(&nonce), hex(&sealed))
     }
 
-    /// Opens a sealed value; a value written before sealing existed is returned as it is.
+    /// Opens a value sealed for exactly this place; anything else (in clear, sealed for
+    /// another row, or by an earlier version) is refused.
     pub fn unseal(&self, context: &str, stored: &str) -> Result<String, KeyError> {
-        let Some(rest) = stored.strip_prefix(SEALED) else {
-            return Ok(stored.to_string());
-        };
-        let bytes = unhex(rest).ok_or(KeyError::Unseal)?;
+        let rest = stored.strip_prefix(SEALED).ok_or(KeyError::Unseal)?;
+        self.decrypt(context, rest)
+    }
+
+    /// Opens what an earlier version stored: sealed for its column only (`s1:`), or in clear.
+    /// Used once, when the database is re-sealed row by row at start.
+    pub(crate) fn unseal_legacy(&self, column: &str, stored: &str) -> Result<String, KeyError> {
+        match stored.strip_prefix(LEGACY_SEALED) {
+            Some(rest) => self.decrypt(column, rest),
+            None => Ok(stored.to_string()),
+        }
+    }
+
+    fn decrypt(&self, context: &str, hex_text: &str) -> Result<String, KeyError> {
+        let bytes = unhex(hex_text).ok_or(KeyError::Unseal)?;
         if bytes.len() < 24 {
             return Err(KeyError::Unseal);
         }

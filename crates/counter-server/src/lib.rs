@@ -8,6 +8,7 @@ use counter_core::proto::{hex, public_key};
 use sha2::{Digest, Sha256};
 
 mod changes;
+mod claims;
 mod db;
 mod enrol;
 mod guard;
@@ -16,6 +17,7 @@ mod keys;
 mod listen;
 mod push;
 mod seal;
+mod share;
 mod snapshots;
 
 use db::{Db, Exec};
@@ -39,6 +41,12 @@ pub enum ServerFailure {
     NotFound(String),
     #[error("{0}")]
     Keys(#[from] KeyError),
+    /// Two stores push as one device (a copied PC): the device is stopped.
+    #[error("{0}")]
+    Cloned(String),
+    /// The device was stopped as a clone; the reason.
+    #[error("{0}")]
+    Stopped(String),
 }
 
 /// The central store: SQLite (`sqlite:FILE`) or PostgreSQL (`postgres://…`), one writer.
@@ -49,6 +57,8 @@ pub struct Central {
     pub(crate) guard: Arc<guard::Guard>,
     /// Signing, sealing and TLS keys, from a directory apart from the database.
     pub(crate) keys: Arc<Keys>,
+    /// The catalog editions cases are judged by.
+    pub(crate) editions: Arc<claims::Editions>,
 }
 
 pub(crate) fn hash(key: &str) -> String {
@@ -104,6 +114,7 @@ impl Central {
             db: Arc::new(Mutex::new(db)),
             guard: Arc::default(),
             keys: Arc::new(keys),
+            editions: Arc::new(claims::Editions::built_in()),
         })
     }
 

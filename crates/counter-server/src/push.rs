@@ -1,11 +1,12 @@
 //! Pushes: a device's events, stored exactly once, checked by the case rules.
 
-use counter_core::case::{CaseState, Change, Lifecycle};
+use counter_core::case::{CaseState, Change};
 use counter_core::proto::*;
 
-use crate::changes::{add_change, case_points, lifecycle};
+use crate::claims::{self, Editions, Known, Seat};
 use crate::db::Exec;
-use crate::seal::{self, EVENT_BODY};
+use crate::seal::{self, Place};
+use crate::share::{addressed, share_event, wrong_sender};
 use crate::{Central, ServerFailure};
 
 impl Central {
@@ -21,17 +22,36 @@ impl Central {
         point: &str,
         req: &PushRequest,
     ) -> Result<PushResponse, ServerFailure> {
+        match self.push_batch(device, point, req) {
+            // Two stores push as this device: nothing of the batch is kept (the transaction
+            // rolled back), the device stops, and the administrator is told.
+            Err(ServerFailure::Cloned(why)) => {
+                self.stop_clone(device, &why)?;
+                Err(ServerFailure::Cloned(why))
+            }
+            other => other,
+        }
+    }
+
+    fn push_batch(
+        &self,
+        device: &str,
+        point: &str,
+        req: &PushRequest,
+    ) -> Result<PushResponse, ServerFailure> {
+        let editions = &self.editions;
         self.tx(|t| {
             // PostgreSQL: lock the device's row so two pushes of one device serialize.
             let sql = if t.is_pg() {
-                "SELECT last_seq FROM devices WHERE id = ?1 FOR UPDATE"
+                "SELECT last_seq, window_no, earlier_windows FROM devices WHERE id = ?1 FOR UPDATE"
             } else {
-                "SELECT last_seq FROM devices WHERE id = ?1"
+                "SELECT last_seq, window_no, earlier_windows FROM devices WHERE id = ?1"
             };
-            let mut last = t
+            let row = t
                 .row(sql, &[device.into()])?
-                .map(|r| r[0].int())
                 .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
+            let mut last = row[0].int();
+            let seat = Seat::parse(row[1].int(), row[2].text());
             if let Some(e) = req.events.iter().find(|e| e.seq < 1) {
                 return Err(ServerFailure::Input(format!(
                     "事件 {} 的序号 {} 无效：序号从 1 开始",
@@ -71,7 +91,10 @@ impl Central {
                             gap = true;
                             break;
                         }
-                        _ => {
+                        // Another event under a sequence this device already used: two
+                        // stores are pushing as one device (a copied PC).
+                        Some(_) => return Err(ServerFailure::Cloned(clone_reason(device))),
+                        None => {
                             gap = true;
                             break;
                         }
@@ -96,7 +119,7 @@ impl Central {
                     acked = e.seq;
                     continue;
                 }
-                let (reason, next) = match check_event(t, device, point, e)? {
+                let (reason, next) = match check_event(t, editions, &seat, device, point, e)? {
                     Ok(next) => (None, Some(next)),
                     Err(reason) => (Some(reason), None),
                 };
@@ -109,7 +132,7 @@ impl Central {
                         e.id.as_str().into(),
                         e.case_no.as_str().into(),
                         e.kind().into(),
-                        seal::seal(t, EVENT_BODY, &body).into(),
+                        seal::seal(t, Place::Event { device, seq: e.seq }, &body).into(),
                         reason.clone().into(),
                         digest.into(),
                     ],
@@ -177,7 +200,13 @@ impl Central {
                     file.device_id
                 ))
             })?;
-            let key = unhex(&t.keys().unseal(seal::EXPORT_KEY, &sealed)?)
+            let key = unhex(&seal::open(
+                t,
+                Place::ExportKey {
+                    device: &file.device_id,
+                },
+                &sealed,
+            )?)
                 .and_then(|b| <[u8; 32]>::try_from(b).ok())
                 .ok_or_else(|| ServerFailure::Storage("设备的导出密钥已损坏".into()))?;
             Ok((row[0].text().unwrap_or_default(), key))
@@ -186,6 +215,25 @@ impl Central {
             .open(&key)
             .map_err(|e| ServerFailure::Input(e.to_string()))?;
         self.push(&file.device_id, &point, &PushRequest { events })
+    }
+
+    /// Stops a device two stores push as, with the reason, and flags it for the administrator.
+    fn stop_clone(&self, device: &str, why: &str) -> Result<(), ServerFailure> {
+        tracing::warn!(device, "two stores push as one device: stopped");
+        self.tx(|t| {
+            t.exec(
+                "UPDATE devices SET cloned = ?2 WHERE id = ?1 AND cloned IS NULL",
+                &[device.into(), why.into()],
+            )?;
+            t.exec(
+                "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                &[
+                    format!("设备 {device}").into(),
+                    "两台电脑以同一注册上传（数据被复制）：已停用该设备".into(),
+                ],
+            )?;
+            Ok(())
+        })
     }
 }
 
@@ -228,17 +276,31 @@ fn known_ids(t: &mut dyn Exec, events: &[WireEvent]) -> Result<Vec<String>, Serv
     Ok(out)
 }
 
-/// The case's lifecycle after the event, or why the event cannot be accepted.
+/// What a stopped clone is told, on both PCs.
+pub(crate) fn clone_reason(device: &str) -> String {
+    format!(
+        "中心发现两台电脑在以同一注册（设备 {device}）上传：本机的数据被复制到了另一台电脑。该注册已暂停，两台电脑的办件都没有合并、都留在各自电脑上待上传。请负责人联系中心管理员停用该注册，再在每台电脑的“设置”中用新的注册码重新注册，各用不同的窗口号（见 docs/sync.md）"
+    )
+}
+
+/// The flag of a device's refused second opening of a number.
+fn reused_by(device: &str) -> String {
+    format!("设备 {device} 重复使用该编号")
+}
+
+/// The case after the event, or why the event cannot be accepted.
 fn check_event(
     t: &mut dyn Exec,
+    editions: &Editions,
+    seat: &Seat,
     device: &str,
     point: &str,
     e: &WireEvent,
-) -> Result<Result<Lifecycle, String>, ServerFailure> {
+) -> Result<Result<Known, String>, ServerFailure> {
     let change = &e.event.change;
     let own = e.case_no.starts_with(&format!("{point}-"));
     let shared = change.is_shared()
-        && (case_points(t, &e.case_no)?.iter().any(|p| p == point)
+        && (crate::changes::case_points(t, &e.case_no)?.iter().any(|p| p == point)
             // A receipt made offline wins over a recall that reached the server first: the
             // sheet was addressed to this point.
             || matches!(change, Change::HandOverReceived { sheet_no, .. }
@@ -264,96 +326,67 @@ fn check_event(
     if let Some(why) = wrong_sender(point, change) {
         return Ok(Err(why));
     }
-    let known = lifecycle(t, &e.case_no)?;
+    if matches!(change, Change::Opened { .. }) {
+        if let Some(why) = seat.check_number(point, &e.case_no) {
+            // Flagged: a misconfigured or hostile device, for the central office to look at.
+            t.exec(
+                "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                &[
+                    e.case_no.as_str().into(),
+                    format!("设备 {device}（{} 号窗口）使用了其他窗口的编号", seat.window)
+                        .into(),
+                ],
+            )?;
+            return Ok(Err(why));
+        }
+    }
+    let known = claims::known(t, &e.case_no)?;
+    let owner = owner_of(t, &e.case_no)?;
     if known.is_some() && matches!(change, Change::Opened { .. }) {
         // Never merged: refused, and flagged for the central office.
         t.exec(
             "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            &[
-                e.case_no.as_str().into(),
-                format!("设备 {device} 重复使用该编号").into(),
-            ],
+            &[e.case_no.as_str().into(), reused_by(device).into()],
         )?;
         return Ok(Err(format!(
             "办件编号 {} 已被另一办件使用，中心不会合并两个办件：请负责人核对本机的窗口号后联系中心",
             e.case_no
         )));
     }
+    // A device whose opening of this number was refused has another applicant's case under
+    // it: nothing it says of the number reaches the case the server holds (a copied PC
+    // enrolled again holds the seat, and so the ownership, of the cases made before).
+    if !matches!(change, Change::Opened { .. })
+        && t.row(
+            "SELECT 1 FROM flags WHERE case_no = ?1 AND other = ?2",
+            &[e.case_no.as_str().into(), reused_by(device).into()],
+        )?
+        .is_some()
+    {
+        return Ok(Err(format!(
+            "本机的办件 {} 登记时编号已被另一办件使用，未被中心接受，其后续事项也不予接受",
+            e.case_no
+        )));
+    }
     // A case's own events come from the device that opened it; another device of the point
     // with a case of the same number (a misconfigured window) never changes it.
-    if own && !change.is_shared() {
-        if let Some(owner) = owner_of(t, &e.case_no)? {
-            if owner != device {
-                return Ok(Err(format!(
-                    "办件 {} 由本网点另一台设备登记，本机的同号办件未被中心接受",
-                    e.case_no
-                )));
-            }
-        }
+    if own && !change.is_shared() && owner.as_deref().is_some_and(|o| o != device) {
+        return Ok(Err(format!(
+            "办件 {} 由本网点另一台设备登记，本机的同号办件未被中心接受",
+            e.case_no
+        )));
     }
-    let now = known.unwrap_or_default();
-    Ok(now.after(change).map_err(|action| {
-        let state = now.state.map_or("未登记", CaseState::label);
-        format!("办件{}在中心为“{state}”，不能{action}", e.case_no)
-    }))
-}
-
-/// Why a hand-over, receipt, recall or hand-back names another point than the one that
-/// sends it, if it does: a point records only its own side of the paper's way.
-fn wrong_sender(point: &str, change: &Change) -> Option<String> {
-    let (actor, what) = match change {
-        Change::HandedOver { from, .. } => (from, "移交"),
-        Change::HandOverRecalled { from, .. } => (from, "撤回移交"),
-        Change::HandOverReceived { to, .. } => (to, "接收"),
-        Change::HandedBack { point: p } => (p, "送达"),
-        _ => return None,
-    };
-    (actor != point).then(|| format!("{what}记录的网点 {actor} 不是发送方网点 {point}，未被接受"))
-}
-
-/// Whether the server holds an accepted event of `kind` on this case for which `pred` holds.
-fn holds_event(
-    t: &mut dyn Exec,
-    case_no: &str,
-    kind: &str,
-    pred: impl Fn(&Change) -> bool,
-) -> Result<bool, ServerFailure> {
-    let rows = t.rows(
-        "SELECT body FROM events WHERE case_no = ?1 AND kind = ?2 AND rejected IS NULL",
-        &[case_no.into(), kind.into()],
-    )?;
-    for r in rows {
-        if pred(&seal::event(t, &r[0].text().unwrap_or_default())?.change) {
-            return Ok(true);
-        }
+    if change.is_shared() {
+        // The paper's way and the rating: checked above and by the state table.
+        let Some(k) = known else {
+            return Ok(Err(format!(
+                "办件{}在中心为“未登记”，不能在办件登记之前记录其他事项",
+                e.case_no
+            )));
+        };
+        return Ok(claims::by_state(&k.life, &e.case_no, change).map(|life| Known { life, ..k }));
     }
-    Ok(false)
-}
-
-/// Whether the server holds a hand-over of this case on sheet `sheet_no` addressed to `point`.
-fn addressed(
-    t: &mut dyn Exec,
-    case_no: &str,
-    sheet_no: &str,
-    point: &str,
-) -> Result<bool, ServerFailure> {
-    holds_event(
-        t,
-        case_no,
-        "handed_over",
-        |c| matches!(c, Change::HandedOver { sheet_no: s, to, .. } if s == sheet_no && to == point),
-    )
-}
-
-/// Whether the server holds a receipt of this case's sheet `sheet_no` (which wins over a
-/// recall).
-fn received(t: &mut dyn Exec, case_no: &str, sheet_no: &str) -> Result<bool, ServerFailure> {
-    holds_event(
-        t,
-        case_no,
-        "handover_received",
-        |c| matches!(c, Change::HandOverReceived { sheet_no: s, .. } if s == sheet_no),
-    )
+    claims::judge_own(t, editions, point, e, known)
 }
 
 /// The device that opened a case, when the server knows it.
@@ -365,94 +398,36 @@ fn owner_of(t: &mut dyn Exec, case_no: &str) -> Result<Option<String>, ServerFai
     .and_then(|r| r[0].text()))
 }
 
-/// Passes a hand-over, receipt, hand-back or rating on to the other points of the case; a
-/// hand-over makes its receiving office one of them.
-fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), ServerFailure> {
-    if !e.event.change.is_shared() {
-        return Ok(());
-    }
-    // A hand-over makes its office part of the case; so does a receipt (it may come after
-    // a recall of the same sheet, and wins over it).
-    if let Change::HandedOver { to, .. } | Change::HandOverReceived { to, .. } = &e.event.change {
-        t.exec(
-            "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            &[e.case_no.as_str().into(), to.as_str().into()],
-        )?;
-    }
-    // A recalled sheet never reached its office: that office learns of the recall (below),
-    // then is no longer part of the case, unless it is the case's own point.
-    let dropped = match &e.event.change {
-        Change::HandOverRecalled { to, sheet_no, .. }
-            if !e.case_no.starts_with(&format!("{to}-")) && !received(t, &e.case_no, sheet_no)? =>
-        {
-            Some(to.clone())
-        }
-        _ => None,
-    };
-    let by = format!("{point} {}", e.event.clerk);
-    let body =
-        serde_json::to_string(&e.event).map_err(|err| ServerFailure::Input(err.to_string()))?;
-    let body = seal::seal(t, seal::CHANGE_BODY, &body);
-    for other in case_points(t, &e.case_no)? {
-        if other != point {
-            add_change(
-                t,
-                &other,
-                &e.case_no,
-                "event",
-                None,
-                &by,
-                Some(body.clone()),
-                None,
-            )?;
-        }
-    }
-    if let Some(to) = dropped {
-        t.exec(
-            "DELETE FROM case_points WHERE case_no = ?1 AND point = ?2",
-            &[e.case_no.as_str().into(), to.as_str().into()],
-        )?;
-    }
-    Ok(())
-}
-
-/// Records the case's new lifecycle; an opening also records its point and a keyed
-/// fingerprint of the applicant, and flags the same applicant and item open elsewhere.
+/// Records the case as judged; an opening also records its point and a keyed fingerprint of
+/// the applicant, and flags the same applicant and item open elsewhere.
 fn track_case(
     t: &mut dyn Exec,
     device: &str,
     point: &str,
     e: &WireEvent,
-    next: Lifecycle,
+    next: Known,
 ) -> Result<(), ServerFailure> {
-    let state = next.state.map(CaseState::as_str);
     let Change::Opened {
         item, applicant, ..
     } = &e.event.change
     else {
-        t.exec(
-            "UPDATE cases SET state = ?2, immediate = ?3 WHERE case_no = ?1",
-            &[
-                e.case_no.as_str().into(),
-                state.into(),
-                i64::from(next.immediate).into(),
-            ],
-        )?;
-        return Ok(());
+        return claims::store(t, &e.case_no, &next);
     };
     let id = seal::applicant(t, applicant.id_number());
     t.exec(
-        "INSERT INTO cases (case_no, point, item, state, id_hash, device)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO cases (case_no, point, item, state, id_hash, device, opening)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         &[
             e.case_no.as_str().into(),
             point.into(),
             item.as_str().into(),
-            state.into(),
+            next.life.state.map(CaseState::as_str).into(),
             id.as_str().into(),
             device.into(),
+            e.id.as_str().into(),
         ],
     )?;
+    claims::store(t, &e.case_no, &next)?;
     t.exec(
         "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         &[e.case_no.as_str().into(), point.into()],

@@ -1,7 +1,8 @@
-//! Personal data at rest: event bodies and the events passed on to other points are sealed
-//! under the data key before they reach the database, and the applicant fingerprint that finds
-//! the same applicant at two points is keyed. A database written by an earlier version, in
-//! clear, is sealed once when this version opens it.
+//! Personal data at rest: event bodies, the cases as judged and the events passed on to other
+//! points are sealed under the data key before they reach the database, each bound to its row,
+//! and the applicant fingerprint that finds the same applicant at two points is keyed. A
+//! database written by an earlier version (in clear, or sealed for its column only) is sealed
+//! row by row when this version opens it.
 
 use counter_core::case::{CaseEvent, Change};
 use counter_core::proto::unhex;
@@ -9,21 +10,82 @@ use counter_core::proto::unhex;
 use crate::db::Exec;
 use crate::ServerFailure;
 
-/// Where a sealed value lives: authenticated with it, so it opens only there.
+/// The columns that hold sealed values.
 pub(crate) const EVENT_BODY: &str = "events.body";
 pub(crate) const CHANGE_BODY: &str = "changes.body";
 pub(crate) const CHANGE_REASON: &str = "changes.reason";
+pub(crate) const CASE_BODY: &str = "cases.body";
 pub(crate) const EXPORT_KEY: &str = "devices.export_key";
 const DATA_CHECK: &str = "meta.data_check";
 
-/// A case event's text as stored: sealed.
-pub(crate) fn seal(t: &dyn Exec, context: &str, plain: &str) -> String {
-    t.keys().seal(context, plain)
+/// Where a sealed value lives, down to its row: authenticated with it, so a value copied to
+/// another column, another row or another point does not open.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Place<'a> {
+    Event { device: &'a str, seq: i64 },
+    ChangeBody { point: &'a str, case_no: &'a str },
+    ChangeReason { point: &'a str, case_no: &'a str },
+    Case { case_no: &'a str },
+    ExportKey { device: &'a str },
+    DataCheck,
+}
+
+impl Place<'_> {
+    fn column(&self) -> &'static str {
+        match self {
+            Place::Event { .. } => EVENT_BODY,
+            Place::ChangeBody { .. } => CHANGE_BODY,
+            Place::ChangeReason { .. } => CHANGE_REASON,
+            Place::Case { .. } => CASE_BODY,
+            Place::ExportKey { .. } => EXPORT_KEY,
+            Place::DataCheck => DATA_CHECK,
+        }
+    }
+
+    fn row(&self) -> String {
+        match self {
+            Place::Event { device, seq } => format!("{device}|{seq}"),
+            Place::ChangeBody { point, case_no } | Place::ChangeReason { point, case_no } => {
+                format!("{point}|{case_no}")
+            }
+            Place::Case { case_no } => case_no.to_string(),
+            Place::ExportKey { device } => device.to_string(),
+            Place::DataCheck => "data_check".into(),
+        }
+    }
+
+    fn context(&self) -> String {
+        format!("{}|{}", self.column(), self.row())
+    }
+}
+
+/// A value sealed for its place.
+pub(crate) fn seal(t: &dyn Exec, place: Place, plain: &str) -> String {
+    t.keys().seal(&place.context(), plain)
+}
+
+/// A sealed value opened; one that does not belong to this place (moved, swapped, written
+/// in clear) is an error that names the place, and is logged.
+pub(crate) fn open(t: &dyn Exec, place: Place, stored: &str) -> Result<String, ServerFailure> {
+    t.keys().unseal(&place.context(), stored).map_err(|_| {
+        let why = format!(
+            "中心数据库中 {}（{}）的密文与所在的行不符，无法打开：该值被移动、替换或篡改过",
+            place.column(),
+            place.row()
+        );
+        tracing::error!(column = place.column(), "{why}");
+        ServerFailure::Storage(why)
+    })
 }
 
 /// A stored case event, opened and read.
-pub(crate) fn event(t: &dyn Exec, stored: &str) -> Result<CaseEvent, ServerFailure> {
-    let text = t.keys().unseal(EVENT_BODY, stored)?;
+pub(crate) fn event(
+    t: &dyn Exec,
+    device: &str,
+    seq: i64,
+    stored: &str,
+) -> Result<CaseEvent, ServerFailure> {
+    let text = open(t, Place::Event { device, seq }, stored)?;
     serde_json::from_str(&text)
         .map_err(|e| ServerFailure::Storage(format!("中心存储的事件无法读取：{e}")))
 }
@@ -68,9 +130,10 @@ pub(crate) fn legacy_signing_key(t: &mut dyn Exec) -> Result<Option<[u8; 32]>, S
     )
 }
 
-/// Seals what is in clear (an earlier version's rows; the fingerprints are keyed once, which
-/// `meta.sealed` records), checks the data key is this database's, and removes
-/// the signing key from the database (it is in the key directory by now).
+/// Seals what an earlier version left in clear or sealed for its column only, now for its
+/// row (the fingerprints are keyed once, which `meta.sealed` records); checks the data key is
+/// this database's; removes the signing key from the database (it is in the key directory by
+/// now).
 pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
     t.exec("DELETE FROM meta WHERE key = 'signing_key'", &[])?;
     // The data key must be this database's: a wrong key directory is refused at start, not
@@ -79,19 +142,29 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         .row("SELECT value FROM meta WHERE key = 'data_check'", &[])?
         .and_then(|r| r[0].text())
     {
+        Some(check) if crate::Keys::is_sealed(&check) => {
+            t.keys()
+                .unseal(&Place::DataCheck.context(), &check)
+                .map_err(ServerFailure::Keys)?;
+        }
         Some(check) => {
-            t.keys().unseal(DATA_CHECK, &check)?;
+            t.keys()
+                .unseal_legacy(DATA_CHECK, &check)
+                .map_err(ServerFailure::Keys)?;
+            let check = seal(t, Place::DataCheck, "counter");
+            t.exec(
+                "UPDATE meta SET value = ?1 WHERE key = 'data_check'",
+                &[check.into()],
+            )?;
         }
         None => {
-            let check = seal(t, DATA_CHECK, "counter");
+            let check = seal(t, Place::DataCheck, "counter");
             t.exec(
                 "INSERT INTO meta (key, value) VALUES ('data_check', ?1)",
                 &[check.into()],
             )?;
         }
     }
-    // Every start: whatever is still in clear (an earlier version's rows, or one still
-    // running during an upgrade) is sealed.
     let first = t
         .row("SELECT value FROM meta WHERE key = 'sealed'", &[])?
         .is_none();
@@ -100,16 +173,32 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         // from the openings below.
         t.exec("UPDATE cases SET id_hash = NULL", &[])?;
     }
+    let legacy = |t: &dyn Exec, column: &str, v: &str| {
+        t.keys()
+            .unseal_legacy(column, v)
+            .map_err(ServerFailure::Keys)
+    };
     for r in t.rows(
-        "SELECT device, seq, body, rejected FROM events WHERE body NOT LIKE 's1:%'",
+        "SELECT device, seq, body, rejected FROM events WHERE body NOT LIKE 's2:%'",
         &[],
     )? {
-        let body = r[2].text().unwrap_or_default();
-        let hash = content_hash(t, &body);
-        let sealed = seal(t, EVENT_BODY, &body);
+        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int());
+        let stored = r[2].text().unwrap_or_default();
+        let in_clear = !stored.starts_with("s1:");
+        let body = legacy(t, EVENT_BODY, &stored)?;
+        let sealed = seal(t, Place::Event { device: &device, seq }, &body);
         t.exec(
-            "UPDATE events SET body = ?3, hash = ?4 WHERE device = ?1 AND seq = ?2",
-            &[r[0].clone(), r[1].clone(), sealed.into(), hash.into()],
+            "UPDATE events SET body = ?3 WHERE device = ?1 AND seq = ?2",
+            &[r[0].clone(), r[1].clone(), sealed.into()],
+        )?;
+        if !in_clear {
+            continue;
+        }
+        // In clear: an earlier version's row, without its content hash or keyed fingerprint.
+        let hash = content_hash(t, &body);
+        t.exec(
+            "UPDATE events SET hash = ?3 WHERE device = ?1 AND seq = ?2",
+            &[r[0].clone(), r[1].clone(), hash.into()],
         )?;
         let accepted = r[3] == crate::db::Val::Null;
         if let (
@@ -128,17 +217,48 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         }
     }
     for r in t.rows(
-        "SELECT seq, body, reason FROM changes WHERE body NOT LIKE 's1:%' OR reason NOT LIKE 's1:%'",
+        "SELECT seq, point, case_no, body, reason FROM changes
+         WHERE body NOT LIKE 's2:%' OR reason NOT LIKE 's2:%'",
         &[],
     )? {
-        let sealed = |v: &crate::db::Val, context: &str| match v.text() {
-            Some(x) if !crate::Keys::is_sealed(&x) => Some(seal(t, context, &x)),
-            other => other,
+        let (point, case_no) = (r[1].text().unwrap_or_default(), r[2].text().unwrap_or_default());
+        let again = |v: &crate::db::Val, column: &str, place: Place| match v.text() {
+            Some(x) if !crate::Keys::is_sealed(&x) => {
+                legacy(t, column, &x).map(|plain| Some(seal(t, place, &plain)))
+            }
+            other => Ok(other),
         };
-        let (body, reason) = (sealed(&r[1], CHANGE_BODY), sealed(&r[2], CHANGE_REASON));
+        let body = again(
+            &r[3],
+            CHANGE_BODY,
+            Place::ChangeBody {
+                point: &point,
+                case_no: &case_no,
+            },
+        )?;
+        let reason = again(
+            &r[4],
+            CHANGE_REASON,
+            Place::ChangeReason {
+                point: &point,
+                case_no: &case_no,
+            },
+        )?;
         t.exec(
             "UPDATE changes SET body = ?2, reason = ?3 WHERE seq = ?1",
             &[r[0].clone(), body.into(), reason.into()],
+        )?;
+    }
+    for r in t.rows(
+        "SELECT id, export_key FROM devices WHERE export_key NOT LIKE 's2:%'",
+        &[],
+    )? {
+        let device = r[0].text().unwrap_or_default();
+        let plain = legacy(t, EXPORT_KEY, &r[1].text().unwrap_or_default())?;
+        let sealed = seal(t, Place::ExportKey { device: &device }, &plain);
+        t.exec(
+            "UPDATE devices SET export_key = ?2 WHERE id = ?1",
+            &[r[0].clone(), sealed.into()],
         )?;
     }
     if !first {

@@ -523,7 +523,8 @@ pub(crate) fn append(
     for e in events {
         conn.execute(
             "INSERT INTO events (id, case_no, kind, at, body, wire_seq) VALUES (?1, ?2, ?3, ?4, ?5,
-               CASE WHEN ?6 THEN (SELECT coalesce(max(wire_seq), 0) + 1 FROM events) END)",
+               CASE WHEN ?6 THEN (SELECT max(coalesce(max(wire_seq), 0),
+                   coalesce((SELECT value FROM meta WHERE key = 'wire_floor'), 0)) + 1 FROM events) END)",
             params![
                 uuid::Uuid::now_v7().to_string(),
                 case_no,

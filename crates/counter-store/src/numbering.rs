@@ -57,6 +57,12 @@ impl Store {
         self.window = window.max(1);
     }
 
+    /// The window set in the settings: what an enrolment asks the server for (a copied PC
+    /// enrolling again chooses another one there).
+    pub fn window_setting(&self) -> u32 {
+        self.window
+    }
+
     /// The window this device numbers with: the one confirmed at enrolment, else the
     /// settings'.
     pub fn window(&self) -> Result<u32, StoreError> {
@@ -124,10 +130,14 @@ impl Store {
     /// After a restore: the numbers the server holds from this device raise the daily
     /// counters past them, and past [`RESTORE_MARGIN`] more, for numbers made after the last
     /// sync that died with the old disk (a receipt with one may be in an applicant's hand);
-    /// today's counters of this point start past the margin too. The mark is cleared.
+    /// today's counters of this point start past the margin too. The push sequence goes on
+    /// after the server's last (`server_last`): an event of this store under a sequence the
+    /// server already holds for another would be two stores pushing as one device. The mark
+    /// is cleared.
     pub fn realign_numbers(
         &mut self,
         used: &[String],
+        server_last: i64,
         point: &str,
         today: chrono::NaiveDate,
     ) -> Result<(), StoreError> {
@@ -150,6 +160,11 @@ impl Store {
                 params![key, day, seq],
             )?;
         }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('wire_floor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)",
+            [server_last],
+        )?;
         tx.execute("DELETE FROM meta WHERE key = 'restored'", [])?;
         tx.commit()?;
         Ok(())

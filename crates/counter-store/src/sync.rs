@@ -324,6 +324,16 @@ impl Store {
                 tracing::warn!(case_no = %ch.case_no, "decision for another device's case skipped");
                 continue;
             }
+            // A decision names the opening it is about: another applicant's case under the
+            // same number (a copied PC's, whose opening the server refused) never takes it.
+            if let Some(opening) = &ch.opening {
+                if Some(&case.point) == my_point.as_ref()
+                    && opening_id(&tx, &ch.case_no)?.is_some_and(|mine| &mine != opening)
+                {
+                    tracing::warn!(case_no = %ch.case_no, "decision for another opening skipped");
+                    continue;
+                }
+            }
             let decision = match ch.status {
                 RemoteStatus::InReview => Decision::StartReview,
                 RemoteStatus::Completed => Decision::Complete,
@@ -351,6 +361,18 @@ impl Store {
         tx.commit()?;
         Ok(applied)
     }
+}
+
+/// The id of this store's opening event of a case, if it opened it.
+fn opening_id(tx: &rusqlite::Connection, case_no: &str) -> Result<Option<String>, StoreError> {
+    use rusqlite::OptionalExtension;
+    Ok(tx
+        .query_row(
+            "SELECT id FROM events WHERE case_no = ?1 AND kind = 'opened' ORDER BY seq LIMIT 1",
+            [case_no],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Applies another point's event on a case: a case handed over to this point arrives with

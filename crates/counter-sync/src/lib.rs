@@ -120,15 +120,18 @@ pub fn enroll(
         Options::default(),
         Pinning::Authority(trust.ca_pem.as_deref()),
     )?;
+    let link = store.sync_link()?;
     let r: EnrollResponse = c.call(
         reqwest::Method::POST,
         "/v1/enroll",
         Some(&EnrollRequest {
             code: pass.code.clone(),
             device_name: device_name.into(),
-            window: store.window()?,
-            // Enrolled before (revoked, reinstalled): the server hands this store's cases on.
-            previous_device: store.sync_link()?.map(|l| l.device_id),
+            window: store.window_setting(),
+            // Enrolled before (revoked, reinstalled): the server hands this store's cases on,
+            // and the old key proves the seat is this store's.
+            previous_device: link.as_ref().map(|l| l.device_id.clone()),
+            previous_key: link.map(|l| l.key),
             last_seq: store.sent_through()?,
         }),
     )?;
@@ -183,7 +186,7 @@ fn run_once(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
         // Opened from a backup: learn which numbers this device already used, so none is
         // made twice; the push below then follows the server's sequence.
         let d: DeviceState = c.call::<(), _>(reqwest::Method::GET, "/v1/device", None)?;
-        store.realign_numbers(&d.numbers, &link.point, now().date())?;
+        store.realign_numbers(&d.numbers, d.last_seq, &link.point, now().date())?;
         report.notes.push(format!(
             "本机数据是从备份恢复的：已向中心核对本机用过的 {} 个编号，之后的办件编号不会重复",
             d.numbers.len()

@@ -76,7 +76,7 @@ fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backen
     complete.id = "forged-complete".into();
     complete.event.change = Change::Completed;
     let r = push(vec![complete]);
-    assert!(r.rejected[0].reason.contains("不能办结"), "{r:?}");
+    assert!(r.rejected[0].reason.contains("须经中心审核后办结"), "{r:?}");
 
     // A hand-over that names another point as its sender.
     let mut forged = held[5].clone();
@@ -98,7 +98,8 @@ fn hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive(backen
     );
 
     // The honest device's next cases still arrive, once, after the sequences the hostile
-    // pushes used: the device follows the server's numbering.
+    // pushes used: the device follows the server's numbering (nothing the server holds lies
+    // under the sequences it reuses; another event there would stop the device as a clone).
     let next = offline_cases(&mut s, "3211", 1);
     let r = sync_now(&mut s, quick()).unwrap();
     assert!(r.rejected.is_empty(), "{r:?}");

@@ -90,6 +90,7 @@ impl Case {
             Change::Opened {
                 catalog: case.catalog.clone(),
                 edition: case.edition.clone(),
+                revision: case.revision.clone(),
                 item: case.item.clone(),
                 point: case.point.clone(),
                 applicant: Box::new(case.applicant.clone()),

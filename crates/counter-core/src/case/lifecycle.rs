@@ -99,15 +99,20 @@ impl Lifecycle {
 }
 
 impl Case {
-    /// Moves the case to the state `change` leads to by the one lifecycle table.
-    pub(super) fn enter(&mut self, change: &Change) -> Result<(), CaseError> {
-        let now = Lifecycle {
+    /// What the state table needs of this case.
+    pub fn lifecycle(&self) -> Lifecycle {
+        Lifecycle {
             state: Some(self.state),
             immediate: self
                 .acceptance
                 .as_ref()
                 .is_some_and(|a| a.kind == TimeLimitKind::Immediate),
-        };
+        }
+    }
+
+    /// Moves the case to the state `change` leads to by the one lifecycle table.
+    pub(super) fn enter(&mut self, change: &Change) -> Result<(), CaseError> {
+        let now = self.lifecycle();
         let next = now.after(change).map_err(|action| self.illegal(action))?;
         self.state = next.state.unwrap_or(self.state);
         Ok(())

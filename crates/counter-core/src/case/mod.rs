@@ -10,6 +10,7 @@ mod decisions;
 mod documents;
 mod history;
 mod intake;
+mod judge;
 mod lifecycle;
 pub mod rating;
 mod record;
@@ -21,10 +22,11 @@ mod view;
 pub use central::Decision;
 pub use documents::DocKind;
 pub use history::HistoryLine;
+pub use judge::{Author, Refusal};
 pub use lifecycle::Lifecycle;
 pub use record::{Case, CaseError, CaseEvent, Change, OpenCase};
 pub use rules::{
-    case_number, check_person, questions, required_materials, unanswered, FIRST_PAYMENT,
+    case_number, check_person, window_of, questions, required_materials, unanswered, FIRST_PAYMENT,
 };
 pub use sheet::Sheet;
 pub use values::*;

@@ -72,6 +72,10 @@ pub enum Change {
     Opened {
         catalog: String,
         edition: String,
+        /// The edition's revision (`Catalog::revision`): the central server judges the case's
+        /// later events under exactly this edition. Absent from earlier versions' events.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        revision: Option<String>,
         item: String,
         point: String,
         applicant: Box<Applicant>,

@@ -264,3 +264,18 @@ pub fn case_number(point: &str, window: u32, day: NaiveDate, seq: u32) -> String
         w => format!("{point}-{}-{w}-{seq:04}", day.format("%Y%m%d")),
     }
 }
+
+/// The window a case number of `point` was made at (the inverse of [`case_number`]), or
+/// `None` when it is not one of the point's numbers.
+pub fn window_of(case_no: &str, point: &str) -> Option<u32> {
+    let rest = case_no.strip_prefix(point)?.strip_prefix('-')?;
+    let segs: Vec<&str> = rest.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() >= n && s.chars().all(|c| c.is_ascii_digit());
+    match segs.as_slice() {
+        [day, seq] if day.len() == 8 && digits(day, 8) && digits(seq, 1) => Some(1),
+        [day, w, seq] if day.len() == 8 && digits(day, 8) && digits(w, 1) && digits(seq, 1) => {
+            w.parse().ok().filter(|w| *w >= 2)
+        }
+        _ => None,
+    }
+}

@@ -128,6 +128,18 @@ pub enum TimeLimitKind {
     NoPromise,
 }
 
+impl TimeLimitKind {
+    /// The kind in words, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            TimeLimitKind::Immediate => "即时办结",
+            TimeLimitKind::WorkingDays => "限定工作日内办结",
+            TimeLimitKind::Agreement => "按协议执行",
+            TimeLimitKind::NoPromise => "不另承诺时限",
+        }
+    }
+}
+
 impl TimeLimitEntry {
     /// The kind and day count; only meaningful on a validated catalog.
     pub fn kind(&self) -> (TimeLimitKind, Option<u32>) {

@@ -119,6 +119,7 @@ fn a_device_cannot_complete_a_case_that_waits_for_review() {
         .after(&Change::Opened {
             catalog: "c".into(),
             edition: "1".into(),
+            revision: None,
             item: "i".into(),
             point: "3211".into(),
             applicant: Box::new(crate::case::Applicant::Person(crate::case::Person {
