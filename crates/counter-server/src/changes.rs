@@ -173,6 +173,27 @@ impl Central {
         })
     }
 
+    /// The case as the server judged it (its checklist, acceptance and state by the core's
+    /// rules) and the id of the opening it holds; `None` for an unknown case. The case is
+    /// absent for one of an earlier version.
+    pub fn judged(&self, case_no: &str) -> Result<Option<Judged>, ServerFailure> {
+        self.tx(|t| {
+            let Some(k) = crate::claims::known(t, case_no)? else {
+                return Ok(None);
+            };
+            let opening = t
+                .row(
+                    "SELECT opening FROM cases WHERE case_no = ?1",
+                    &[case_no.into()],
+                )?
+                .and_then(|r| r[0].text());
+            Ok(Some(Judged {
+                case: k.case,
+                opening,
+            }))
+        })
+    }
+
     /// The ids of every accepted event, for audits and tests.
     pub fn event_ids(&self) -> Result<Vec<String>, ServerFailure> {
         self.tx(|t| {
@@ -203,6 +224,14 @@ impl Central {
             .collect())
         })
     }
+}
+
+/// A case as the server judged it, and the id of the opening it holds.
+#[derive(Debug, Clone)]
+pub struct Judged {
+    /// Absent for a case an earlier version recorded.
+    pub case: Option<Case>,
+    pub opening: Option<String>,
 }
 
 /// The points that are part of a case, in a stable order.

@@ -220,8 +220,7 @@ pub(crate) fn judge_own(
         }
         return Ok(by_state(&known.life, &e.case_no, change).map(|life| Known { life, case: None }));
     };
-    let Some(cat) = editions.get(t, &case.catalog, case.revision.as_deref(), &case.edition)?
-    else {
+    let Some(cat) = editions.get(t, &case.catalog, case.revision.as_deref(), &case.edition)? else {
         return Ok(Err(format!(
             "中心没有办件 {} 所依据的清单版本（{}，{}），无法核验，未被接受",
             e.case_no, case.catalog, case.edition
@@ -238,7 +237,11 @@ pub(crate) fn judge_own(
 
 /// The state after a change by the core's table alone (the paper's way, ratings, and cases
 /// of an earlier version).
-pub(crate) fn by_state(life: &Lifecycle, case_no: &str, change: &Change) -> Result<Lifecycle, String> {
+pub(crate) fn by_state(
+    life: &Lifecycle,
+    case_no: &str,
+    change: &Change,
+) -> Result<Lifecycle, String> {
     life.after(change).map_err(|action| {
         let state = life.state.map_or("未登记", CaseState::label);
         format!("办件{case_no}在中心为“{state}”，不能{action}")

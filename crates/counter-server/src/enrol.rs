@@ -197,9 +197,9 @@ impl Central {
         })?;
         match row {
             None => Ok(None),
-            Some(r) if r[1].text().is_some() => Err(ServerFailure::Stopped(
-                crate::push::clone_reason(id),
-            )),
+            Some(r) if r[1].text().is_some() => {
+                Err(ServerFailure::Stopped(crate::push::clone_reason(id)))
+            }
             Some(r) => Ok(r[0].text().map(|p| (id.to_string(), p))),
         }
     }

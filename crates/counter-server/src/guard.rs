@@ -1,4 +1,4 @@
-//! Rate limits kept in memory: enrolments per address, and failed authentications per
+//! Rate limits kept in memory: failed enrolments per address, and failed authentications per
 //! credential and per address, each per minute. A valid credential is always served: one PC
 //! with a revoked key never locks out the hall it shares an address with.
 
@@ -7,7 +7,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Enrolments one address may attempt per minute.
+/// Failed enrolments (a wrong, used or expired code) one address may make per minute; a
+/// hall enrolling all its PCs at once behind one address is not held up.
 pub const ENROLMENTS_PER_MINUTE: u32 = 10;
 /// Failed authentications one address may make per minute before its failures answer 429.
 pub const FAILURES_PER_MINUTE: u32 = 20;
@@ -43,17 +44,22 @@ fn count<K: std::hash::Hash + Eq>(map: &Windows<K>, ip: K, add: u32) -> u32 {
 }
 
 impl Guard {
-    /// Counts an enrolment attempt; `false` once the address is over its limit.
+    /// `false` once the address has failed to enrol too often this minute (codes are not
+    /// guessed).
     pub fn enrolment_allowed(&self, ip: IpAddr) -> bool {
-        count(&self.enrolments, ip, 1) <= ENROLMENTS_PER_MINUTE
+        count(&self.enrolments, ip, 0) < ENROLMENTS_PER_MINUTE
+    }
+
+    pub fn enrolment_failed(&self, ip: IpAddr) {
+        count(&self.enrolments, ip, 1);
     }
 
     /// Counts a failed authentication; `true` when the address or the credential has failed
     /// too often this minute (the answer is then 429 instead of 401).
     pub fn failed(&self, ip: IpAddr, credential: &str) -> bool {
         let by_address = count(&self.failures, ip, 1) > FAILURES_PER_MINUTE;
-        let by_credential = count(&self.credentials, crate::hash(credential), 1)
-            > CREDENTIAL_FAILURES_PER_MINUTE;
+        let by_credential =
+            count(&self.credentials, crate::hash(credential), 1) > CREDENTIAL_FAILURES_PER_MINUTE;
         by_address || by_credential
     }
 }

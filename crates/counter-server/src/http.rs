@@ -213,7 +213,12 @@ async fn enroll(
     if !c.guard.enrolment_allowed(ip) {
         return Err(too_many());
     }
-    Ok(Json(blocking(move || c.enroll(&req)).await?))
+    let central = c.clone();
+    let r = blocking(move || central.enroll(&req)).await;
+    if r.is_err() {
+        c.guard.enrolment_failed(ip);
+    }
+    Ok(Json(r?))
 }
 
 async fn push(

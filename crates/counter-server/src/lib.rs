@@ -20,6 +20,7 @@ mod seal;
 mod share;
 mod snapshots;
 
+pub use changes::Judged;
 use db::{Db, Exec};
 pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};

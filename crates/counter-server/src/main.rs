@@ -221,7 +221,8 @@ fn run(cli: Cli) -> Result<(), String> {
                     d.name,
                     match (d.revoked, d.cloned) {
                         (true, _) => "已停用",
-                        (false, true) => "已暂停：两台电脑以此注册上传（数据被复制），请停用后各自重新注册",
+                        (false, true) =>
+                            "已暂停：两台电脑以此注册上传（数据被复制），请停用后各自重新注册",
                         _ => "使用中",
                     }
                 );

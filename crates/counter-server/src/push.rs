@@ -207,8 +207,8 @@ impl Central {
                 },
                 &sealed,
             )?)
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .ok_or_else(|| ServerFailure::Storage("设备的导出密钥已损坏".into()))?;
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or_else(|| ServerFailure::Storage("设备的导出密钥已损坏".into()))?;
             Ok((row[0].text().unwrap_or_default(), key))
         })?;
         let events = file
@@ -333,8 +333,11 @@ fn check_event(
                 "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
                 &[
                     e.case_no.as_str().into(),
-                    format!("设备 {device}（{} 号窗口）使用了其他窗口的编号", seat.window)
-                        .into(),
+                    format!(
+                        "设备 {device}（{} 号窗口）使用了其他窗口的编号",
+                        seat.window
+                    )
+                    .into(),
                 ],
             )?;
             return Ok(Err(why));

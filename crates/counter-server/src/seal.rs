@@ -186,7 +186,14 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         let stored = r[2].text().unwrap_or_default();
         let in_clear = !stored.starts_with("s1:");
         let body = legacy(t, EVENT_BODY, &stored)?;
-        let sealed = seal(t, Place::Event { device: &device, seq }, &body);
+        let sealed = seal(
+            t,
+            Place::Event {
+                device: &device,
+                seq,
+            },
+            &body,
+        );
         t.exec(
             "UPDATE events SET body = ?3 WHERE device = ?1 AND seq = ?2",
             &[r[0].clone(), r[1].clone(), sealed.into()],
@@ -221,7 +228,10 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
          WHERE body NOT LIKE 's2:%' OR reason NOT LIKE 's2:%'",
         &[],
     )? {
-        let (point, case_no) = (r[1].text().unwrap_or_default(), r[2].text().unwrap_or_default());
+        let (point, case_no) = (
+            r[1].text().unwrap_or_default(),
+            r[2].text().unwrap_or_default(),
+        );
         let again = |v: &crate::db::Val, column: &str, place: Place| match v.text() {
             Some(x) if !crate::Keys::is_sealed(&x) => {
                 legacy(t, column, &x).map(|plain| Some(seal(t, place, &plain)))

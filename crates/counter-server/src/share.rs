@@ -70,7 +70,11 @@ fn received(t: &mut dyn Exec, case_no: &str, sheet_no: &str) -> Result<bool, Ser
 
 /// Passes a hand-over, receipt, hand-back or rating on to the other points of the case; a
 /// hand-over makes its receiving office one of them.
-pub(crate) fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Result<(), ServerFailure> {
+pub(crate) fn share_event(
+    t: &mut dyn Exec,
+    point: &str,
+    e: &WireEvent,
+) -> Result<(), ServerFailure> {
     if !e.event.change.is_shared() {
         return Ok(());
     }
@@ -107,7 +111,16 @@ pub(crate) fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Resul
                 },
                 &body,
             );
-            add_change(t, &other, &e.case_no, "event", None, &by, Some(sealed), None)?;
+            add_change(
+                t,
+                &other,
+                &e.case_no,
+                "event",
+                None,
+                &by,
+                Some(sealed),
+                None,
+            )?;
         }
     }
     if let Some(to) = dropped {
@@ -118,4 +131,3 @@ pub(crate) fn share_event(t: &mut dyn Exec, point: &str, e: &WireEvent) -> Resul
     }
     Ok(())
 }
-

@@ -124,7 +124,9 @@ fn failed_authentication_is_limited_per_credential_and_per_address() {
     let (_dir, _central, addr) = server();
     let get = |auth: &str| request(addr, "GET", "/v1/changes", auth, "").0;
     // One credential failing again and again: limited after five.
-    let same: Vec<u16> = (0..8).map(|_| get("authorization: Bearer a.b\r\n")).collect();
+    let same: Vec<u16> = (0..8)
+        .map(|_| get("authorization: Bearer a.b\r\n"))
+        .collect();
     assert_eq!(same, [401, 401, 401, 401, 401, 429, 429, 429]);
     // Many credentials from one address: limited after twenty failures in all.
     let many: Vec<u16> = (0..16)

@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_windows.sql"),
     include_str!("../migrations/0009_audit.sql"),
     include_str!("../migrations/0010_trust.sql"),
+    include_str!("../migrations/0011_audit_chain.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.
@@ -154,6 +155,7 @@ impl Store {
                 source,
             })?;
         }
+        private_file(db)?;
         let conn = Connection::open(db)?;
         let has_data = conn
             .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
@@ -352,6 +354,7 @@ impl Store {
 
     /// Copies the whole store to `to` through SQLite's online backup (safe while in use).
     pub fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        private_file(to)?;
         self.conn
             .backup(rusqlite::MAIN_DB, to, rusqlite::backup::NO_PROGRESS)?;
         numbering::mark_restored_copy(to)
@@ -541,5 +544,36 @@ pub(crate) fn append(
             )?;
         }
     }
+    Ok(())
+}
+
+/// Makes `path` readable by its owner only (0600), creating it empty when missing: the store
+/// and its backups hold sealed personal data and the device's key, like the export. SQLite
+/// gives its -wal and -shm files the database's permissions.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.into(),
+        source,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+        for ext in ["-wal", "-shm"] {
+            let side = std::path::PathBuf::from(format!("{}{ext}", path.display()));
+            if side.exists() {
+                std::fs::set_permissions(&side, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = io;
     Ok(())
 }

@@ -94,6 +94,21 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// The case an event of this store is about.
+    pub fn event_case(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT case_no FROM events WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// The id of this store's opening event of a case, if it opened it here.
+    pub fn opening_of(&self, case_no: &str) -> Result<Option<String>, StoreError> {
+        crate::sync::opening_id(self.conn(), case_no)
+    }
+
     /// The last push sequence this store has had acknowledged (or received none for): where a
     /// new enrolment of this store starts on the server.
     pub fn sent_through(&self) -> Result<i64, StoreError> {

@@ -315,22 +315,17 @@ impl Store {
                 tracing::warn!(case_no = %ch.case_no, "change for a case unknown here");
                 continue;
             };
-            // A decision on a case of this point opened by another device (the same number
-            // from a misconfigured window) is not this case's. Cases of other points, whose
-            // paper this point holds, learn every decision.
-            if ch.owner.as_deref().is_some_and(|o| o != me)
-                && Some(&case.point) == my_point.as_ref()
-            {
-                tracing::warn!(case_no = %ch.case_no, "decision for another device's case skipped");
-                continue;
-            }
-            // A decision names the opening it is about: another applicant's case under the
-            // same number (a copied PC's, whose opening the server refused) never takes it.
-            if let Some(opening) = &ch.opening {
-                if Some(&case.point) == my_point.as_ref()
-                    && opening_id(&tx, &ch.case_no)?.is_some_and(|mine| &mine != opening)
-                {
-                    tracing::warn!(case_no = %ch.case_no, "decision for another opening skipped");
+            // A decision applies only to the case it is about. It names the case's opening:
+            // another applicant's case under the same number (a misconfigured window, a
+            // copied PC) never takes it, and the store whose opening it is always does, even
+            // when another device now holds the seat. Older servers name only the device.
+            if Some(&case.point) == my_point.as_ref() {
+                let mine = match &ch.opening {
+                    Some(opening) => opening_id(&tx, &ch.case_no)?.as_ref() == Some(opening),
+                    None => ch.owner.as_deref().is_none_or(|o| o == me),
+                };
+                if !mine {
+                    tracing::warn!(case_no = %ch.case_no, "decision for another case of this number skipped");
                     continue;
                 }
             }
@@ -364,7 +359,10 @@ impl Store {
 }
 
 /// The id of this store's opening event of a case, if it opened it.
-fn opening_id(tx: &rusqlite::Connection, case_no: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn opening_id(
+    tx: &rusqlite::Connection,
+    case_no: &str,
+) -> Result<Option<String>, StoreError> {
     use rusqlite::OptionalExtension;
     Ok(tx
         .query_row(

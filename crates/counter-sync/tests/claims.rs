@@ -164,7 +164,13 @@ fn a_device_never_completes_what_needs_review(backend: Backend) {
     // The honest window's case is as it was; the centre still decides it.
     assert_eq!(state(&r.central, &theirs[0]), "accepted");
     r.central
-        .decide(&theirs[0], RemoteStatus::Completed, None, "李审核", decided())
+        .decide(
+            &theirs[0],
+            RemoteStatus::Completed,
+            None,
+            "李审核",
+            decided(),
+        )
         .unwrap();
     sync_now(&mut honest, quick()).unwrap();
     assert_eq!(honest.case(&theirs[0]).unwrap().state.as_str(), "completed");
@@ -191,7 +197,11 @@ fn a_copied_store_is_stopped_on_both_pcs_and_merges_nothing(backend: Backend) {
     assert_eq!(ours, theirs, "the copy makes the same number");
     let e = sync_now(&mut clone, quick()).unwrap_err();
     assert!(e.to_string().contains("同一注册"), "{e}");
-    assert_eq!(r.central.counts().unwrap(), before, "nothing of the clone applied");
+    assert_eq!(
+        r.central.counts().unwrap(),
+        before,
+        "nothing of the clone applied"
+    );
     assert_eq!(clone.sync_state().unwrap().pending, 6, "kept on the clone");
     // The first PC is stopped too, with the same reason, and keeps what it makes.
     offline_cases(&mut pc1, "3211", 1);
@@ -291,7 +301,10 @@ fn a_window_cannot_take_another_windows_numbers(backend: Backend) {
     let (_, opened) = opening(no, "冒名者");
     let (_, v) = w3.push(no, vec![opened]);
     let why = reasons(&v);
-    assert!(why[0].contains("是 1 号窗口的编号，本机是 3 号窗口"), "{why:?}");
+    assert!(
+        why[0].contains("是 1 号窗口的编号，本机是 3 号窗口"),
+        "{why:?}"
+    );
     // Window 1's real case of that number arrives, and the flag names window 3's device.
     let mine = offline_cases(&mut w1, "3211", 1);
     assert_eq!(mine[0], no);
@@ -345,9 +358,18 @@ fn a_sealed_value_moved_to_another_row_does_not_open(backend: Backend) {
     enroll(&mut a, &r.central, &r.server, "3211");
     let cases = offline_cases(&mut a, "3211", 3);
     sync_now(&mut a, quick()).unwrap();
-    for (no, reason) in cases.iter().zip(["张三丰：缺发票原件", "赵六：诊断证明不清"]) {
+    for (no, reason) in cases
+        .iter()
+        .zip(["张三丰：缺发票原件", "赵六：诊断证明不清"])
+    {
         r.central
-            .decide(no, RemoteStatus::Returned, Some(reason), "李审核", decided())
+            .decide(
+                no,
+                RemoteStatus::Returned,
+                Some(reason),
+                "李审核",
+                decided(),
+            )
             .unwrap();
     }
     // The two sealed return reasons swapped between their rows.
@@ -361,7 +383,11 @@ fn a_sealed_value_moved_to_another_row_does_not_open(backend: Backend) {
     assert!(e.to_string().contains("服务器"), "{e}");
     for no in &cases[..2] {
         let c = a.case(no).unwrap();
-        assert_eq!(c.state.as_str(), "accepted", "no decision taken from a moved row");
+        assert_eq!(
+            c.state.as_str(),
+            "accepted",
+            "no decision taken from a moved row"
+        );
         assert!(c.reason.is_none(), "{:?}", c.reason);
     }
     // The judged cases themselves: swapped, they do not open, and no decision is taken on
@@ -374,7 +400,13 @@ fn a_sealed_value_moved_to_another_row_does_not_open(backend: Backend) {
     );
     let e = r
         .central
-        .decide(&cases[0], RemoteStatus::Completed, None, "李审核", decided())
+        .decide(
+            &cases[0],
+            RemoteStatus::Completed,
+            None,
+            "李审核",
+            decided(),
+        )
         .unwrap_err();
     assert!(e.to_string().contains("与所在的行不符"), "{e}");
     // A row the swaps did not touch still works.
@@ -395,11 +427,16 @@ fn a_bad_token_never_locks_out_its_hall(backend: Backend) {
         req.send().unwrap().status().as_u16()
     };
     // One PC with a revoked key retrying, and random tokens: all from this hall's address.
-    let stale: Vec<u16> = (0..8).map(|_| get(Some("old-device.revoked-key"))).collect();
+    let stale: Vec<u16> = (0..8)
+        .map(|_| get(Some("old-device.revoked-key")))
+        .collect();
     assert_eq!(&stale[..5], &[401; 5], "{stale:?}");
     assert_eq!(&stale[5..], &[429; 3], "{stale:?}");
     let random: Vec<u16> = (0..20).map(|i| get(Some(&format!("x{i}.y")))).collect();
-    assert!(random.contains(&429), "the address is limited too: {random:?}");
+    assert!(
+        random.contains(&429),
+        "the address is limited too: {random:?}"
+    );
     // The hall's good device is served, whatever the others did.
     offline_cases(&mut good, "3211", 1);
     let rep = sync_now(&mut good, quick()).unwrap();

@@ -2,12 +2,17 @@
 //! work through random operations (open, hand over, receive, recall, central review / return /
 //! completion, re-enrolment, backups and restores) while the transport misbehaves (a push
 //! committed but its answer lost, a duplicated delivery, a pull cut after its first page, the
-//! server stopped and restarted). After quiescence:
+//! server stopped and restarted). One store may be copied onto a second PC (a clone pushing as
+//! the same device), and a hostile device of the first point (window 3) sends arbitrary events
+//! under its own credentials. After quiescence:
 //! - every event a device recorded is on the server exactly once, and the server holds nothing
 //!   no device made;
 //! - every device sees each case it opened in the state the server has, and the server names
 //!   that device as its owner;
-//! - no case number was made by two devices.
+//! - no case number was made by two devices, but for a clone's copies, where the server holds
+//!   exactly one of the two applicants' cases and the other store's case took no decision;
+//! - the server's judged copy of each honest case has the device's materials: nothing the
+//!   hostile device said changed an honest case.
 //!
 //! The test command runs a few cases; `COUNTER_MODEL_CASES=200` runs more.
 
@@ -23,6 +28,10 @@ use counter_server::Central;
 use counter_store::Store;
 use counter_sync::sync_now;
 use proptest::prelude::*;
+
+#[path = "model/hostile.rs"]
+mod hostile;
+use hostile::Hostile;
 
 const POINTS: [&str; 2] = ["3211", "3212"];
 
@@ -42,13 +51,17 @@ enum Op {
     HalfPull(usize),
     StopServer,
     StartServer,
+    /// The store of device `d` copied onto another PC, which goes on as if it were `d`.
+    Clone(usize),
+    /// The hostile device sends one arbitrary event (target, change).
+    Hostile(usize, u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let d = 0..4usize;
     prop_oneof![
-        4 => d.clone().prop_map(Op::Open),
-        4 => d.clone().prop_map(Op::Sync),
+        4 => (0..5usize).prop_map(Op::Open),
+        4 => (0..5usize).prop_map(Op::Sync),
         2 => d.clone().prop_map(Op::HandOver),
         2 => d.clone().prop_map(Op::Receive),
         1 => d.clone().prop_map(Op::Recall),
@@ -61,6 +74,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => d.clone().prop_map(Op::HalfPull),
         1 => Just(Op::StopServer),
         1 => Just(Op::StartServer),
+        1 => d.clone().prop_map(Op::Clone),
+        3 => (0..64usize, 0..12u8).prop_map(|(c, k)| Op::Hostile(c, k)),
     ]
 }
 
@@ -75,6 +90,9 @@ struct Device {
     made: BTreeSet<String>,
     /// Every device id the central server gave this store.
     ids: Vec<String>,
+    /// A copy of another device's store (index), pushing as it until the operator separates
+    /// them.
+    clone_of: Option<usize>,
 }
 
 impl Device {
@@ -92,6 +110,7 @@ struct World {
     cases: Vec<String>,
     /// Every event id any device ever held (a restore forgets some).
     ever: BTreeSet<String>,
+    hostile: Hostile,
 }
 
 fn quiet() -> counter_sync::Options {
@@ -124,6 +143,7 @@ impl World {
                 .unwrap()
                 .device_id;
             devices.push(Device {
+                clone_of: None,
                 ids: vec![id],
                 point: POINTS[point],
                 window,
@@ -134,6 +154,12 @@ impl World {
                 made: BTreeSet::new(),
             });
         }
+        let mut h = store(dir.path(), "hostile");
+        h.set_window(3);
+        let code = central.enroll_code(POINTS[0], Some("E"), None).unwrap();
+        let device = counter_sync::enroll(&mut h, &server.url(), &code, "hostile")
+            .unwrap()
+            .device_id;
         World {
             dir,
             central,
@@ -142,6 +168,7 @@ impl World {
             devices,
             cases: Vec::new(),
             ever: BTreeSet::new(),
+            hostile: Hostile::new(device),
         }
     }
 
@@ -152,7 +179,11 @@ impl World {
 
     fn apply(&mut self, op: &Op) {
         let other = |d: &Device| POINTS.iter().find(|p| **p != d.point).unwrap().to_string();
+        let honest = |d: usize| d < 4;
         match *op {
+            Op::Open(d) | Op::Sync(d) if d >= self.devices.len() => {}
+            Op::LostAnswer(d) | Op::Duplicate(d) | Op::HalfPull(d)
+                if self.devices[d].clone_of.is_some() => {}
             Op::Open(d) => {
                 let point = self.devices[d].point;
                 if let Some(no) = try_open(self.devices[d].s(), point) {
@@ -203,6 +234,7 @@ impl World {
                             .decide(no, status, Some("材料不清晰"), "审核员", decided());
                 }
             }
+            Op::ReEnrol(d) | Op::Backup(d) | Op::Restore(d) if !honest(d) => {}
             Op::ReEnrol(d) => {
                 let Some(server) = &self.server else { return };
                 let url = server.url();
@@ -282,6 +314,39 @@ impl World {
                     self.server = Some(Server::start(self.central.clone(), Some(self.addr)));
                 }
             }
+            Op::Clone(d) => {
+                if self.devices.len() > 4 || !honest(d) {
+                    return;
+                }
+                let i = self.devices.len();
+                let dev = &mut self.devices[d];
+                dev.store = None;
+                let (db, key) = (
+                    self.dir.path().join(format!("d{i}.db")),
+                    self.dir.path().join(format!("d{i}.key")),
+                );
+                std::fs::copy(&dev.db, &db).unwrap();
+                std::fs::copy(&dev.key, &key).unwrap();
+                let _ = std::fs::copy(dev.db.with_extension("db-wal"), db.with_extension("db-wal"));
+                let mut s = Store::open(&dev.db, &dev.key).unwrap();
+                s.set_window(dev.window);
+                dev.store = Some(s);
+                let (point, window, ids) = (dev.point, dev.window, dev.ids.clone());
+                let mut copy = Store::open(&db, &key).unwrap();
+                copy.set_window(window);
+                self.devices.push(Device {
+                    point,
+                    window,
+                    db,
+                    key,
+                    store: Some(copy),
+                    backup: None,
+                    made: BTreeSet::new(),
+                    ids,
+                    clone_of: Some(d),
+                });
+            }
+            Op::Hostile(c, k) => self.hostile.act(&self.central, &self.cases, c, k),
         }
     }
 
@@ -293,10 +358,39 @@ impl World {
         for id in std::mem::take(&mut self.devices[d].ids) {
             self.central.revoke(&id).unwrap();
         }
-        let point = self.devices[d].point;
-        let code = self.central.enroll_code(point, Some("E"), None).unwrap();
-        let r = counter_sync::enroll(self.devices[d].s(), &url, &code, "model").unwrap();
-        self.devices[d].ids.push(r.device_id);
+        self.enrol(d, &url);
+    }
+
+    /// Enrols device `d` with a new pass; a clone takes a window of its own (4), as the
+    /// supervisor sets it in its settings (docs/sync.md).
+    fn enrol(&mut self, d: usize, url: &str) {
+        let dev = &mut self.devices[d];
+        if dev.clone_of.is_some() {
+            dev.window = 4;
+            let w = dev.window;
+            dev.s().set_window(w);
+        }
+        let code = self
+            .central
+            .enroll_code(dev.point, Some("E"), None)
+            .unwrap();
+        let r = counter_sync::enroll(dev.s(), url, &code, "model").unwrap();
+        dev.ids.push(r.device_id);
+    }
+
+    /// What the operator does about a copied PC: revokes the registration both push as, and
+    /// each PC enrols again, the original first (it keeps its window).
+    fn separate(&mut self, d: usize) {
+        let url = self.server.as_ref().unwrap().url();
+        let id = self.devices[d].s().sync_link().unwrap().unwrap().device_id;
+        self.central.revoke(&id).unwrap();
+        let mut sharing: Vec<usize> = (0..self.devices.len())
+            .filter(|&e| self.devices[e].s().sync_link().unwrap().unwrap().device_id == id)
+            .collect();
+        sharing.sort_by_key(|&e| self.devices[e].clone_of.is_some());
+        for e in sharing {
+            self.enrol(e, &url);
+        }
     }
 
     fn quiesce(&mut self) {
@@ -304,6 +398,10 @@ impl World {
         for _ in 0..3 {
             for d in 0..self.devices.len() {
                 match sync_now(self.devices[d].s(), quick()) {
+                    Err(e) if e.to_string().contains("同一注册") => {
+                        self.separate(d);
+                        sync_now(self.devices[d].s(), quick()).unwrap();
+                    }
                     Err(e) if e.to_string().contains("重新注册") => {
                         self.enrol_again(d);
                         sync_now(self.devices[d].s(), quick()).unwrap();
@@ -330,44 +428,72 @@ impl World {
         .ok()
     }
 
+    /// Case numbers a clone and its original both made: two applicants under one number.
+    fn copies(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for dev in &self.devices {
+            if let Some(o) = dev.clone_of {
+                out.extend(dev.made.intersection(&self.devices[o].made).cloned());
+            }
+        }
+        out
+    }
+
     fn check(&mut self) -> Result<(), TestCaseError> {
         let on_server: BTreeSet<String> = self.central.event_ids().unwrap().into_iter().collect();
+        let copies = self.copies();
         let mut made: BTreeMap<String, usize> = BTreeMap::new();
         for (i, dev) in self.devices.iter().enumerate() {
-            for no in &dev.made {
+            for no in dev.made.difference(&copies) {
                 prop_assert!(made.insert(no.clone(), i).is_none(), "{no} made twice");
             }
             let s = dev.store.as_ref().unwrap();
             prop_assert_eq!(s.sync_state().unwrap().pending, 0);
+            let rejected = s.rejections(None).unwrap();
             prop_assert!(
-                s.rejections(None).unwrap().is_empty(),
+                rejected.iter().all(|r| copies.contains(&r.case_no)),
                 "{:?}",
-                s.rejections(None)
+                rejected
             );
             let me = s.sync_link().unwrap().unwrap().device_id;
             for id in s.own_event_ids().unwrap() {
+                let case_no = s.event_case(&id).unwrap().unwrap_or_default();
                 prop_assert!(
-                    on_server.contains(&id),
+                    on_server.contains(&id) || copies.contains(&case_no),
                     "{id} of device {i} not on the server: {:?}",
                     self.server_row(&id)
                 );
             }
             for row in s.ledger(&Default::default(), now().date()).unwrap() {
-                if dev.made.contains(&row.case_no) {
-                    let (state, owner) = self.central.case_record(&row.case_no).unwrap().unwrap();
-                    prop_assert_eq!(
-                        state.as_str(),
-                        s.case(&row.case_no).unwrap().state.as_str(),
-                        "{}",
-                        row.case_no
-                    );
+                if !dev.made.contains(&row.case_no) {
+                    continue;
+                }
+                let mine = s.case(&row.case_no).unwrap();
+                let (state, owner) = self.central.case_record(&row.case_no).unwrap().unwrap();
+                let counter_server::Judged {
+                    case: judged,
+                    opening,
+                } = self.central.judged(&row.case_no).unwrap().unwrap();
+                let my_opening = s.opening_of(&row.case_no).unwrap();
+                if copies.contains(&row.case_no) && opening != my_opening {
+                    // The other applicant's case holds the number: this one took nothing.
+                    prop_assert_eq!(mine.state.as_str(), "accepted", "{}", row.case_no);
+                    continue;
+                }
+                prop_assert_eq!(state.as_str(), mine.state.as_str(), "{}", row.case_no);
+                // Nothing the hostile device said reached the server's copy of the case.
+                let judged = judged.expect("judged");
+                prop_assert_eq!(&judged.checklist, &mine.checklist, "{}", row.case_no);
+                prop_assert_eq!(judged.applicant.name(), mine.applicant.name());
+                // A clone's cases pushed before it was found follow the original's seat.
+                if dev.clone_of.is_none() && !copies.contains(&row.case_no) {
                     prop_assert_eq!(owner.as_deref(), Some(me.as_str()));
                 }
             }
         }
         for id in &on_server {
             prop_assert!(
-                self.ever.contains(id),
+                self.ever.contains(id) || id.starts_with("hostile-"),
                 "the server holds {id}, which no device made"
             );
         }

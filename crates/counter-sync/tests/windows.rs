@@ -118,7 +118,9 @@ fn a_misconfigured_window_is_refused_and_flagged_never_merged(backend: Backend) 
     sync_now(&mut a, quick()).unwrap();
     let r = sync_now(&mut b, quick()).unwrap();
     assert!(
-        r.rejected[0].reason.contains("是 1 号窗口的编号，本机是 2 号窗口"),
+        r.rejected[0]
+            .reason
+            .contains("是 1 号窗口的编号，本机是 2 号窗口"),
         "{:?}",
         r.rejected
     );

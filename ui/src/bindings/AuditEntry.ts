@@ -3,4 +3,9 @@
 /**
  * One line of the audit log.
  */
-export type AuditEntry = { at: string, who: string, action: string, detail: string | null, };
+export type AuditEntry = { at: string, who: string, action: string, detail: string | null, 
+/**
+ * Whether the line is as the program wrote it: `false` when it, or the line before it,
+ * was changed, inserted or removed behind the program's back.
+ */
+intact: boolean, };

@@ -10,7 +10,12 @@ import type { TimeLimitKind } from "./TimeLimitKind";
 /**
  * One stored event.
  */
-export type StoredEvent = { seq: number, id: string, at: string, clerk: string, } & ({ "event": "opened", catalog: string, edition: string, item: string, point: string, applicant: Applicant, agent: Person | null, answers: { [key in string]: string }, 
+export type StoredEvent = { seq: number, id: string, at: string, clerk: string, } & ({ "event": "opened", catalog: string, edition: string, 
+/**
+ * The edition's revision (`Catalog::revision`): the central server judges the case's
+ * later events under exactly this edition. Absent from earlier versions' events.
+ */
+revision?: string | null, item: string, point: string, applicant: Applicant, agent: Person | null, answers: { [key in string]: string }, 
 /**
  * 帮办代办: the office that will handle it.
  */

@@ -79,11 +79,8 @@ impl Case {
         catalog: &Catalog,
     ) -> Result<(), Refusal> {
         let at = event.at;
-        let counter_only = |what: &str| {
-            Refusal(format!(
-                "{what}由中心作出，窗口上报的“{what}”未被接受"
-            ))
-        };
+        let counter_only =
+            |what: &str| Refusal(format!("{what}由中心作出，窗口上报的“{what}”未被接受"));
         match (&event.change, author) {
             (Change::Opened { .. }, _) => Err(Refusal(format!(
                 "办件编号 {} 已被另一办件使用，中心不会合并两个办件",

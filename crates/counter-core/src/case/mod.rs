@@ -26,7 +26,7 @@ pub use judge::{Author, Refusal};
 pub use lifecycle::Lifecycle;
 pub use record::{Case, CaseError, CaseEvent, Change, OpenCase};
 pub use rules::{
-    case_number, check_person, window_of, questions, required_materials, unanswered, FIRST_PAYMENT,
+    case_number, check_person, questions, required_materials, unanswered, window_of, FIRST_PAYMENT,
 };
 pub use sheet::Sheet;
 pub use values::*;

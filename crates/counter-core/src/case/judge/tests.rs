@@ -58,7 +58,10 @@ fn an_honest_intake_replays_to_the_same_case() {
     let (mut case, opened) = open(cat, REVIEWED);
     let mut events = vec![opened];
     tick_all(&mut case, &mut events);
-    events.extend(case.accept(cat, &calendar(), &Scope::Handles, now()).unwrap());
+    events.extend(
+        case.accept(cat, &calendar(), &Scope::Handles, now())
+            .unwrap(),
+    );
     let judged = replay(&events, cat).unwrap();
     assert_eq!(judged.state, CaseState::Accepted);
     assert_eq!(judged.checklist, case.checklist);
@@ -72,7 +75,9 @@ fn an_immediate_claim_for_a_reviewed_item_is_refused() {
     let (mut case, opened) = open(cat, REVIEWED);
     let mut events = vec![opened];
     tick_all(&mut case, &mut events);
-    let mut accepted = case.accept(cat, &calendar(), &Scope::Handles, now()).unwrap();
+    let mut accepted = case
+        .accept(cat, &calendar(), &Scope::Handles, now())
+        .unwrap();
     if let Change::Accepted { kind, .. } = &mut accepted[0].change {
         *kind = TimeLimitKind::Immediate;
     }
@@ -107,7 +112,10 @@ fn a_counter_never_says_what_the_centre_decides() {
     let (mut case, opened) = open(cat, REVIEWED);
     let mut events = vec![opened];
     tick_all(&mut case, &mut events);
-    events.extend(case.accept(cat, &calendar(), &Scope::Handles, now()).unwrap());
+    events.extend(
+        case.accept(cat, &calendar(), &Scope::Handles, now())
+            .unwrap(),
+    );
     let ev = |change| CaseEvent {
         at: now(),
         clerk: "王芳".into(),
@@ -141,7 +149,10 @@ fn an_immediate_item_is_completed_at_the_counter() {
     let (mut case, opened) = open(cat, IMMEDIATE);
     let mut events = vec![opened];
     tick_all(&mut case, &mut events);
-    events.extend(case.complete(cat, &calendar(), &Scope::Handles, now()).unwrap());
+    events.extend(
+        case.complete(cat, &calendar(), &Scope::Handles, now())
+            .unwrap(),
+    );
     assert_eq!(replay(&events, cat).unwrap().state, CaseState::Completed);
 }
 
