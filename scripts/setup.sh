@@ -11,12 +11,14 @@ SUDO=""
 
 # Debian packages: WebKitGTK for Tauri, the WebDriver for e2e tests, Xvfb, a CJK font, the
 # tools tests use to look at screenshots and PDFs (poppler, zbar), and CUPS with a PDF printer
-# for the print test, and PostgreSQL for the central server's conformance tests.
+# for the print test, PostgreSQL for the central server's conformance tests, and Chromium with
+# its WebDriver for the browser mode's end-to-end test.
 APT_PACKAGES=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libjavascriptcoregtk-4.1-dev
   webkit2gtk-driver xvfb xauth imagemagick fonts-noto-cjk poppler-utils
   cups printer-driver-cups-pdf zbar-tools postgresql
+  chromium chromium-driver
 )
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -151,9 +151,9 @@ fn counter_core_modules_form_no_circle() {
     assert!(edges["case::rules"].contains("catalog"), "{edges:?}");
 }
 
-#[test]
-fn the_terminal_depends_on_the_application_layer_and_the_core_only() {
-    let toml = std::fs::read_to_string(root().join("crates/counter-cli/Cargo.toml")).unwrap();
+/// A crate's dependencies (not its dev-dependencies) among this workspace's and on Tauri.
+fn ours(krate: &str) -> Vec<String> {
+    let toml = std::fs::read_to_string(root().join(krate).join("Cargo.toml")).unwrap();
     let deps = toml
         .split("[dependencies]")
         .nth(1)
@@ -161,12 +161,22 @@ fn the_terminal_depends_on_the_application_layer_and_the_core_only() {
         .split("\n[")
         .next()
         .unwrap();
-    let ours: Vec<&str> = deps
-        .lines()
+    deps.lines()
         .filter_map(|l| l.split(['.', ' ', '=']).next())
-        .filter(|n| n.starts_with("counter-"))
-        .collect();
-    assert_eq!(ours, ["counter-core", "counter-desk"]);
+        .filter(|n| n.starts_with("counter-") || n.starts_with("tauri"))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn the_terminal_depends_on_the_application_layer_and_the_core_only() {
+    assert_eq!(ours("crates/counter-cli"), ["counter-core", "counter-desk"]);
+}
+
+/// The browser mode is a shell like the window: the application layer only, and no Tauri.
+#[test]
+fn the_browser_mode_depends_on_the_application_layer_only() {
+    assert_eq!(ours("crates/counter-web"), ["counter-desk"]);
 }
 
 #[test]

@@ -77,3 +77,33 @@ fn ui_bindings_match_the_rust_types() {
         "ui/src/bindings is out of date: run UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings"
     );
 }
+
+/// The UI's client of the workstation's commands is generated from the one command list
+/// (`counter_desk::for_each_command!`), as the Tauri commands and the browser mode's routes
+/// are: a verb is declared once.
+#[test]
+fn the_ui_client_matches_the_command_list() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/commands.ts");
+    let generated = counter_desk::commands::typescript_client();
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        generated.contains("openCase: (request: OpenRequest)"),
+        "{generated}"
+    );
+    assert_eq!(
+        committed, generated,
+        "ui/src/commands.ts is out of date: run UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings"
+    );
+    // Every command of the list is in the client, once.
+    for c in counter_desk::COMMANDS {
+        assert_eq!(
+            generated.matches(&format!("(\"{}\", ", c.name)).count(),
+            1,
+            "{}",
+            c.name
+        );
+    }
+}

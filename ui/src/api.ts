@@ -26,13 +26,38 @@ import type { Scope } from "./bindings/Scope";
 import type { Rating } from "./bindings/Rating";
 import type { RatingLevel } from "./bindings/RatingLevel";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import { commands } from "./commands";
 
 /** The window shows the sign-in again when the workstation has locked itself (idle). */
 export const IDLE_LOCK_EVENT = "counter-idle-lock";
 
-async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+/** In the desktop window the commands go through Tauri; in the browser mode (`counter-web`)
+ * as `POST /api/<command>` to the loopback server that served this page (its session cookie
+ * goes along). Unit tests mock Tauri's invoke. */
+const inWindow =
+  (typeof window !== "undefined" && "__TAURI_INTERNALS__" in window) || import.meta.env.MODE === "test";
+
+async function post<T>(cmd: string, args: Record<string, unknown>): Promise<T> {
+  const r = await fetch(`/api/${cmd}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(args),
+    credentials: "same-origin",
+  });
+  const text = await r.text();
+  let body: unknown;
   try {
-    return await tauriInvoke<T>(cmd, args);
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { code: "storage", message: `本机服务的应答无法识别（${r.status}），请重新打开 Counter` };
+  }
+  if (!r.ok) throw body;
+  return body as T;
+}
+
+async function invoke<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return inWindow ? await tauriInvoke<T>(cmd, args) : await post<T>(cmd, args);
   } catch (e) {
     const err = e as { code?: string; message?: string };
     if (err?.code === "auth" && err.message?.includes("重新登录")) {
@@ -103,61 +128,5 @@ export function isCaseNumber(s: string): boolean {
   return /^[A-Za-z0-9]{1,12}-\d{8}-(\d{1,2}-)?\d{4}$/.test(s.trim());
 }
 
-export const api = {
-  status: () => invoke<DeskStatus>("status"),
-  setup: (office: PointSettings, name: string, password: string) =>
-    invoke<DeskStatus>("setup", { office, name, password }),
-  saveOffice: (office: PointSettings) => invoke<DeskStatus>("save_office", { office }),
-  addClerk: (name: string, password: string, supervisor: boolean) =>
-    invoke<Clerk>("add_clerk", { name, password, supervisor }),
-  signIn: (name: string, password: string) => invoke<DeskStatus>("sign_in", { name, password }),
-  signOut: () => invoke<void>("sign_out"),
-  touch: () => invoke<void>("touch"),
-  checkId: (idType: IdType, number: string) =>
-    invoke<IdCheckResult>("check_id", { idType, number }),
-  listCatalogs: () => invoke<CatalogSummary[]>("list_catalogs"),
-  printers: () => invoke<string[]>("printers"),
-  enroll: (server: string, code: string) => invoke<string>("enroll", { server, code }),
-  searchItems: (query: string) => invoke<SearchHit[]>("search_items", { query }),
-  showItem: (code: string, catalog: string | null) =>
-    invoke<EntryView>("show_item", { code, catalog }),
-  openCase: (request: OpenRequest) => invoke<Opened>("open_case", { request }),
-  answer: (caseNo: string, situation: string, answer: string) =>
-    invoke<CaseView>("answer", { caseNo, situation, answer }),
-  tick: (caseNo: string, key: string, form: Form, copies: number, option: string | null) =>
-    invoke<CaseView>("tick", { caseNo, key, form, copies, option }),
-  untick: (caseNo: string, key: string) => invoke<CaseView>("untick", { caseNo, key }),
-  defer: (caseNo: string, key: string, until: string) =>
-    invoke<CaseView>("defer", { caseNo, key, until }),
-  promise: (caseNo: string, key: string) => invoke<CaseView>("promise", { caseNo, key }),
-  accept: (caseNo: string) => invoke<CaseView>("accept", { caseNo }),
-  notify: (caseNo: string) => invoke<CaseView>("notify", { caseNo }),
-  refuse: (caseNo: string, reason: string, applyTo: string | null) =>
-    invoke<CaseView>("refuse", { caseNo, reason, applyTo }),
-  complete: (caseNo: string) => invoke<CaseView>("complete", { caseNo }),
-  withdraw: (caseNo: string, reason: string | null) =>
-    invoke<CaseView>("withdraw", { caseNo, reason }),
-  resume: (scanned: string) => invoke<CaseView>("resume", { scanned }),
-  caseDetail: (caseNo: string) => invoke<CaseDetail>("case_detail", { caseNo }),
-  ledger: (filter: LedgerFilter) => invoke<LedgerRow[]>("ledger", { filter }),
-  document: (caseNo: string, kind: string) => invoke<Preview>("document", { caseNo, kind }),
-  print: (caseNo: string, kind: string) => invoke<string>("print_document", { caseNo, kind }),
-  syncState: () => invoke<SyncState>("sync_state"),
-  syncNow: () => invoke<string>("sync_now"),
-  handOver: (cases: string[], to: string) => invoke<Preview>("hand_over", { cases, to }),
-  sheet: (sheetNo: string) => invoke<SheetDetail>("sheet", { sheetNo }),
-  sheetDocument: (sheetNo: string) => invoke<Preview>("sheet_document", { sheetNo }),
-  receiveSheet: (sheetNo: string, notes: ReceiptNote[]) =>
-    invoke<SheetDetail>("receive_sheet", { sheetNo, notes }),
-  recallSheet: (sheetNo: string, reason: string | null) =>
-    invoke<SheetDetail>("recall_sheet", { sheetNo, reason }),
-  sheets: (pending: boolean) => invoke<SheetDetail[]>("sheets", { pending }),
-  handBack: (caseNo: string) => invoke<CaseView>("hand_back", { caseNo }),
-  ratingLevels: () => invoke<RatingLevel[]>("rating_levels"),
-  auditLog: () => invoke<AuditEntry[]>("audit_log"),
-  rate: (caseNo: string, score: number, channel: string, comment: string | null) =>
-    invoke<CaseView>("rate", { caseNo, score, channel, comment }),
-  replyFollowUp: (caseNo: string, reply: string) =>
-    invoke<CaseView>("reply_follow_up", { caseNo, reply }),
-  followUps: () => invoke<LedgerRow[]>("follow_ups"),
-};
+/** Every command, generated from the workstation's command list (ui/src/commands.ts). */
+export const api = commands(invoke);

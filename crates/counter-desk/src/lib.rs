@@ -16,6 +16,7 @@ mod assisted;
 mod cases;
 mod central;
 mod clock;
+pub mod commands;
 mod documents;
 mod error;
 mod terminal;
@@ -23,6 +24,9 @@ mod views;
 pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetMaterial, TRANSIT_DAYS};
 pub use central::{printers, run_enroll, run_sync, EnrollJob, SyncJob};
 pub use clock::Clock;
+pub use commands::{CommandInfo, Desk, COMMANDS};
+/// The core, for the command list's paths (`for_each_command!` expands in the shells).
+pub use counter_core as core;
 use counter_core::custody::Scope;
 pub(crate) use error::err;
 pub use error::{ApiError, ApiErrorCode};

@@ -1,0 +1,78 @@
+//! `counter-web`: Counter in the system browser, for desktops whose WebKitGTK the window
+//! cannot use. Serves 127.0.0.1 only; the first line printed is the URL to open.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use clap::Parser;
+use counter_desk::{Clock, Paths, Workstation};
+use counter_web::{lock_store, new_token, router, App};
+
+#[derive(Parser)]
+#[command(
+    name = "counter-web",
+    version,
+    about = "Counter 医保经办窗口（浏览器模式）"
+)]
+struct Cli {
+    /// The loopback address and port to serve on (port 0: any free one).
+    #[arg(long, default_value = "127.0.0.1:8760")]
+    listen: SocketAddr,
+    /// Print the URL only; do not open the browser.
+    #[arg(long)]
+    no_browser: bool,
+}
+
+/// Opens `url` in the system browser: `COUNTER_BROWSER` when set, else xdg-open.
+fn open_browser(url: &str) {
+    let program = std::env::var("COUNTER_BROWSER").unwrap_or_else(|_| "xdg-open".into());
+    if let Err(e) = std::process::Command::new(&program).arg(url).spawn() {
+        eprintln!("无法打开浏览器（{program}：{e}）：请在浏览器中打开上面的地址");
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    if !cli.listen.ip().is_loopback() {
+        return Err(format!(
+            "浏览器模式只在本机回环地址上服务（如 127.0.0.1:8760），不能在 {} 上服务",
+            cli.listen
+        ));
+    }
+    let paths = Paths::from_env();
+    let _lock = lock_store(&paths.db)?;
+    counter_desk::init_log(&paths);
+    let desk = Workstation::open(paths, Clock::from_env()).map(Mutex::new);
+    if let Err(e) = &desk {
+        eprintln!("Counter: {}", e.message);
+    }
+    let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(cli.listen)
+            .await
+            .map_err(|e| format!("无法监听 {}：{e}", cli.listen))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let token = new_token();
+        let url = format!("http://{addr}/?token={token}");
+        println!("{url}");
+        let _ = std::io::stdout().flush();
+        if !cli.no_browser {
+            open_browser(&url);
+        }
+        let app = Arc::new(App::new(desk, token, addr));
+        axum::serve(listener, router(app))
+            .await
+            .map_err(|e| e.to_string())
+    })
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}

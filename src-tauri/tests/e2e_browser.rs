@@ -1,0 +1,134 @@
+//! End-to-end in the browser mode: `counter-web` (the same workstation and UI behind a
+//! loopback server) driven in Debian's Chromium through WebDriver (chromedriver), through the
+//! same 住院费用报销 intake as the window's test, printing on the CUPS queue. Ignored by a plain
+//! `cargo test`; the README's test command runs it with `--include-ignored`.
+
+mod support;
+use support::*;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder};
+
+/// The browser-mode binary, built beside the app by `cargo test --workspace`.
+fn counter_web() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_counter-app")).with_file_name("counter-web");
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build -p counter-web` (the README's test command builds it)",
+        p.display()
+    );
+    p
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `counter-web` on a workstation folder, and the URL it printed as its first line.
+fn serve(dir: &std::path::Path) -> (Killed, String) {
+    let mut child = Command::new(counter_web())
+        .args(["--listen", "127.0.0.1:0", "--no-browser"])
+        .env("COUNTER_DB", dir.join("counter.db"))
+        .env("COUNTER_KEY_FILE", dir.join("store.key"))
+        .env("COUNTER_OFFICE", dir.join("office.toml"))
+        .env("COUNTER_NOW", "2025-09-26T09:30:00")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start counter-web");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("http://127.0.0.1:"), "{line}");
+    (Killed(child), line.trim().to_string())
+}
+
+/// Chromium through chromedriver, headless, with a profile of its own.
+async fn chromium(profile: &std::path::Path) -> (Killed, Client) {
+    let port = free_port();
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver (chromium-driver, installed by scripts/setup.sh)");
+    let driver = Killed(driver);
+    let caps: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--window-size=1366,768",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+            },
+        }))
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::rustls()
+            .expect("rustls client")
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return (driver, c),
+            Err(e) if Instant::now() < deadline => {
+                eprintln!("waiting for chromedriver: {e}");
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Err(e) => panic!("could not open a WebDriver session: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium and chromedriver: run through the README's test command"]
+async fn the_browser_mode_accepts_and_prints_as_the_window_does() {
+    let dir = workstation(false);
+    let (_server, url) = serve(dir.path());
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, client) = chromium(profile.path()).await;
+    client.goto(&url).await.unwrap();
+    // The token left the address bar for a cookie.
+    let at = client.current_url().await.unwrap();
+    assert!(!at.as_str().contains("token"), "{at}");
+    let mut keys = Keys {
+        client: &client,
+        pressed: 0,
+    };
+    sign_in(&client, &mut keys).await;
+    let no = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+    assert_eq!(no, "3211-20250926-0001");
+    keys.press("123").await;
+    wait_text(&client, "#missing", "尚缺 1 项：诊断证明").await;
+    keys.press("4").await;
+    wait_text(&client, "#missing", "材料已齐").await;
+    screenshot(&client, "browser-1-checklist.png").await;
+    keys.press(F8).await;
+    let preview = find(&client, "#preview[data-kind='receipt']").await;
+    assert!(preview.text().await.unwrap().contains("受理回执"));
+    assert_preview_shows(&client, 2).await;
+    screenshot(&client, "browser-1-receipt-preview.png").await;
+    keys.press(ENTER).await;
+    let msg = wait_text(&client, "#message", "已送打印").await;
+    assert!(msg.contains("CounterPDF-"), "{msg}");
+    screenshot(&client, "browser-1-printed.png").await;
+    keys.press(F3).await;
+    let row = wait_text(&client, "#ledger tbody", "3211-20250926-0001").await;
+    assert!(row.contains("已受理"), "{row}");
+    client.close().await.ok();
+}
