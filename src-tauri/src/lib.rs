@@ -2,14 +2,14 @@
 //! (`counter_desk::for_each_command!`), each handing back the answer or its `{ code, message }`
 //! error; the logic is in `counter-desk` and the crates below it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use counter_desk::{ApiError, ApiErrorCode, Clock, Paths, Workstation};
 use tauri::{AppHandle, Manager, State};
 
 /// The workstation, or why it could not open (a wrong key, a damaged store): every command
 /// then answers with that reason, which the window shows.
-type Desk = Result<counter_desk::Desk, ApiError>;
+type Desk = Result<Arc<counter_desk::Desk>, ApiError>;
 
 fn internal() -> ApiError {
     ApiError {
@@ -58,9 +58,11 @@ counter_desk::for_each_command!(tauri_commands);
 pub fn run() {
     let paths = Paths::from_env();
     counter_desk::init_log(&paths);
-    let desk: Desk = Workstation::open(paths, Clock::from_env()).map(Mutex::new);
-    if let Err(e) = &desk {
-        eprintln!("Counter: {}", e.message);
+    let desk: Desk = Workstation::open(paths, Clock::from_env()).map(|w| Arc::new(Mutex::new(w)));
+    match (&desk, counter_desk::autosync::Schedule::from_env()) {
+        (Err(e), _) => eprintln!("Counter: {}", e.message),
+        (Ok(d), Some(schedule)) => drop(counter_desk::autosync::spawn(d.clone(), schedule)),
+        (Ok(_), None) => {}
     }
     tauri::Builder::default()
         .manage(desk)

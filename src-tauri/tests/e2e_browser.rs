@@ -41,6 +41,7 @@ fn serve(dir: &std::path::Path) -> (Killed, String) {
         .env("COUNTER_KEY_FILE", dir.join("store.key"))
         .env("COUNTER_OFFICE", dir.join("office.toml"))
         .env("COUNTER_NOW", "2025-09-26T09:30:00")
+        .env("COUNTER_SYNC_EVERY", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

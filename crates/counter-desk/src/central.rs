@@ -11,7 +11,27 @@ use crate::{err, store_err, ApiError, ApiErrorCode, Paths, Workstation};
 impl Workstation {
     /// Pending events, the last success and the last error, for the sync indicator.
     pub fn sync_state(&self) -> Result<counter_store::SyncState, ApiError> {
-        self.store.sync_state().map_err(store_err)
+        let mut state = self.store.sync_state().map_err(store_err)?;
+        state.auto = self
+            .auto_sync
+            .as_ref()
+            .and_then(|s| s.lock().ok().and_then(|s| s.clone()));
+        Ok(state)
+    }
+
+    /// What the background sync needs, and how many events wait: `None` while this
+    /// workstation is not enrolled. It needs no signed-in clerk (a locked workstation still
+    /// sends what it holds).
+    pub fn background_sync_job(&self) -> Option<(SyncJob, i64)> {
+        let state = self.store.sync_state().ok()?;
+        state.enrolled.then(|| {
+            (
+                SyncJob {
+                    paths: self.paths.clone(),
+                },
+                state.pending,
+            )
+        })
     }
 
     /// What a sync run started from the window needs. The run itself ([`run_sync`]) works on
@@ -98,11 +118,23 @@ pub struct SyncJob {
 /// Runs a sync on its own store connection with the timeouts of a clerk waiting for it;
 /// answers in words. Afterwards call [`Workstation::reload`].
 pub fn run_sync(job: SyncJob) -> Result<String, ApiError> {
+    // One run at a time: 立即同步 waits for a background run that is under way.
+    let _turn = ONE_RUN.lock().unwrap_or_else(|p| p.into_inner());
     let mut store = Store::open(&job.paths.db, &job.paths.key).map_err(store_err)?;
     sync_message(counter_sync::sync_now(
         &mut store,
         counter_sync::Options::interactive(),
     ))
+}
+
+/// Sync runs of this process, one at a time (the window's and the background one).
+static ONE_RUN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A background run (`autosync`), with the patience nobody waiting allows.
+pub(crate) fn run_sync_in_background(job: SyncJob) -> Result<(), counter_sync::SyncError> {
+    let _turn = ONE_RUN.lock().unwrap_or_else(|p| p.into_inner());
+    let mut store = Store::open(&job.paths.db, &job.paths.key)?;
+    counter_sync::sync_now(&mut store, counter_sync::Options::background()).map(drop)
 }
 
 fn sync_message(

@@ -13,6 +13,7 @@ use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
 use counter_store::{SignInError, Store, StoreError};
 
 mod assisted;
+pub mod autosync;
 mod cases;
 mod central;
 mod clock;
@@ -78,6 +79,8 @@ pub struct Workstation {
     /// nothing); after `idle_limit` the workstation itself is locked, whatever the window does.
     last_active: std::cell::Cell<std::time::Instant>,
     idle_limit: Option<std::time::Duration>,
+    /// What the background sync does, when one runs (`autosync::spawn`).
+    pub(crate) auto_sync: Option<autosync::Status>,
 }
 
 /// Minutes without an operation after which the workstation locks (as the window does).
@@ -174,6 +177,7 @@ impl Workstation {
             clock,
             last_active: std::cell::Cell::new(std::time::Instant::now()),
             idle_limit: Some(std::time::Duration::from_secs(IDLE_MINUTES * 60)),
+            auto_sync: None,
         })
     }
 

@@ -45,6 +45,8 @@ pub struct SyncState {
     pub rejected: i64,
     /// The central server this device is enrolled with.
     pub server: Option<String>,
+    /// What the background sync does next, in words (the workstation fills it in).
+    pub auto: Option<String>,
 }
 
 impl Store {
@@ -231,6 +233,7 @@ impl Store {
             last_error: row.as_ref().and_then(|r| r.1.clone()),
             rejected,
             server: row.and_then(|r| r.2),
+            auto: None,
         })
     }
 

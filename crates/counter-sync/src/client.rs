@@ -169,7 +169,8 @@ impl Client {
         std::thread::sleep(Duration::from_millis(base + self.jitter % base.max(1)));
     }
 
-    /// One request, retried on network failures and server errors (5xx); a 4xx is final.
+    /// One request, retried on network failures and server errors (5xx), and after the
+    /// server's `Retry-After` on 408, 429 and 503; any other 4xx is final.
     pub(crate) fn call<B: Serialize, T: serde::de::DeserializeOwned>(
         &mut self,
         method: reqwest::Method,
@@ -192,6 +193,22 @@ impl Client {
                     return resp
                         .json::<T>()
                         .map_err(|e| SyncError::Server(format!("应答无法识别：{e}")));
+                }
+                // Come back later: within the run when the wait is short, else the caller
+                // (the background sync) schedules the next run after it.
+                Ok(resp) if matches!(resp.status().as_u16(), 408 | 429 | 503) => {
+                    let after = retry_after(&resp);
+                    let message = resp
+                        .json::<ServerError>()
+                        .map(|e| e.message)
+                        .unwrap_or_else(|_| "请稍后再试".into());
+                    if attempt >= self.opts.retries || after > MAX_WAIT_IN_RUN {
+                        return Err(SyncError::Busy { after, message });
+                    }
+                    tracing::warn!(attempt, secs = after.as_secs(), "server busy, waiting");
+                    std::thread::sleep(after);
+                    attempt += 1;
+                    continue;
                 }
                 Ok(resp) if resp.status().is_client_error() => {
                     let msg = resp
@@ -219,4 +236,16 @@ impl Client {
             attempt += 1;
         }
     }
+}
+
+/// The longest `Retry-After` waited for inside one run; a longer one ends the run.
+const MAX_WAIT_IN_RUN: Duration = Duration::from_secs(15);
+
+/// The server's `Retry-After` in seconds (the date form is not sent by ours), else 5 s.
+fn retry_after(resp: &reqwest::blocking::Response) -> Duration {
+    resp.headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(Duration::from_secs(5), |s| Duration::from_secs(s.min(3600)))
 }

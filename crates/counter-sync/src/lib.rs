@@ -39,6 +39,25 @@ pub enum SyncError {
     /// The server is not the one pinned, or the address would send data in clear.
     #[error("{0}")]
     Trust(String),
+    /// The server asked to come back later (408, 429 or 503, with `Retry-After`).
+    #[error("中心服务器繁忙（{message}），约 {} 秒后再同步：数据已保存在本机", after.as_secs())]
+    Busy { after: Duration, message: String },
+}
+
+impl SyncError {
+    /// When the server said to try again, if it said so.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SyncError::Busy { after, .. } => Some(*after),
+            _ => None,
+        }
+    }
+
+    /// Whether trying again later may succeed by itself (the network, a busy or failing
+    /// server), as opposed to a refusal a person has to deal with.
+    pub fn passing(&self) -> bool {
+        matches!(self, SyncError::Network(_) | SyncError::Busy { .. })
+    }
 }
 
 /// What one run did.
@@ -79,6 +98,17 @@ impl Default for Options {
 impl Options {
     /// For a clerk who pressed 立即同步 and waits for the answer: one retry, short timeouts
     /// (a server that never answers is reported in about 20 s, one that is down in seconds).
+    /// For the background sync: nobody waits for it, so it gives the server time, and a
+    /// busy server's `Retry-After` is waited for within the run up to `max_wait`.
+    pub fn background() -> Options {
+        Options {
+            retries: 2,
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            ..Options::default()
+        }
+    }
+
     pub fn interactive() -> Options {
         Options {
             retries: 1,

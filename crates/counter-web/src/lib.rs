@@ -25,7 +25,7 @@ pub use commands::{call, is_slow};
 pub use lock::{lock_store, StoreLock};
 
 /// The workstation, or why it could not open (every command then answers with that reason).
-pub type Desk = Result<counter_desk::Desk, ApiError>;
+pub type Desk = Result<Arc<counter_desk::Desk>, ApiError>;
 
 /// The cookie the token is exchanged for.
 pub const COOKIE: &str = "counter_session";

@@ -43,9 +43,11 @@ fn run(cli: Cli) -> Result<(), String> {
     let paths = Paths::from_env();
     let _lock = lock_store(&paths.db)?;
     counter_desk::init_log(&paths);
-    let desk = Workstation::open(paths, Clock::from_env()).map(Mutex::new);
-    if let Err(e) = &desk {
-        eprintln!("Counter: {}", e.message);
+    let desk = Workstation::open(paths, Clock::from_env()).map(|w| Arc::new(Mutex::new(w)));
+    match (&desk, counter_desk::autosync::Schedule::from_env()) {
+        (Err(e), _) => eprintln!("Counter: {}", e.message),
+        (Ok(d), Some(schedule)) => drop(counter_desk::autosync::spawn(d.clone(), schedule)),
+        (Ok(_), None) => {}
     }
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     rt.block_on(async move {

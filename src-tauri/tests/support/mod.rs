@@ -111,6 +111,8 @@ pub async fn start(dir: &std::path::Path) -> (Driver, Client) {
         .env("COUNTER_KEY_FILE", dir.join("store.key"))
         .env("COUNTER_OFFICE", dir.join("office.toml"))
         .env("COUNTER_NOW", "2025-09-26T09:30:00")
+        // Syncs happen when a test says so (the background sync has tests of its own).
+        .env("COUNTER_SYNC_EVERY", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

@@ -16,4 +16,8 @@ rejected: number,
 /**
  * The central server this device is enrolled with.
  */
-server: string | null, };
+server: string | null, 
+/**
+ * What the background sync does next, in words (the workstation fills it in).
+ */
+auto: string | null, };
