@@ -352,6 +352,7 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
             clerk: "村代办员".into(),
             answers: Default::default(),
             assisted: None,
+            card_read: false,
         },
         js,
         at(8),

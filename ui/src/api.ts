@@ -26,6 +26,7 @@ import type { Scope } from "./bindings/Scope";
 import type { Rating } from "./bindings/Rating";
 import type { RatingLevel } from "./bindings/RatingLevel";
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { CardRead } from "./bindings/CardRead";
 import { commands } from "./commands";
 
 /** The window shows the sign-in again when the workstation has locked itself (idle). */
@@ -70,6 +71,7 @@ async function invoke<T>(cmd: string, args: Record<string, unknown> = {}): Promi
 export type {
   ApiError,
   AuditEntry,
+  CardRead,
   RatingLevel,
   CaseDetail,
   CaseView,

@@ -1,6 +1,7 @@
 // Generated from the command list (crates/counter-desk/src/commands.rs) by
 // `UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings`. Do not edit.
 import type { AuditEntry } from "./bindings/AuditEntry";
+import type { CardRead } from "./bindings/CardRead";
 import type { CaseDetail } from "./bindings/CaseDetail";
 import type { CaseView } from "./bindings/CaseView";
 import type { CatalogSummary } from "./bindings/CatalogSummary";
@@ -71,5 +72,6 @@ export function commands(call: Transport) {
     ratingLevels: () => call<Array<RatingLevel>>("rating_levels", {}),
     followUps: () => call<Array<LedgerRow>>("follow_ups", {}),
     auditLog: () => call<Array<AuditEntry>>("audit_log", {}),
+    readCard: (port: string | null) => call<CardRead>("read_card", { port }),
   };
 }

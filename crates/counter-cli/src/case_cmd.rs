@@ -213,6 +213,7 @@ fn open_request(a: &OpenArgs) -> Result<OpenRequest, CliError> {
             _ => None,
         },
         answers: Some(answers(&a.answers)?),
+        card_read: None,
     })
 }
 

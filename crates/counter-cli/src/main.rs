@@ -73,10 +73,25 @@ enum Command {
     /// Hand-over sheets (材料交接单) of assisted service: create, receive, list.
     #[command(name = "handover")]
     HandOver(HandOverArgs),
+    /// The 二代证 reader: `counter reader read [--port DEV] [--json]`.
+    #[command(subcommand)]
+    Reader(ReaderCmd),
     /// Copies the case store to a file while it is in use.
     Backup {
         #[arg(long)]
         to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReaderCmd {
+    /// Reads the card on the reader: exit 1 with the reason (未放卡, 读卡器未连接 …).
+    Read {
+        /// The reader's serial port (default: the first port a reader answers on).
+        #[arg(long)]
+        port: Option<String>,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -232,6 +247,29 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Catalog(cmd) => catalog_cmd::catalog(cmd, &paths(cli)?),
         Command::Calendar(cmd) => catalog_cmd::calendar(cmd, &paths(cli)?),
         Command::CheckId { number } => catalog_cmd::check_id(number, clock(cli).now().date()),
+        Command::Reader(ReaderCmd::Read { port, json }) => {
+            let read = counter_desk::read_card(port.as_deref(), clock(cli).now().date())?;
+            if *json {
+                return print_json(&read);
+            }
+            let c = &read.card;
+            for (label, value) in [
+                ("姓名", &c.name),
+                ("性别", &c.sex),
+                ("民族", &c.nation),
+                ("出生", &c.birth),
+                ("住址", &c.address),
+                ("公民身份号码", &c.id_number),
+                ("签发机关", &c.authority),
+            ] {
+                println!("{label}：{value}");
+            }
+            println!("有效期限：{} 至 {}", c.valid_from, c.valid_to);
+            if read.expired {
+                println!("注意：此证件已过有效期，请申请人提供有效身份证件");
+            }
+            Ok(())
+        }
     }
 }
 

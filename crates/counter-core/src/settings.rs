@@ -30,6 +30,11 @@ pub struct PointSettings {
     /// The region's catalog edition the counter works from (default: all).
     #[serde(default)]
     pub catalog: Option<String>,
+    /// The 二代证 reader's serial port (default: the first USB serial port a reader answers
+    /// on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reader_port: Option<String>,
 }
 
 impl Default for PointSettings {
@@ -46,6 +51,7 @@ impl Default for PointSettings {
             level: None,
             printer: None,
             catalog: None,
+            reader_port: None,
         }
     }
 }

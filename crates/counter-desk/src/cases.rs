@@ -53,6 +53,7 @@ impl Workstation {
                     point: self.office.point.clone(),
                     clerk,
                     answers: r.answers.unwrap_or_default(),
+                    card_read: r.card_read.unwrap_or(false),
                     assisted: match counter_core::custody::scope(
                         catalog,
                         self.office.level,

@@ -18,6 +18,7 @@ mod cases;
 mod central;
 mod clock;
 pub mod commands;
+mod devices;
 mod documents;
 mod error;
 mod terminal;
@@ -29,6 +30,7 @@ pub use commands::{CommandInfo, Desk, COMMANDS};
 /// The core, for the command list's paths (`for_each_command!` expands in the shells).
 pub use counter_core as core;
 use counter_core::custody::Scope;
+pub use devices::{read_card, CardRead};
 pub(crate) use error::err;
 pub use error::{ApiError, ApiErrorCode};
 pub use terminal::*;

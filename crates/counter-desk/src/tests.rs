@@ -31,6 +31,7 @@ fn office() -> PointSettings {
         level: Some(counter_core::catalog::Level::D),
         printer: None,
         catalog: None,
+        reader_port: None,
     }
 }
 

@@ -51,6 +51,10 @@ pub struct OpenRequest {
     #[serde(default)]
     #[ts(optional)]
     pub answers: Option<std::collections::BTreeMap<String, String>>,
+    /// The identity was read from the card by the reader (读卡).
+    #[serde(default)]
+    #[ts(optional)]
+    pub card_read: Option<bool>,
 }
 
 impl OpenRequest {
@@ -68,6 +72,7 @@ impl OpenRequest {
             agent_id_type: None,
             unit: None,
             answers: None,
+            card_read: None,
         }
     }
 }

@@ -45,6 +45,7 @@ fn case(no: u32, item: &str) -> Case {
             clerk: "王芳".into(),
             answers: BTreeMap::new(),
             assisted: None,
+            card_read: false,
         },
         set.get("national").unwrap(),
         now(),
@@ -67,6 +68,7 @@ fn main() {
         level: None,
         printer: None,
         catalog: None,
+        reader_port: None,
     };
     let mut notified = case(1, "002036006002");
     for k in ["m1", "m2", "m3"] {

@@ -17,4 +17,8 @@ unit?: UnitApplicant,
 /**
  * Situation answers known at opening.
  */
-answers?: { [key in string]: string }, };
+answers?: { [key in string]: string }, 
+/**
+ * The identity was read from the card by the reader (读卡).
+ */
+card_read?: boolean, };

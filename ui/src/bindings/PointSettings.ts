@@ -31,4 +31,9 @@ printer: string | null,
 /**
  * The region's catalog edition the counter works from (default: all).
  */
-catalog: string | null, };
+catalog: string | null, 
+/**
+ * The 二代证 reader's serial port (default: the first USB serial port a reader answers
+ * on).
+ */
+reader_port?: string, };

@@ -105,6 +105,9 @@ impl Case {
             Change::HandOverRecalled { sheet_no, .. } => format!("交接单 {sheet_no}"),
             Change::Rated { score, .. } => super::values::level_label(*score).to_string(),
             Change::FollowUpReplied { reply } => reply.clone(),
+            Change::Opened {
+                card_read: true, ..
+            } => "读卡：身份信息由二代证读卡器读取".into(),
             Change::Opened { .. }
             | Change::Completed
             | Change::Resumed

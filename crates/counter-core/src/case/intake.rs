@@ -97,6 +97,7 @@ impl Case {
                 agent: case.agent.clone().map(Box::new),
                 answers: case.answers.clone(),
                 assisted: case.assisted.clone(),
+                card_read: req.card_read,
             },
         );
         Ok((case, ev))

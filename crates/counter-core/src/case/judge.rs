@@ -46,6 +46,7 @@ impl Case {
             agent,
             answers,
             assisted,
+            card_read,
             ..
         } = &event.change
         else {
@@ -64,6 +65,7 @@ impl Case {
             clerk: event.clerk.clone(),
             answers: answers.clone(),
             assisted: assisted.clone(),
+            card_read: *card_read,
         };
         let (case, _) = Case::open(req, catalog, event.at)?;
         Ok(case)

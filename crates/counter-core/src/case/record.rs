@@ -85,6 +85,9 @@ pub enum Change {
         /// 帮办代办: the office that will handle it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         assisted: Option<String>,
+        /// The identity was read from the card (读卡).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        card_read: bool,
     },
     Answered {
         situation: String,
@@ -303,6 +306,8 @@ pub struct OpenCase {
     /// 帮办代办: the office that will handle the case, when this point accepts it on the
     /// applicant's behalf (see `custody::scope`).
     pub assisted: Option<String>,
+    /// The applicant's identity was read from the card by the reader (读卡), not typed.
+    pub card_read: bool,
 }
 
 impl OpenCase {
@@ -331,6 +336,7 @@ impl OpenCase {
             clerk: clerk.into(),
             answers: BTreeMap::new(),
             assisted: None,
+            card_read: false,
         }
     }
 

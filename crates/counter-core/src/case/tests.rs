@@ -54,6 +54,7 @@ fn open(
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             assisted: None,
+            card_read: false,
         },
         catalog,
         now(),
@@ -337,6 +338,7 @@ fn bad_applicants_are_refused_with_a_message_that_says_what_is_wrong() {
                 clerk: "王芳".into(),
                 answers: BTreeMap::new(),
                 assisted: None,
+                card_read: false,
             },
             national,
             now(),
@@ -384,6 +386,7 @@ fn a_legacy_15_digit_number_is_upgraded_on_the_case() {
             clerk: "王芳".into(),
             answers: BTreeMap::new(),
             assisted: None,
+            card_read: false,
         },
         national,
         now(),

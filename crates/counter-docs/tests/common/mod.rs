@@ -30,6 +30,7 @@ pub fn office() -> PointSettings {
         level: None,
         printer: None,
         catalog: None,
+        reader_port: None,
     }
 }
 
@@ -56,6 +57,7 @@ pub fn open(catalog: &Catalog, item: &str, no: u32) -> Case {
             clerk: "王芳".into(),
             answers: BTreeMap::new(),
             assisted: None,
+            card_read: false,
         },
         catalog,
         now(),

@@ -32,6 +32,8 @@ function createIntake() {
     agent: false,
     agent_name: "",
     agent_id_number: "",
+    /** The number and name came from the card reader (读卡), as they are in `cardNumber`. */
+    card_number: "",
   });
   const idCheck = ref<{ ok: boolean; message: string } | null>(null);
 
@@ -113,6 +115,8 @@ function createIntake() {
         phone: applicant.phone.trim() || null,
         agent_name: applicant.agent ? applicant.agent_name : null,
         agent_id_number: applicant.agent ? applicant.agent_id_number : null,
+        // Read from the card, and not changed by hand since.
+        card_read: applicant.card_number !== "" && applicant.card_number === applicant.id_number,
       });
       duplicates.value = o.duplicates;
       nameNote.value = o.name_note;
@@ -203,7 +207,7 @@ function createIntake() {
     duplicates.value = [];
     nameNote.value = null;
     refusals.value = [];
-    Object.assign(applicant, { id_number: "", name: "", phone: "", agent: false, agent_name: "", agent_id_number: "" });
+    Object.assign(applicant, { id_number: "", name: "", phone: "", agent: false, agent_name: "", agent_id_number: "", card_number: "" });
     idCheck.value = null;
     query.value = "";
     refusal.reason = "";

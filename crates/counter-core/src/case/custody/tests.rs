@@ -47,6 +47,7 @@ fn ticked(set: &CatalogSet) -> Case {
             clerk: "村代办员".into(),
             answers: Default::default(),
             assisted: Some("乡镇(街道)医疗保障经办机构（办理层级D）".into()),
+            card_read: false,
         },
         js,
         at(23, 9),

@@ -131,6 +131,7 @@ fn a_device_cannot_complete_a_case_that_waits_for_review() {
             agent: None,
             answers: Default::default(),
             assisted: None,
+            card_read: false,
         })
         .unwrap()
         .after(&Change::Accepted {
