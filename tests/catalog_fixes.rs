@@ -105,37 +105,69 @@ fn the_dual_channel_form_is_the_application_form_the_seeds_print() {
     assert!(!all.contains("待遇认定表"), "the unsupported title is gone");
 }
 
-// ── 转移接续: where the 跨省 limit comes from ─────────────────────────────────────────────────
+// ── 转移接续: the one printed number is the 跨省 limit; the 省内 one is illegible ──────────────
+
+/// The two columns of a cell printed two characters to a line.
+fn columns(lines: &[&str]) -> (String, String) {
+    let first = lines.iter().filter_map(|l| l.chars().next()).collect();
+    let second = lines.iter().filter_map(|l| l.chars().nth(1)).collect();
+    (first, second)
+}
 
 #[test]
-fn the_transfer_limit_says_its_cross_province_figure_is_the_national_lists() {
+fn the_transfer_limit_is_15_days_across_provinces_as_the_cell_prints() {
     let row = jiangsu_row("322036006002");
-    // The cell prints one number (15) and no 20; the national row prints 不超过20个工作日.
-    assert!(row.contains("省不过工日省超15工日内超个作跨不过个作"));
-    let national = seed_rows(&seed(NATIONAL_SEED), "002036");
-    assert!(national["002036003002"].contains("不超过20个工作日"));
+    let garbled = "省不过工日省超15工日内超个作跨不过个作";
+    assert!(row.contains(garbled));
+    // The column reading that rebuilds row 31 puts 15 on the 跨省 side: every piece of the
+    // scan is a run of one of the columns of 省内/不超/过?/个工/作日/跨省/不超/过15/个工/作日.
+    let row31 = "一变即办需现核的超个作般更时结要场实不5";
+    assert!(fold(&seed(JIANGSU_SEED)).contains(&fold(row31)));
+    let (province_first, province_second) = columns(&["省内", "不超", "过", "个工", "作日"]);
+    let (cross_first, _) = columns(&["跨省", "不超", "过", "个工", "作日"]);
+    assert_eq!(province_first, "省不过个作");
+    assert_eq!(province_second, "内超工日");
+    assert_eq!(cross_first, "跨不过个作");
+    for piece in ["省不过", "工日", "内超", "个作", "跨不过个作"] {
+        assert!(garbled.contains(piece), "{piece}");
+    }
+    // The 跨省 lines' second column, with the two digits of 过15: the number is 跨省's.
+    assert!(garbled.contains("省超15工日"));
+    // No second number survives for 省内.
+    assert_eq!(garbled.matches(char::is_numeric).count(), 2);
 
     let js = catalog("jiangsu-2024");
     let transfer = item(&js, "322036006002");
-    let cross = transfer
-        .time_limit
-        .iter()
-        .find(|t| t.when.as_deref() == Some("转移范围 = 跨省"))
-        .unwrap();
-    assert_eq!(cross.working_days, Some(20));
-    assert!(transfer.time_limit_text.contains("跨省不超过20个工作日"));
-    assert!(transfer.time_limit_text.contains("取自全国清单"));
-    // What the clerk sees: the item as shown (CLI) and the open case (the intake screen).
+    let limit = |scope: &str| {
+        transfer
+            .time_limit
+            .iter()
+            .find(|t| t.when.as_deref() == Some(&format!("转移范围 = {scope}")))
+            .and_then(|t| t.working_days)
+    };
+    assert_eq!(limit("跨省"), Some(15), "the printed number");
+    assert_eq!(
+        limit("省内"),
+        Some(15),
+        "illegible: the 跨省 limit, said so"
+    );
+    assert!(transfer.time_limit_text.contains("跨省不超过15个工作日"));
+    assert!(transfer.time_limit_text.contains("省内时限扫描件不清"));
+    assert!(transfer
+        .source_note
+        .as_deref()
+        .is_some_and(|n| n.contains("illegible")));
+    // What the clerk sees and what the applicant is promised.
     let set = bundled::catalogs().unwrap();
     let Some(EntryView::Item(shown)) = set.show("322036006002", Some("jiangsu-2024")) else {
         panic!("322036006002");
     };
-    assert!(shown.time_limit_text.contains("取自全国清单"));
+    assert!(shown.time_limit_text.contains("省内时限扫描件不清"));
     let case = accepted(&js, "322036006002", &[("转移范围", "跨省")]);
-    assert_eq!(case.acceptance.as_ref().unwrap().working_days, Some(20));
+    assert_eq!(case.acceptance.as_ref().unwrap().working_days, Some(15));
     assert!(CaseView::new(&case, &js)
         .time_limit_text
-        .contains("取自全国清单"));
+        .contains("跨省不超过15个工作日"));
 }
 
 #[test]
