@@ -473,3 +473,75 @@ fn these_items_carry_no_window_tick() {
         );
     }
 }
+
+// ── the remaining points of the second comparison (issue 25 B2–B4) ─────────────────────────
+
+const JIANGXI_SEED: &str = "002_b669cd41130aaabc.txt";
+
+#[test]
+fn the_chronic_disease_remark_keeps_its_cut_off_point_2() {
+    let row = jiangsu_row("322036007001");
+    assert!(row.contains(&fold("2、参保人员通过线上申请的,原则上参保地经")));
+    let js = catalog("jiangsu-2024");
+    let it = item(&js, "322036007001");
+    assert_eq!(it.notes, ["……2、参保人员通过线上申请的，原则上参保地经……"]);
+    assert!(it
+        .source_note
+        .as_deref()
+        .is_some_and(|n| n.contains("illegible")));
+}
+
+#[test]
+fn the_referral_filing_carries_the_emergency_remarks_it_applies() {
+    let printed = fold(&seed(JIANGXI_SEED));
+    let jx = catalog("jiangxi-1.0");
+    let referral = item(&jx, "002036004004");
+    for n in [
+        "异地转诊人员备案包括异地急诊备案，需提供急诊诊断证明材料",
+        "异地急诊入院需提供急诊诊断证明材料",
+    ] {
+        assert!(printed.contains(&fold(n)), "{n}");
+        assert!(
+            referral.notes.iter().any(|x| x == n),
+            "{:?}",
+            referral.notes
+        );
+    }
+    // The material the remarks ask for is asked for an emergency.
+    let asked = required_materials(&jx, referral, &answers(&[("转诊类型", "异地急诊")]), false);
+    assert!(
+        asked.iter().any(|m| m.name == "急诊诊断证明材料"),
+        "{asked:?}"
+    );
+}
+
+#[test]
+fn a_targeted_drug_prescription_for_an_outpatient_claim_carries_the_hospital_seal() {
+    const SEAL: &str = "医院医务处或医保分中心公章";
+    // Tip （七）3 of the guide: both papers of an outpatient claim are sealed.
+    let printed = fold(&seed(ZHENJIANG_SEED));
+    assert!(printed.contains(&fold("外购处方和诊疗证明均需加盖医院医务处或医保分中心公")));
+    let zj = catalog("zhenjiang-2025");
+    let bundle = zj.case_item("ZJ2025-11").unwrap();
+    let asked = |claim: &str| {
+        required_materials(
+            &zj,
+            &bundle,
+            &answers(&[("报销类型", claim), ("外购药", "靶向药")]),
+            false,
+        )
+    };
+    let outpatient = asked("门诊费用");
+    let prescriptions: Vec<_> = outpatient.iter().filter(|m| m.name == "外购处方").collect();
+    assert_eq!(prescriptions.len(), 1, "{outpatient:?}");
+    assert_eq!(prescriptions[0].stamp.as_deref(), Some(SEAL));
+    assert_eq!(prescriptions[0].issuer.as_deref(), Some("相关专科主任"));
+    assert!(outpatient
+        .iter()
+        .any(|m| m.name == "诊疗证明" && m.stamp.as_deref() == Some(SEAL)));
+    // For an inpatient claim the prescription is the 专科主任's, with no seal asked.
+    let inpatient = asked("住院费用");
+    let p: Vec<_> = inpatient.iter().filter(|m| m.name == "外购处方").collect();
+    assert_eq!(p.len(), 1, "{inpatient:?}");
+    assert_eq!(p[0].stamp, None);
+}
