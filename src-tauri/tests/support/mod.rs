@@ -445,7 +445,37 @@ pub async fn preview_pages(client: &Client) -> Vec<(u64, f64)> {
 
 /// Every page of the open preview has loaded, is wide enough to read (≥ 800 px for A4) and
 /// carries ink.
+/// What lies on top at points spread over the preview (as a clerk sees it, not what is
+/// painted underneath): every element hit that is not part of the preview, with where.
+pub async fn covering_preview(client: &Client) -> Vec<String> {
+    let script = r#"
+        const dlg = document.querySelector('#preview');
+        if (!dlg) return ['no preview'];
+        const r = dlg.getBoundingClientRect();
+        const out = [];
+        for (const fx of [0.05, 0.3, 0.5, 0.7, 0.95]) {
+            for (const fy of [0.05, 0.2, 0.4, 0.6, 0.8, 0.95]) {
+                const x = r.left + r.width * fx, y = r.top + r.height * fy;
+                if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) continue;
+                const e = document.elementFromPoint(x, y);
+                if (!e || !dlg.contains(e)) {
+                    const what = e ? (e.id ? '#' + e.id : e.tagName + '.' + e.className) : 'nothing';
+                    out.push(`${Math.round(x)},${Math.round(y)}: ${what}`);
+                }
+            }
+        }
+        return out;
+    "#;
+    let v = client
+        .execute(script, vec![])
+        .await
+        .expect("elementFromPoint");
+    serde_json::from_value(v).unwrap_or_default()
+}
+
 pub async fn assert_preview_shows(client: &Client, pages: usize) {
+    let covered = covering_preview(client).await;
+    assert!(covered.is_empty(), "drawn over the preview: {covered:?}");
     let shown = preview_pages(client).await;
     assert_eq!(shown.len(), pages, "{shown:?}");
     for (i, (width, dark)) in shown.iter().enumerate() {
