@@ -76,6 +76,18 @@ enum Command {
     /// The 二代证 reader: `counter reader read [--port DEV] [--json]`.
     #[command(subcommand)]
     Reader(ReaderCmd),
+    /// The figures of a period (办件量, 按时办结率, 超期 …): `counter report --from D --to D`.
+    Report {
+        #[arg(long, value_parser = parse_date)]
+        from: Option<NaiveDate>,
+        #[arg(long, value_parser = parse_date)]
+        to: Option<NaiveDate>,
+        #[arg(long)]
+        json: bool,
+        /// Also writes the figures and the period's cases as an Excel workbook.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
     /// Copies the case store to a file while it is in use.
     Backup {
         #[arg(long)]
@@ -247,6 +259,39 @@ fn run(cli: &Cli) -> Result<(), CliError> {
         Command::Catalog(cmd) => catalog_cmd::catalog(cmd, &paths(cli)?),
         Command::Calendar(cmd) => catalog_cmd::calendar(cmd, &paths(cli)?),
         Command::CheckId { number } => catalog_cmd::check_id(number, clock(cli).now().date()),
+        Command::Report {
+            from,
+            to,
+            json,
+            xlsx,
+        } => {
+            let today = clock(cli).now().date();
+            let (from, to) = (from.unwrap_or(today), to.unwrap_or(today));
+            let mut ws = workstation(cli)?;
+            let f = match xlsx {
+                Some(path) => ws.figures_workbook(from, to, path)?,
+                None => ws.figures(from, to)?,
+            };
+            if *json {
+                return print_json(&f);
+            }
+            println!("{} 至 {}：办件 {} 件", f.from, f.to, f.cases);
+            println!(
+                "受理 {}，一次性告知 {}，不予受理 {}，办结 {}，撤回 {}",
+                f.accepted, f.notified, f.refused, f.completed, f.withdrawn
+            );
+            println!(
+                "超期 {}，即将超期 {}，按时办结率 {}",
+                f.overdue,
+                f.due_soon,
+                f.on_time_rate
+                    .map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+            );
+            for c in &f.by_item {
+                println!("  {} {} 件", c.label, c.count);
+            }
+            Ok(())
+        }
         Command::Reader(ReaderCmd::Read { port, json }) => {
             let read = counter_desk::read_card(port.as_deref(), clock(cli).now().date())?;
             if *json {

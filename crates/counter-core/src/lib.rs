@@ -9,6 +9,7 @@ pub mod channels;
 pub mod condition;
 pub mod diff;
 pub mod export;
+pub mod figures;
 pub mod ids;
 pub mod proto;
 pub mod scope;

@@ -21,6 +21,7 @@ pub mod commands;
 mod devices;
 mod documents;
 mod error;
+mod report;
 mod terminal;
 mod views;
 pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetMaterial, TRANSIT_DAYS};

@@ -7,6 +7,7 @@ mod documents;
 mod hand_over;
 mod layout;
 mod print;
+pub mod report;
 
 use std::sync::OnceLock;
 

@@ -55,6 +55,30 @@ pub struct LedgerRow {
 const WAITING: &str = "('accepted', 'in_review', 'returned')";
 
 impl Store {
+    /// Every case opened from `from` to `to` (both included), for the period's figures.
+    pub fn cases_opened(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<counter_core::case::Case>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT case_no, body FROM cases WHERE opened_on BETWEEN ?1 AND ?2 ORDER BY opened_on, case_no",
+        )?;
+        let rows = stmt.query_map([crate::date_text(from), crate::date_text(to)], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (case_no, body) = row?;
+            out.push(serde_json::from_slice(
+                &self.cipher().open(&body, &case_no)?,
+            )?);
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
     pub fn ledger(&self, q: &LedgerQuery, today: NaiveDate) -> Result<Vec<LedgerRow>, StoreError> {
         let mut sql = String::from(
             "SELECT case_no, opened_on, item, item_name, state, clerk, id_masked, due_on,

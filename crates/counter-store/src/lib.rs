@@ -141,7 +141,7 @@ pub fn default_paths() -> (PathBuf, PathBuf) {
     )
 }
 
-fn date_text(d: NaiveDate) -> String {
+pub(crate) fn date_text(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 

@@ -1,0 +1,208 @@
+//! `counter report`: the figures of a fixture day equal a count made by hand, and the workbook,
+//! read back by an independent reader (calamine), holds the same numbers.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use serde_json::Value;
+
+const ID: &str = "11010519491231002X";
+
+struct Counter {
+    dir: tempfile::TempDir,
+}
+
+impl Counter {
+    fn run(&self, now: &str, args: &[&str]) -> Value {
+        let db = self.dir.path().join("counter.db");
+        let mut a = vec!["--db", db.to_str().unwrap()];
+        a.extend(args);
+        a.push("--json");
+        let out = Command::new(env!("CARGO_BIN_EXE_counter"))
+            .args(&a)
+            .env_remove("COUNTER_DB")
+            .env("COUNTER_KEY_FILE", self.dir.path().join("store.key"))
+            .env("COUNTER_NOW", now)
+            .env("COUNTER_POINT", "3211")
+            .env("COUNTER_CLERK", "王芳")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+    }
+
+    fn open(&self, now: &str, item: &str) -> String {
+        let v = self.run(
+            now,
+            &[
+                "case",
+                "open",
+                "--catalog",
+                "national",
+                "--item",
+                item,
+                "--name",
+                "张三",
+                "--id-number",
+                ID,
+            ],
+        );
+        v["case_no"].as_str().unwrap().to_string()
+    }
+
+    fn tick(&self, now: &str, no: &str, keys: &[&str]) {
+        for k in keys {
+            self.run(now, &["case", "tick", no, k]);
+        }
+    }
+}
+
+const DAY: &str = "2026-11-02T09:30:00";
+
+#[test]
+fn the_figures_of_a_day_are_the_count_by_hand_and_the_workbook_holds_them() {
+    let c = Counter {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    // The fixture day: two accepted 住院费用报销 cases, one one-time notice, one refusal, one
+    // immediate item completed at the counter, one withdrawal.
+    let mut accepted = Vec::new();
+    for _ in 0..2 {
+        let no = c.open(DAY, "002036006002");
+        c.tick(DAY, &no, &["m1", "m2", "m3", "m4"]);
+        c.run(DAY, &["case", "accept", &no]);
+        accepted.push(no);
+    }
+    let notified = c.open(DAY, "002036006002");
+    c.tick(DAY, &notified, &["m1"]);
+    c.run(DAY, &["case", "notify", &notified]);
+    let refused = c.open(DAY, "002036006002");
+    c.run(
+        DAY,
+        &[
+            "case",
+            "refuse",
+            &refused,
+            "--reason",
+            "不属于本事项受理范围",
+        ],
+    );
+    let immediate = c.open(DAY, "002036001003");
+    c.tick(DAY, &immediate, &["m1", "m2"]);
+    c.run(DAY, &["case", "complete", &immediate]);
+    let withdrawn = c.open(DAY, "002036006002");
+    c.run(DAY, &["case", "withdraw", &withdrawn]);
+    // Another day's case is not counted.
+    c.open("2026-11-03T09:00:00", "002036006002");
+
+    // Months later the two accepted cases are past their 30 working days.
+    let later = "2027-03-01T09:00:00";
+    let xlsx: PathBuf = c.dir.path().join("figures.xlsx");
+    let f = c.run(
+        later,
+        &[
+            "report",
+            "--from",
+            "2026-11-02",
+            "--to",
+            "2026-11-02",
+            "--xlsx",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    let by_hand = [
+        ("cases", 6),
+        ("accepted", 3),
+        ("notified", 1),
+        ("refused", 1),
+        ("completed", 1),
+        ("withdrawn", 1),
+        ("overdue", 2),
+        ("due_soon", 0),
+    ];
+    for (k, n) in by_hand {
+        assert_eq!(f[k], n, "{k}: {f}");
+    }
+    assert_eq!(
+        f["on_time_rate"], 1.0,
+        "the one completed with a due date was on time"
+    );
+    let overdue: Vec<&str> = f["overdue_cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["case_no"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        overdue,
+        accepted.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(f.to_string().contains("1101**********002X"));
+    assert!(!f.to_string().contains(ID), "ID numbers masked");
+    let items = &f["by_item"];
+    assert_eq!(items[0]["key"], "002036006002");
+    assert_eq!(items[0]["count"], 5);
+
+    // The workbook, read by calamine: the same numbers, the header, masked IDs.
+    let mut book: Xlsx<_> = open_workbook(&xlsx).unwrap();
+    let sheet = book.worksheet_range("统计").unwrap();
+    let value = |label: &str| -> f64 {
+        sheet
+            .rows()
+            .find(|r| r.first().is_some_and(|c| *c == label))
+            .and_then(|r| r.get(1).cloned())
+            .and_then(|v| match v {
+                Data::Float(x) => Some(x),
+                Data::Int(x) => Some(x as f64),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("{label} in the workbook"))
+    };
+    for (label, n) in [
+        ("办件量", 6.0),
+        ("受理", 3.0),
+        ("一次性告知", 1.0),
+        ("不予受理", 1.0),
+        ("办结", 1.0),
+        ("撤回", 1.0),
+        ("超期", 2.0),
+        ("即将超期", 0.0),
+        ("按时办结率", 1.0),
+    ] {
+        assert_eq!(value(label), n, "{label}");
+    }
+    let header: Vec<String> = sheet.rows().take(3).map(|r| r[0].to_string()).collect();
+    assert!(header[1].contains("2026-11-02 至 2026-11-02"), "{header:?}");
+    assert!(header[2].contains("2027-03-01"), "{header:?}");
+    let cases = book.worksheet_range("办件").unwrap();
+    let rows: Vec<Vec<String>> = cases
+        .rows()
+        .skip(5)
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    assert!(
+        rows.iter().all(|r| r[6] == "1101**********002X"),
+        "{rows:?}"
+    );
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert!(!bytes.windows(ID.len()).any(|w| w == ID.as_bytes()));
+}
+
+#[test]
+fn a_period_backwards_is_refused_in_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_counter"))
+        .args(["--db", dir.path().join("c.db").to_str().unwrap()])
+        .args(["report", "--from", "2026-11-05", "--to", "2026-11-01"])
+        .env("COUNTER_KEY_FILE", dir.path().join("c.key"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("晚于结束日期"));
+}

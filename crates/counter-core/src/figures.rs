@@ -1,0 +1,179 @@
+//! The figures of a period (办件量, 按时办结率, 超期 and 即将超期, 好差评) computed from the cases
+//! themselves: one function, which the hall's supervisor (`counter report`, 设置 → 统计) and
+//! the central console use alike.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::calendar::Calendar;
+use crate::case::{level_label, Case, CaseState};
+use crate::ids::mask_id;
+
+/// How many cases share a key (an item, a clerk, a state, a rating level).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Count {
+    pub key: String,
+    pub label: String,
+    pub count: u32,
+}
+
+/// One case of a list (overdue, nearly due), the applicant's ID masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CaseLine {
+    pub case_no: String,
+    pub item_name: String,
+    pub clerk: String,
+    pub state: String,
+    pub due: Option<String>,
+    pub id_masked: String,
+}
+
+/// The figures of the cases opened from `from` to `to` (both included).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Figures {
+    pub from: String,
+    pub to: String,
+    /// Cases opened in the period (办件量).
+    pub cases: u32,
+    /// Accepted (受理), whatever happened after.
+    pub accepted: u32,
+    /// Given a one-time notice (一次性告知).
+    pub notified: u32,
+    /// Refused (不予受理).
+    pub refused: u32,
+    /// Completed (办结).
+    pub completed: u32,
+    pub withdrawn: u32,
+    /// Past their due date: still open after it, or completed after it (超期).
+    pub overdue: u32,
+    /// Open and due within two working days (即将超期).
+    pub due_soon: u32,
+    /// Completed by their due date, of those completed with one; `None` when there are none.
+    pub on_time_rate: Option<f64>,
+    pub by_state: Vec<Count>,
+    pub by_item: Vec<Count>,
+    pub by_clerk: Vec<Count>,
+    /// 好差评 by level, best first.
+    pub ratings: Vec<Count>,
+    /// 差评 (scores 1–2) whose follow-up has no reply yet.
+    pub follow_ups_open: u32,
+    pub overdue_cases: Vec<CaseLine>,
+    pub due_soon_cases: Vec<CaseLine>,
+}
+
+fn counts(map: BTreeMap<String, (String, u32)>) -> Vec<Count> {
+    let mut v: Vec<Count> = map
+        .into_iter()
+        .map(|(key, (label, count))| Count { key, label, count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+    v
+}
+
+fn line(c: &Case) -> CaseLine {
+    CaseLine {
+        case_no: c.case_no.clone(),
+        item_name: c.item_name.clone(),
+        clerk: c.clerk.clone(),
+        state: c.state.label().into(),
+        due: c.due().map(|d| d.to_string()),
+        id_masked: mask_id(c.applicant.id_number()),
+    }
+}
+
+/// The figures of `cases` opened from `from` to `to`, as of `today`.
+pub fn figures(
+    cases: &[Case],
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    calendar: &Calendar,
+) -> Figures {
+    let soon_limit = calendar.due(today, 2).map(|d| d.due).unwrap_or(today);
+    let mut f = Figures {
+        from: from.to_string(),
+        to: to.to_string(),
+        cases: 0,
+        accepted: 0,
+        notified: 0,
+        refused: 0,
+        completed: 0,
+        withdrawn: 0,
+        overdue: 0,
+        due_soon: 0,
+        on_time_rate: None,
+        by_state: Vec::new(),
+        by_item: Vec::new(),
+        by_clerk: Vec::new(),
+        ratings: Vec::new(),
+        follow_ups_open: 0,
+        overdue_cases: Vec::new(),
+        due_soon_cases: Vec::new(),
+    };
+    let (mut by_state, mut by_item, mut by_clerk, mut by_level) = (
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+        BTreeMap::new(),
+    );
+    let (mut done_with_due, mut on_time) = (0u32, 0u32);
+    let bump = |m: &mut BTreeMap<String, (String, u32)>, key: &str, label: &str| {
+        m.entry(key.to_string()).or_insert((label.to_string(), 0)).1 += 1;
+    };
+    for c in cases {
+        let opened = c.opened_at.date();
+        if opened < from || opened > to {
+            continue;
+        }
+        f.cases += 1;
+        f.accepted += u32::from(c.acceptance.is_some());
+        f.notified += u32::from(c.notice.is_some());
+        f.refused += u32::from(c.state == CaseState::Refused);
+        f.completed += u32::from(c.state == CaseState::Completed);
+        f.withdrawn += u32::from(c.state == CaseState::Withdrawn);
+        bump(&mut by_state, c.state.as_str(), c.state.label());
+        bump(&mut by_item, &c.item, &c.item_name);
+        bump(&mut by_clerk, &c.clerk, &c.clerk);
+        for r in &c.ratings {
+            bump(&mut by_level, &r.score.to_string(), level_label(r.score));
+        }
+        if c.ratings
+            .last()
+            .is_some_and(|r| r.is_poor() && r.follow_up.as_ref().is_none_or(|f| f.reply.is_none()))
+        {
+            f.follow_ups_open += 1;
+        }
+        let Some(due) = c.due() else { continue };
+        let finished = c.completed_at.map(|t| t.date());
+        let open = matches!(
+            c.state,
+            CaseState::Accepted | CaseState::InReview | CaseState::Returned
+        );
+        if let Some(done) = finished.filter(|_| c.state == CaseState::Completed) {
+            done_with_due += 1;
+            on_time += u32::from(done <= due);
+        }
+        let late = match finished {
+            Some(done) => done > due,
+            None => open && due < today,
+        };
+        if late {
+            f.overdue += 1;
+            f.overdue_cases.push(line(c));
+        } else if open && due >= today && due <= soon_limit {
+            f.due_soon += 1;
+            f.due_soon_cases.push(line(c));
+        }
+    }
+    f.on_time_rate = (done_with_due > 0).then(|| f64::from(on_time) / f64::from(done_with_due));
+    f.by_state = counts(by_state);
+    f.by_item = counts(by_item);
+    f.by_clerk = counts(by_clerk);
+    let mut levels = counts(by_level);
+    levels.sort_by(|a, b| b.key.cmp(&a.key));
+    f.ratings = levels;
+    f
+}
