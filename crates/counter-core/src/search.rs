@@ -21,6 +21,8 @@ pub struct SearchHit {
     pub code: String,
     pub name: String,
     pub catalog: String,
+    /// The list's name as a clerk reads it (全国 附件1, 江苏省 2024年版), not its id.
+    pub catalog_label: String,
     pub kind: HitKind,
 }
 
@@ -105,6 +107,7 @@ impl SearchIndex {
                         code: item.code.clone(),
                         name: item.name.clone(),
                         catalog: c.header.id.clone(),
+                        catalog_label: c.header.label(),
                         kind: HitKind::Item,
                     },
                     name_lower: item.name.to_lowercase(),
@@ -122,6 +125,7 @@ impl SearchIndex {
                         code: b.code.clone(),
                         name: b.name.clone(),
                         catalog: c.header.id.clone(),
+                        catalog_label: c.header.label(),
                         kind: HitKind::Bundle,
                     },
                     name_lower: b.name.to_lowercase(),

@@ -302,6 +302,10 @@ pub async fn open_case(
         (!t.is_empty()).then_some(t)
     })
     .await;
+    // Each hit names its list as a clerk reads it (全国 附件1, 江苏省 2024年版), not by its id.
+    for ids in ["national", "jiangsu-", "jiangxi-", "zhenjiang-"] {
+        assert!(hits.iter().all(|m| !m.contains(ids)), "{hits:?}");
+    }
     let at = hits
         .iter()
         .position(|m| m.starts_with(code))

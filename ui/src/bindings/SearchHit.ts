@@ -4,4 +4,8 @@ import type { HitKind } from "./HitKind";
 /**
  * One search result.
  */
-export type SearchHit = { code: string, name: string, catalog: string, kind: HitKind, };
+export type SearchHit = { code: string, name: string, catalog: string, 
+/**
+ * The list's name as a clerk reads it (全国 附件1, 江苏省 2024年版), not its id.
+ */
+catalog_label: string, kind: HitKind, };

@@ -40,6 +40,66 @@ pub struct CatalogHeader {
     pub note: Option<String>,
 }
 
+/// Provinces by the first two digits of their division code (GB/T 2260).
+const PROVINCES: [(&str, &str); 31] = [
+    ("11", "北京市"),
+    ("12", "天津市"),
+    ("13", "河北省"),
+    ("14", "山西省"),
+    ("15", "内蒙古自治区"),
+    ("21", "辽宁省"),
+    ("22", "吉林省"),
+    ("23", "黑龙江省"),
+    ("31", "上海市"),
+    ("32", "江苏省"),
+    ("33", "浙江省"),
+    ("34", "安徽省"),
+    ("35", "福建省"),
+    ("36", "江西省"),
+    ("37", "山东省"),
+    ("41", "河南省"),
+    ("42", "湖北省"),
+    ("43", "湖南省"),
+    ("44", "广东省"),
+    ("45", "广西壮族自治区"),
+    ("46", "海南省"),
+    ("50", "重庆市"),
+    ("51", "四川省"),
+    ("52", "贵州省"),
+    ("53", "云南省"),
+    ("54", "西藏自治区"),
+    ("61", "陕西省"),
+    ("62", "甘肃省"),
+    ("63", "青海省"),
+    ("64", "宁夏回族自治区"),
+    ("65", "新疆维吾尔自治区"),
+];
+
+impl CatalogHeader {
+    /// Whose list this is, as a clerk reads it: 全国, the province by its division code, or
+    /// the place the title starts with (镇江市…).
+    pub fn place(&self) -> String {
+        if self.region == "000000" {
+            return "全国".into();
+        }
+        if let Some(p) = self.region.strip_suffix("0000") {
+            if let Some((_, name)) = PROVINCES.iter().find(|(code, _)| *code == p) {
+                return (*name).to_string();
+            }
+        }
+        self.title
+            .split_inclusive(['市', '省', '县', '区'])
+            .next()
+            .filter(|t| t.chars().count() <= 8 && !t.starts_with('全'))
+            .map_or_else(|| self.title.clone(), String::from)
+    }
+
+    /// The list's short name: its place and edition (江苏省 2024年版).
+    pub fn label(&self) -> String {
+        format!("{} {}", self.place(), self.edition)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MainItem {

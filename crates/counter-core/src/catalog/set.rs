@@ -133,3 +133,16 @@ impl CatalogSet {
             .find_map(|c| c.bundle(code).map(|b| (c, b)))
     }
 }
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn each_list_is_named_by_its_place_and_edition() {
+        let set = crate::bundled::catalogs().unwrap();
+        let label = |id: &str| set.get(id).unwrap().header.label();
+        assert_eq!(label("national"), "全国 附件1");
+        assert_eq!(label("jiangsu-2024"), "江苏省 2024年版");
+        assert_eq!(label("jiangxi-1.0"), "江西省 1.0版");
+        assert_eq!(label("zhenjiang-2025"), "镇江市 2025版");
+    }
+}
