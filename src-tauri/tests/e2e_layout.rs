@@ -42,7 +42,7 @@ async fn at_1024_by_700_the_case_header_and_decisions_stay_in_view_and_pages_scr
             &client,
             &mut keys,
             "002036009001",
-            "002036009001 · jiangxi-1.0",
+            "002036009001 · 江西省 1.0版",
             None,
         )
         .await;

@@ -68,7 +68,11 @@ fn clock_text(at: Instant) -> String {
 
 /// Starts the background sync for `desk`; the thread ends with the process.
 pub fn spawn(desk: Arc<Desk>, schedule: Schedule) -> std::thread::JoinHandle<()> {
-    let status: Status = Arc::default();
+    // Said before the thread starts: the chip shows it from the first look.
+    let status: Status = Arc::new(Mutex::new(Some(format!(
+        "自动同步：每 {} 分钟",
+        schedule.every.as_secs().div_ceil(60)
+    ))));
     if let Ok(mut w) = desk.lock() {
         w.auto_sync = Some(status.clone());
     }
@@ -89,10 +93,6 @@ fn run(desk: &Desk, schedule: Schedule, status: &Status) {
             *s = Some(text);
         }
     };
-    say(format!(
-        "自动同步：每 {} 分钟",
-        schedule.every.as_secs().div_ceil(60)
-    ));
     loop {
         std::thread::sleep(schedule.tick);
         let Ok(Some((job, pending))) = with(desk, |w| Ok(w.background_sync_job())) else {
