@@ -156,7 +156,7 @@ def enrol(code, name):
 
 def push(token, point, events):
     batch = [
-        {"seq": seq, "id": f"0190a000-0000-7000-8000-{point}{seq:08d}", "case_no": f"{point}-1", "event": event}
+        {"seq": seq, "id": f"0190a000-0000-7000-8000-{point}{seq:08d}", "case_no": f"{point}-20250303-0001", "event": event}
         for seq, event in enumerate(events, 1)
     ]
     answer = post("/v1/events", {"events": batch}, token)
@@ -165,13 +165,19 @@ def push(token, point, events):
 
 
 at = "2025-03-03T09:00:00"
-person = {"name": "张三", "id_type": "resident_id", "id_number": "110101199003071234", "phone": None}
+person = {"name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X", "phone": None}
 
 
 def opened(point):
-    return {"at": at, "clerk": "王五", "event": "opened", "catalog": "national", "edition": "1",
-            "item": "x1", "point": point, "applicant": {"kind": "person", **person}, "agent": None,
-            "answers": {"s1": "a1"}}
+    return {"at": at, "clerk": "王五", "event": "opened", "catalog": "national", "edition": "附件1",
+            "item": "002036006002", "point": point, "applicant": {"kind": "person", **person},
+            "agent": None, "answers": {}}
+
+
+# The server judges what a device says by the catalog: a real item, its four materials
+# received, then the acceptance with the item's own time-limit kind.
+ticks = [{"at": at, "clerk": "王五", "event": "ticked", "key": f"m{k}", "form": "original",
+          "copies": 1, "option": None} for k in range(1, 5)]
 
 
 accepted = {"at": at, "clerk": "王五", "event": "accepted", "kind": "working_days", "due": "2025-03-10",
@@ -179,7 +185,8 @@ accepted = {"at": at, "clerk": "王五", "event": "accepted", "kind": "working_d
 material = {"key": "m1", "name": "身份证", "copies": 1, "source": "item", "optional": False,
             "deferrable": False, "promise": False}
 case = {
-    "case_no": "3212-1", "catalog": "national", "edition": "1", "item": "x1", "item_name": "事项",
+    "case_no": "3212-20250303-0001", "catalog": "national", "edition": "附件1", "item": "002036006002",
+    "item_name": "住院费用报销",
     "bundle": None, "applicant": {"kind": "person", **person}, "agent": person, "point": "3212",
     "clerk": "王五", "opened_at": at, "state": "accepted", "answers": {"s1": "a1"},
     "checklist": [{"material": material, "status": {"status": "received", "form": "copy", "copies": 1}}],
@@ -191,17 +198,17 @@ case = {
                  "sheet_no": None, "notes": []}],
     "ratings": [], "assisted": None,
 }
-handed_over = {"at": at, "clerk": "王五", "event": "handed_over", "sheet_no": "3212-J1", "from": "3212",
-               "to": "3211", "sheet": ["3212-1"], "case": case}
+handed_over = {"at": at, "clerk": "王五", "event": "handed_over", "sheet_no": "JJ-3212-20250303-01", "from": "3212",
+               "to": "3211", "sheet": ["3212-20250303-0001"], "case": case}
 
 token = enrol(code, "schemathesis")
-push(token, "3211", [opened("3211"), accepted])
+push(token, "3211", [opened("3211"), *ticks, accepted])
 other = enrol(other_code, "schemathesis 3212")
-push(other, "3212", [opened("3212"), accepted, handed_over])
+push(other, "3212", [opened("3212"), *ticks, accepted, handed_over])
 print(token)
 PYTHON
 ) || { cat "$TMP/server.log" >&2; exit 1; }
-"$SERVER" --db "$DB" review 3211-1 --approve
+"$SERVER" --db "$DB" review 3211-20250303-0001 --approve
 say "server $BASE (pid $server_pid) on a temporary store: two devices enrolled, two changes for point 3211"
 if ! cmp -s <("$PY" -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' "$BASE/openapi.yaml") "$SPEC"; then
   say "note: the server's /openapi.yaml differs from $SPEC (a binary older than the file?); testing against the file"
