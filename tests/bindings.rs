@@ -61,6 +61,7 @@ fn ui_bindings_match_the_rust_types() {
     counter_core::rating::RatingLevel::export_all(&cfg).unwrap();
     counter_desk::AuditEntry::export_all(&cfg).unwrap();
     counter_desk::CardRead::export_all(&cfg).unwrap();
+    counter_desk::ReaderLook::export_all(&cfg).unwrap();
     let generated = read_dir(&out);
     let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings");
     if std::env::var_os("UPDATE_BINDINGS").is_some() {

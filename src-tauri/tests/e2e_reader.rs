@@ -5,23 +5,12 @@
 mod support;
 use support::*;
 
-use counter_devices::sim::{Mode, Simulator};
+use counter_devices::sim::{sample_card, Mode, Simulator};
 use counter_devices::Card;
 use fantoccini::Locator;
 
 fn card() -> Card {
-    Card {
-        name: "张三丰".into(),
-        // As the number encodes it (its 17th digit is even).
-        sex: "女".into(),
-        nation: "汉".into(),
-        birth: "1949-12-31".into(),
-        address: "江苏省镇江市京口区学府路88号".into(),
-        id_number: "11010519491231002X".into(),
-        authority: "镇江市公安局京口分局".into(),
-        valid_from: "2015-06-01".into(),
-        valid_to: "长期".into(),
-    }
+    sample_card()
 }
 
 #[tokio::test(flavor = "multi_thread")]

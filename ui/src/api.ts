@@ -27,6 +27,7 @@ import type { Rating } from "./bindings/Rating";
 import type { RatingLevel } from "./bindings/RatingLevel";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { CardRead } from "./bindings/CardRead";
+import type { ReaderLook } from "./bindings/ReaderLook";
 import { commands } from "./commands";
 
 /** The window shows the sign-in again when the workstation has locked itself (idle). */
@@ -72,6 +73,7 @@ export type {
   ApiError,
   AuditEntry,
   CardRead,
+  ReaderLook,
   RatingLevel,
   CaseDetail,
   CaseView,

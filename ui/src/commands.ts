@@ -1,7 +1,6 @@
 // Generated from the command list (crates/counter-desk/src/commands.rs) by
 // `UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings`. Do not edit.
 import type { AuditEntry } from "./bindings/AuditEntry";
-import type { CardRead } from "./bindings/CardRead";
 import type { CaseDetail } from "./bindings/CaseDetail";
 import type { CaseView } from "./bindings/CaseView";
 import type { CatalogSummary } from "./bindings/CatalogSummary";
@@ -18,6 +17,7 @@ import type { Opened } from "./bindings/Opened";
 import type { PointSettings } from "./bindings/PointSettings";
 import type { Preview } from "./bindings/Preview";
 import type { RatingLevel } from "./bindings/RatingLevel";
+import type { ReaderLook } from "./bindings/ReaderLook";
 import type { ReceiptNote } from "./bindings/ReceiptNote";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SheetDetail } from "./bindings/SheetDetail";
@@ -72,6 +72,6 @@ export function commands(call: Transport) {
     ratingLevels: () => call<Array<RatingLevel>>("rating_levels", {}),
     followUps: () => call<Array<LedgerRow>>("follow_ups", {}),
     auditLog: () => call<Array<AuditEntry>>("audit_log", {}),
-    readCard: (port: string | null) => call<CardRead>("read_card", { port }),
+    lookAtReader: (port: string | null) => call<ReaderLook>("look_at_reader", { port }),
   };
 }

@@ -154,13 +154,13 @@ macro_rules! for_each_command {
                 => |d| $crate::commands::with(d, |w| w.follow_ups());
             audit_log() -> Vec<$crate::AuditEntry>, quick
                 => |d| $crate::commands::with(d, |w| w.audit_log());
-            read_card(port: Option<String>) -> $crate::CardRead, slow
+            look_at_reader(port: Option<String>) -> $crate::ReaderLook, slow
                 => |d| {
                     // Read with no lock held: the window goes on meanwhile.
                     let (port, today) = $crate::commands::with(d, |w| {
                         Ok((port.or_else(|| w.reader_port()), w.now().date()))
                     })?;
-                    $crate::read_card(port.as_deref(), today)
+                    Ok($crate::look_at_reader(port.as_deref(), today))
                 };
         }
     };

@@ -31,7 +31,7 @@ pub use commands::{CommandInfo, Desk, COMMANDS};
 /// The core, for the command list's paths (`for_each_command!` expands in the shells).
 pub use counter_core as core;
 use counter_core::custody::Scope;
-pub use devices::{read_card, CardRead};
+pub use devices::{look_at_reader, read_card, CardRead, ReaderLook, ReaderState};
 pub(crate) use error::err;
 pub use error::{ApiError, ApiErrorCode};
 pub use terminal::*;

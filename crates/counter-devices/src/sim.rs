@@ -93,3 +93,19 @@ impl Simulator {
         Ok(Simulator { path, mode })
     }
 }
+
+/// A card for tests and demonstrations: the standard applicant's (the number's 17th digit is
+/// even, so 女), valid for good.
+pub fn sample_card() -> Card {
+    Card {
+        name: "张三丰".into(),
+        sex: "女".into(),
+        nation: "汉".into(),
+        birth: "1949-12-31".into(),
+        address: "江苏省镇江市京口区学府路88号".into(),
+        id_number: "11010519491231002X".into(),
+        authority: "镇江市公安局京口分局".into(),
+        valid_from: "2015-06-01".into(),
+        valid_to: "长期".into(),
+    }
+}

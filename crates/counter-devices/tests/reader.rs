@@ -1,20 +1,13 @@
 //! The reader against the simulator on a pseudo-terminal, as a clerk meets it: a good card, no
 //! card, a garbled answer, the cable pulled mid-read, and no reader at all.
 
-use counter_devices::sim::{Mode, Simulator};
+use counter_devices::sim::{sample_card, Mode, Simulator};
 use counter_devices::{find_reader, Card, CardReader, ReaderError};
 
 fn card() -> Card {
     Card {
-        name: "张三丰".into(),
-        sex: "男".into(),
-        nation: "汉".into(),
-        birth: "1949-12-31".into(),
-        address: "江苏省镇江市京口区学府路88号".into(),
-        id_number: "11010519491231002X".into(),
-        authority: "镇江市公安局京口分局".into(),
-        valid_from: "2015-06-01".into(),
         valid_to: "2035-06-01".into(),
+        ..sample_card()
     }
 }
 
