@@ -5,6 +5,12 @@ import vue from "@vitejs/plugin-vue";
 export default defineConfig({
   plugins: [vue()],
   clearScreen: false,
-  build: { target: "safari15", outDir: "dist", emptyOutDir: true },
+  build: {
+    target: "safari15",
+    outDir: "dist",
+    emptyOutDir: true,
+    // Two pages: the clerk's window and the applicant's screen (申请人屏).
+    rollupOptions: { input: { main: "index.html", applicant: "applicant.html" } },
+  },
   test: { environment: "happy-dom" },
 });

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use counter_desk::{ApiError, ApiErrorCode, Clock, Paths, Workstation};
 use tauri::{AppHandle, Manager, State};
 
+mod screen;
+
 /// The workstation, or why it could not open (a wrong key, a damaged store): every command
 /// then answers with that reason, which the window shows.
 type Desk = Result<Arc<counter_desk::Desk>, ApiError>;
@@ -67,6 +69,10 @@ pub fn run() {
     tauri::Builder::default()
         .manage(desk)
         .invoke_handler(handler())
+        .setup(|app| {
+            screen::open(app.handle());
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .unwrap_or_else(|e| {
             eprintln!("Counter could not start its window: {e}");

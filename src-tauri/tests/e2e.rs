@@ -245,13 +245,6 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         keys.press(F8).await;
         find(&client, "#preview[data-kind='receipt']").await;
         keys.press(ESC).await;
-        // The applicant rates the service on the screen: 不满意 opens a follow-up.
-        click(&client, "#rate-last").await;
-        find(&client, "#rating").await;
-        keys.press("4").await;
-        screenshot(&client, "6-rating.png").await;
-        keys.press(ENTER).await;
-        wait_text(&client, "#message", "已记录评价：不满意").await;
 
         // F4: the held paper goes on a hand-over sheet. The clerk mistypes the office code,
         // takes the sheet back (two presses), and sends it to the township office D01.
@@ -311,7 +304,14 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         let steps = client.find_all(Locator::Css("#custody li")).await.unwrap();
         assert_eq!(steps.len(), 4);
         assert!(steps[2].text().await.unwrap().contains("撤回移交"));
-        assert!(text_of(&client, "#rating-shown").await.contains("不满意"));
+        // The applicant filled in a paper form (评价表): 不满意 opens a follow-up.
+        click(&client, "#rate").await;
+        find(&client, "#rating").await;
+        keys.press("4").await;
+        screenshot(&client, "6-rating.png").await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#rating-shown", "不满意").await;
+        assert!(text_of(&client, "#rating-shown").await.contains("纸质评价表"));
         assert!(text_of(&client, "#follow-ups").await.contains(&no));
         screenshot(&client, "6-custody.png").await;
         client

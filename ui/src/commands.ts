@@ -1,5 +1,6 @@
 // Generated from the command list (crates/counter-desk/src/commands.rs) by
 // `UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings`. Do not edit.
+import type { Alert } from "./bindings/Alert";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { CaseDetail } from "./bindings/CaseDetail";
 import type { CaseView } from "./bindings/CaseView";
@@ -7,6 +8,7 @@ import type { CatalogSummary } from "./bindings/CatalogSummary";
 import type { Clerk } from "./bindings/Clerk";
 import type { DeskStatus } from "./bindings/DeskStatus";
 import type { EntryView } from "./bindings/EntryView";
+import type { Figures } from "./bindings/Figures";
 import type { Form } from "./bindings/Form";
 import type { IdCheckResult } from "./bindings/IdCheckResult";
 import type { IdType } from "./bindings/IdType";
@@ -19,6 +21,7 @@ import type { Preview } from "./bindings/Preview";
 import type { RatingLevel } from "./bindings/RatingLevel";
 import type { ReaderLook } from "./bindings/ReaderLook";
 import type { ReceiptNote } from "./bindings/ReceiptNote";
+import type { ScreenView } from "./bindings/ScreenView";
 import type { SearchHit } from "./bindings/SearchHit";
 import type { SheetDetail } from "./bindings/SheetDetail";
 import type { SyncState } from "./bindings/SyncState";
@@ -69,6 +72,12 @@ export function commands(call: Transport) {
     handBack: (caseNo: string) => call<CaseView>("hand_back", { caseNo }),
     rate: (caseNo: string, score: number, channel: string, comment: string | null) => call<CaseView>("rate", { caseNo, score, channel, comment }),
     replyFollowUp: (caseNo: string, reply: string) => call<CaseView>("reply_follow_up", { caseNo, reply }),
+    applicantScreen: () => call<ScreenView>("applicant_screen", {}),
+    rateOnScreen: (caseNo: string, score: number) => call<ScreenView>("rate_on_screen", { caseNo, score }),
+    nextApplicant: () => call<void>("next_applicant", {}),
+    alerts: () => call<Array<Alert>>("alerts", {}),
+    figures: (from: string, to: string) => call<Figures>("figures", { from, to }),
+    exportFigures: (from: string, to: string) => call<string>("export_figures", { from, to }),
     ratingLevels: () => call<Array<RatingLevel>>("rating_levels", {}),
     followUps: () => call<Array<LedgerRow>>("follow_ups", {}),
     auditLog: () => call<Array<AuditEntry>>("audit_log", {}),

@@ -92,7 +92,7 @@ pub fn figures(
     today: NaiveDate,
     calendar: &Calendar,
 ) -> Figures {
-    let soon_limit = calendar.due(today, 2).map(|d| d.due).unwrap_or(today);
+    let soon_limit = crate::alerts::soon_limit(today, calendar);
     let mut f = Figures {
         from: from.to_string(),
         to: to.to_string(),
@@ -148,10 +148,7 @@ pub fn figures(
         }
         let Some(due) = c.due() else { continue };
         let finished = c.completed_at.map(|t| t.date());
-        let open = matches!(
-            c.state,
-            CaseState::Accepted | CaseState::InReview | CaseState::Returned
-        );
+        let open = crate::alerts::is_open(c.state);
         if let Some(done) = finished.filter(|_| c.state == CaseState::Completed) {
             done_with_due += 1;
             on_time += u32::from(done <= due);

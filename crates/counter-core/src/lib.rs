@@ -1,6 +1,7 @@
 //! Counter's domain core: catalogs of service items, search, the working-day calendar and
 //! identity-number validation. It does no IO of its own: callers hand it text and dates.
 
+pub mod alerts;
 pub mod bundled;
 pub mod calendar;
 pub mod case;

@@ -66,6 +66,7 @@ impl Workstation {
                 self.now(),
             )
             .map_err(store_err)?;
+        self.face(&opened.case.case_no);
         Ok(Opened {
             scope: self.scope_of(&opened.case)?,
             case: self.view(&opened.case)?,
@@ -132,7 +133,7 @@ impl Workstation {
         situation: &str,
         answer: &str,
     ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, cat, _, t| c.answer(cat, situation, answer, t))
+        self.serving(case_no, |c, cat, _, t| c.answer(cat, situation, answer, t))
     }
 
     pub fn tick(
@@ -143,13 +144,13 @@ impl Workstation {
         copies: u32,
         option: Option<String>,
     ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| {
+        self.serving(case_no, |c, _, _, t| {
             c.tick(key, form, copies, option.as_deref(), t)
         })
     }
 
     pub fn untick(&mut self, case_no: &str, key: &str) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| c.untick(key, t))
+        self.serving(case_no, |c, _, _, t| c.untick(key, t))
     }
 
     pub fn defer(&mut self, case_no: &str, key: &str, until: &str) -> Result<CaseView, ApiError> {
@@ -159,16 +160,16 @@ impl Workstation {
                 format!("日期“{until}”无效，应为 YYYY-MM-DD"),
             )
         })?;
-        self.change(case_no, |c, cat, cal, t| c.defer(cat, cal, key, d, t))
+        self.serving(case_no, |c, cat, cal, t| c.defer(cat, cal, key, d, t))
     }
 
     pub fn promise(&mut self, case_no: &str, key: &str) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| c.promise(key, t))
+        self.serving(case_no, |c, _, _, t| c.promise(key, t))
     }
 
     pub fn accept(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
         let level = self.office.level;
-        self.change(case_no, |c, cat, cal, t| {
+        self.serving(case_no, |c, cat, cal, t| {
             let within = counter_core::scope::scope(cat, level, &c.item);
             c.accept(cat, cal, &within, t)
         })
@@ -180,9 +181,9 @@ impl Workstation {
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
         match self.scope_of(&case)? {
             Scope::Elsewhere { office } => {
-                self.change(case_no, |c, cat, _, t| c.notify_elsewhere(cat, &office, t))
+                self.serving(case_no, |c, cat, _, t| c.notify_elsewhere(cat, &office, t))
             }
-            _ => self.change(case_no, |c, cat, _, t| c.notify(cat, t)),
+            _ => self.serving(case_no, |c, cat, _, t| c.notify(cat, t)),
         }
     }
 
@@ -192,14 +193,14 @@ impl Workstation {
         reason: &str,
         apply_to: Option<String>,
     ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| {
+        self.serving(case_no, |c, _, _, t| {
             c.refuse(reason, apply_to.as_deref(), t)
         })
     }
 
     pub fn complete(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
         let level = self.office.level;
-        self.change(case_no, |c, cat, cal, t| {
+        self.serving(case_no, |c, cat, cal, t| {
             let within = counter_core::scope::scope(cat, level, &c.item);
             c.complete(cat, cal, &within, t)
         })
@@ -210,7 +211,7 @@ impl Workstation {
         case_no: &str,
         reason: Option<String>,
     ) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, _, _, t| c.withdraw(reason.as_deref(), t))
+        self.serving(case_no, |c, _, _, t| c.withdraw(reason.as_deref(), t))
     }
 
     /// A returning applicant: the scanned QR code or typed case number opens the case; a
@@ -222,17 +223,20 @@ impl Workstation {
         if case.state == CaseState::Notified {
             return self.resume_notice(case_no);
         }
+        self.face(case_no);
+        self.alert_opened(&case)?;
         self.view(&case)
     }
 
     /// 继续受理 after a one-time notice: only the noticed materials are left to tick.
     pub fn resume_notice(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        self.change(case_no, |c, cat, _, t| c.resume(cat, t))
+        self.serving(case_no, |c, cat, _, t| c.resume(cat, t))
     }
 
     pub fn case_detail(&self, case_no: &str) -> Result<CaseDetail, ApiError> {
         self.clerk()?;
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
+        self.alert_opened(&case)?;
         let history = self
             .store
             .events(case_no.trim())
@@ -303,6 +307,9 @@ impl Workstation {
             held_by: f.held.then(|| self.office.point.clone()),
             limit: Some(f.limit.unwrap_or(500)),
         };
+        if f.alerts.unwrap_or(false) {
+            return self.alert_rows();
+        }
         self.store.ledger(&q, today).map_err(store_err)
     }
 }

@@ -148,6 +148,16 @@ macro_rules! for_each_command {
                 => |d| $crate::commands::with(d, |w| w.rate(&case_no, score, &channel, comment));
             reply_follow_up(case_no: String, reply: String) -> $crate::core::case::CaseView, quick
                 => |d| $crate::commands::with(d, |w| w.reply_follow_up(&case_no, &reply));
+            applicant_screen() -> $crate::core::case::ScreenView, quick
+                => |d| $crate::commands::with(d, |w| w.applicant_screen());
+            rate_on_screen(case_no: String, score: u8) -> $crate::core::case::ScreenView, quick
+                => |d| $crate::commands::with(d, |w| w.rate_on_screen(&case_no, score));
+            next_applicant() -> (), quick => |d| $crate::commands::with(d, |w| w.next_applicant());
+            alerts() -> Vec<$crate::Alert>, quick => |d| $crate::commands::with(d, |w| w.alerts());
+            figures(from: String, to: String) -> $crate::core::figures::Figures, quick
+                => |d| $crate::commands::with(d, |w| w.figures_between(&from, &to));
+            export_figures(from: String, to: String) -> String, slow
+                => |d| $crate::commands::with(d, |w| w.export_figures(&from, &to));
             rating_levels() -> Vec<$crate::core::rating::RatingLevel>, quick
                 => |_d| Ok($crate::core::rating::rating_levels());
             follow_ups() -> Vec<$crate::LedgerRow>, quick

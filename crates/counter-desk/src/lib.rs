@@ -12,6 +12,7 @@ use counter_core::settings::PointSettings;
 use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
 use counter_store::{SignInError, Store, StoreError};
 
+mod alerts;
 mod assisted;
 pub mod autosync;
 mod cases;
@@ -22,8 +23,10 @@ mod devices;
 mod documents;
 mod error;
 mod report;
+mod screen;
 mod terminal;
 mod views;
+pub use alerts::Alert;
 pub use assisted::{ReceiptNote, SheetCase, SheetDetail, SheetMaterial, TRANSIT_DAYS};
 pub use central::{printers, run_enroll, run_sync, EnrollJob, SyncJob};
 pub use clock::Clock;
@@ -84,6 +87,8 @@ pub struct Workstation {
     idle_limit: Option<std::time::Duration>,
     /// What the background sync does, when one runs (`autosync::spawn`).
     pub(crate) auto_sync: Option<autosync::Status>,
+    /// The case at the applicant's screen (screen.rs).
+    facing: Option<screen::Facing>,
 }
 
 /// Minutes without an operation after which the workstation locks (as the window does).
@@ -181,6 +186,7 @@ impl Workstation {
             last_active: std::cell::Cell::new(std::time::Instant::now()),
             idle_limit: Some(std::time::Duration::from_secs(IDLE_MINUTES * 60)),
             auto_sync: None,
+            facing: None,
         })
     }
 
@@ -201,15 +207,20 @@ impl Workstation {
         })
     }
 
+    /// Signed out, or idle past the limit (looked at without keeping it awake).
+    fn locked(&self) -> bool {
+        self.clerk.is_none()
+            || self
+                .idle_limit
+                .is_some_and(|limit| self.last_active.get().elapsed() > limit)
+    }
+
     fn clerk(&self) -> Result<&Clerk, ApiError> {
         let c = self
             .clerk
             .as_ref()
             .ok_or_else(|| err(ApiErrorCode::Auth, "请先登录"))?;
-        if self
-            .idle_limit
-            .is_some_and(|limit| self.last_active.get().elapsed() > limit)
-        {
+        if self.locked() {
             return Err(err(
                 ApiErrorCode::Auth,
                 format!("已超过{IDLE_MINUTES}分钟未操作，本机已锁定，请重新登录"),
@@ -353,6 +364,7 @@ impl Workstation {
 
     /// Sign out (also what the idle lock does).
     pub fn sign_out(&mut self) {
+        self.facing = None;
         if let Some(c) = self.clerk.take() {
             self.audit(&c.name, "退出或锁定", None);
         }

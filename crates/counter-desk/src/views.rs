@@ -139,6 +139,10 @@ pub struct LedgerFilter {
     #[serde(default)]
     #[ts(optional)]
     pub follow_ups: Option<bool>,
+    /// Only the cases alerting now (中心退回, 即将超期, 已超期) and not yet opened.
+    #[serde(default)]
+    #[ts(optional)]
+    pub alerts: Option<bool>,
     /// At most this many rows (default 500).
     #[serde(default)]
     #[ts(optional)]

@@ -6,6 +6,7 @@
 //! data is inside encrypted bodies; the plain columns are what the ledger filters on.
 
 mod accounts;
+mod alerts;
 mod audit;
 mod crypt;
 mod custody;
@@ -46,6 +47,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_audit.sql"),
     include_str!("../migrations/0010_trust.sql"),
     include_str!("../migrations/0011_audit_chain.sql"),
+    include_str!("../migrations/0012_alerts_seen.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

@@ -94,6 +94,11 @@ pub fn add_clerk(dir: &std::path::Path, name: &str, password: &str) {
 }
 
 pub async fn start(dir: &std::path::Path) -> (Driver, Client) {
+    start_with(dir, &[]).await
+}
+
+/// Starts the app with `env` set besides the test defaults.
+pub async fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Driver, Client) {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "e2e tests need a display: run them under xvfb-run (see README)"
@@ -113,6 +118,7 @@ pub async fn start(dir: &std::path::Path) -> (Driver, Client) {
         .env("COUNTER_NOW", "2025-09-26T09:30:00")
         // Syncs happen when a test says so (the background sync has tests of its own).
         .env("COUNTER_SYNC_EVERY", "0")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -363,11 +369,20 @@ where
     F: FnOnce(Client) -> Fut,
     Fut: std::future::Future<Output = Client>,
 {
+    run_in_with(dir, &[], f).await;
+}
+
+/// `run_in`, the app started with `env` set.
+pub async fn run_in_with<F, Fut>(dir: tempfile::TempDir, env: &[(&str, &str)], f: F)
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Client>,
+{
     // One app at a time on the display: several windows of parallel tests take the keyboard
     // focus from each other (`:focus` then matches nothing) and share two cores.
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     let _turn = ONE_AT_A_TIME.lock().await;
-    let (_driver, client) = start(dir.path()).await;
+    let (_driver, client) = start_with(dir.path(), env).await;
     let client = f(client).await;
     client.close().await.ok();
 }

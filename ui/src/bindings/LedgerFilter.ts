@@ -17,6 +17,10 @@ from?: string, to?: string,
  */
 follow_ups?: boolean, 
 /**
+ * Only the cases alerting now (中心退回, 即将超期, 已超期) and not yet opened.
+ */
+alerts?: boolean, 
+/**
  * At most this many rows (default 500).
  */
 limit?: number, };

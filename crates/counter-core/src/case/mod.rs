@@ -15,6 +15,7 @@ mod lifecycle;
 pub mod rating;
 mod record;
 mod rules;
+mod screen;
 mod sheet;
 mod values;
 mod view;
@@ -28,6 +29,7 @@ pub use record::{Case, CaseError, CaseEvent, Change, OpenCase};
 pub use rules::{
     case_number, check_person, questions, required_materials, unanswered, window_of, FIRST_PAYMENT,
 };
+pub use screen::{mask_name, ScreenMaterial, ScreenStage, ScreenView};
 pub use sheet::Sheet;
 pub use values::*;
 pub use view::{CaseView, MaterialLine};

@@ -63,9 +63,6 @@ function createIntake() {
   /** What this point may do with the item: handle it, accept it on the applicant's behalf, or
    * send the applicant elsewhere (a D/E point). */
   const scope = ref<Scope>({ scope: "handles" });
-  /** The case the applicant is asked to rate: this one, or the one just finished. */
-  const rateCase = ref<{ no: string; item: string } | null>(null);
-  const lastCase = ref<{ no: string; item: string } | null>(null);
   /** The checklist's current row; also the material F7 defers. */
   const row = ref(0);
   // The option and form chosen per material key; kept across cases for the screen's life.
@@ -194,15 +191,11 @@ function createIntake() {
 
   /** Back to an empty screen for the next applicant. */
   function next() {
-    if (kase.value && kase.value.state !== "draft" && !kase.value.rating) {
-      lastCase.value = { no: kase.value.case_no, item: kase.value.item_name };
-    } else {
-      lastCase.value = null;
-    }
+    // The applicant's screen: a draft set aside leaves it; a decided case stays for its rating.
+    api.nextApplicant().catch(() => undefined);
     kase.value = null;
     chosen.value = null;
     scope.value = { scope: "handles" };
-    rateCase.value = null;
     preview.value = null;
     duplicates.value = [];
     nameNote.value = null;
@@ -229,8 +222,6 @@ function createIntake() {
     nameNote,
     refusals,
     scope,
-    rateCase,
-    lastCase,
     row,
     optionOf,
     formOf,
