@@ -128,8 +128,21 @@ async fn the_browser_mode_accepts_and_prints_as_the_window_does() {
     let msg = wait_text(&client, "#message", "已送打印").await;
     assert!(msg.contains("CounterPDF-"), "{msg}");
     screenshot(&client, "browser-1-printed.png").await;
+    // The applicant's screen is a second page of the same session (the hall's second monitor).
+    let main = client.window().await.unwrap();
+    let tab = client.new_window(false).await.unwrap();
+    client.switch_to_window(tab.handle).await.unwrap();
+    client.goto(at.join("/applicant.html").unwrap().as_str()).await.unwrap();
+    let decided = wait_text(&client, "#as-decision", "已受理").await;
+    assert!(decided.contains("承诺办结日期"), "{decided}");
+    click(&client, "#as-rate-5").await;
+    wait_text(&client, "#as-thanks", "非常满意").await;
+    screenshot(&client, "browser-2-applicant-rated.png").await;
+    client.switch_to_window(main).await.unwrap();
     keys.press(F3).await;
     let row = wait_text(&client, "#ledger tbody", "3211-20250926-0001").await;
     assert!(row.contains("已受理"), "{row}");
+    open_ledger_row(&client, &no).await;
+    wait_text(&client, "#rating-shown", "非常满意").await;
     client.close().await.ok();
 }
