@@ -164,3 +164,4 @@ async fn the_applicant_sees_the_materials_go_the_decision_and_rates_that_case_on
     })
     .await;
 }
+

@@ -154,7 +154,7 @@ macro_rules! for_each_command {
                 => |d| $crate::commands::with(d, |w| w.rate_on_screen(&case_no, score));
             next_applicant() -> (), quick => |d| $crate::commands::with(d, |w| w.next_applicant());
             alerts() -> Vec<$crate::Alert>, quick => |d| $crate::commands::with(d, |w| w.alerts());
-            figures(from: String, to: String) -> $crate::core::figures::Figures, quick
+            figures(from: String, to: String) -> $crate::core::figures::Figures, slow
                 => |d| $crate::commands::with(d, |w| w.figures_between(&from, &to));
             export_figures(from: String, to: String) -> String, slow
                 => |d| $crate::commands::with(d, |w| w.export_figures(&from, &to));
