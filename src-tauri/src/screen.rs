@@ -20,7 +20,10 @@ struct Place {
 
 /// Where the window goes: the first monitor that is not the primary (the clerk's), in logical
 /// pixels (x, y, width, height); none with a single monitor.
-fn applicant_place(monitors: &[Place], primary: Option<(i32, i32)>) -> Option<(f64, f64, f64, f64)> {
+fn applicant_place(
+    monitors: &[Place],
+    primary: Option<(i32, i32)>,
+) -> Option<(f64, f64, f64, f64)> {
     if monitors.len() < 2 {
         return None;
     }

@@ -311,7 +311,9 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         screenshot(&client, "6-rating.png").await;
         keys.press(ENTER).await;
         wait_text(&client, "#rating-shown", "不满意").await;
-        assert!(text_of(&client, "#rating-shown").await.contains("纸质评价表"));
+        assert!(text_of(&client, "#rating-shown")
+            .await
+            .contains("纸质评价表"));
         assert!(text_of(&client, "#follow-ups").await.contains(&no));
         screenshot(&client, "6-custody.png").await;
         client

@@ -21,7 +21,11 @@ async fn windows(client: &Client) -> (WindowHandle, WindowHandle) {
 }
 
 /// What the applicant's window shows: its stage, case and text.
-async fn applicant_view(client: &Client, at: &WindowHandle, back: &WindowHandle) -> (String, String, String) {
+async fn applicant_view(
+    client: &Client,
+    at: &WindowHandle,
+    back: &WindowHandle,
+) -> (String, String, String) {
     client.switch_to_window(at.clone()).await.unwrap();
     let screen = find(client, "#applicant-screen").await;
     let stage = screen.attr("data-stage").await.unwrap().unwrap_or_default();
@@ -44,7 +48,10 @@ async fn until_applicant_sees(
         if ok(&v) {
             return v;
         }
-        assert!(std::time::Instant::now() < deadline, "{what}: the applicant sees {v:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: the applicant sees {v:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
@@ -54,7 +61,10 @@ async fn until_applicant_sees(
 async fn search_focused(client: &Client) {
     wait_for("the search to take the focus", || async {
         let id = client
-            .execute("return document.activeElement && document.activeElement.id", vec![])
+            .execute(
+                "return document.activeElement && document.activeElement.id",
+                vec![],
+            )
             .await
             .ok()?;
         (id.as_str() == Some("search")).then_some(())
@@ -85,15 +95,28 @@ async fn the_applicant_sees_the_materials_go_the_decision_and_rates_that_case_on
 
         sign_in(&client, &mut keys).await;
         let no = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
-        let v = until_applicant_sees(&client, &screen, &main, "the case opened", |v| v.1 == no).await;
-        assert!(v.2.contains("住院费用报销") && v.2.contains("张*丰"), "{v:?}");
-        assert!(!v.2.contains("张三丰") && !v.2.contains(ID), "the hall reads this: {v:?}");
+        let v =
+            until_applicant_sees(&client, &screen, &main, "the case opened", |v| v.1 == no).await;
+        assert!(
+            v.2.contains("住院费用报销") && v.2.contains("张*丰"),
+            "{v:?}"
+        );
+        assert!(
+            !v.2.contains("张三丰") && !v.2.contains(ID),
+            "the hall reads this: {v:?}"
+        );
         assert!(v.2.contains("还缺材料（4）"), "{v:?}");
         // Each key the clerk presses takes a material off the applicant's list.
         keys.press("1").await;
-        until_applicant_sees(&client, &screen, &main, "one ticked", |v| v.2.contains("还缺材料（3）")).await;
+        until_applicant_sees(&client, &screen, &main, "one ticked", |v| {
+            v.2.contains("还缺材料（3）")
+        })
+        .await;
         keys.press("2").await;
-        let v = until_applicant_sees(&client, &screen, &main, "two ticked", |v| v.2.contains("还缺材料（2）")).await;
+        let v = until_applicant_sees(&client, &screen, &main, "two ticked", |v| {
+            v.2.contains("还缺材料（2）")
+        })
+        .await;
         assert!(v.2.contains("已收材料（2）"), "{v:?}");
         shot_of(&client, &screen, &main, "applicant-2-serving.png").await;
         keys.press("34").await;
@@ -104,8 +127,14 @@ async fn the_applicant_sees_the_materials_go_the_decision_and_rates_that_case_on
         wait_text(&client, "#message", "已送打印").await;
         // The clerk's screen asks for nothing: the rating is the applicant's.
         assert!(client.find(Locator::Css("#rating")).await.is_err());
-        let v = until_applicant_sees(&client, &screen, &main, "the decision", |v| v.0 == "decided").await;
-        assert!(v.2.contains("办理结果：已受理") && v.2.contains("承诺办结日期"), "{v:?}");
+        let v = until_applicant_sees(&client, &screen, &main, "the decision", |v| {
+            v.0 == "decided"
+        })
+        .await;
+        assert!(
+            v.2.contains("办理结果：已受理") && v.2.contains("承诺办结日期"),
+            "{v:?}"
+        );
         assert!(v.2.contains("请您评价本次服务"), "{v:?}");
         shot_of(&client, &screen, &main, "applicant-3-decided.png").await;
         // 适老化: no text under 28 px, and the rating in view without scrolling.
@@ -120,8 +149,14 @@ async fn the_applicant_sees_the_materials_go_the_decision_and_rates_that_case_on
             let n = |i: usize| v[i].as_f64().unwrap();
             (n(0), n(1), n(2))
         };
-        assert!(smallest >= 28.0, "text of {smallest} px on the applicant's screen");
-        assert!(bottom <= height, "the last rating button ends at {bottom} of {height}");
+        assert!(
+            smallest >= 28.0,
+            "text of {smallest} px on the applicant's screen"
+        );
+        assert!(
+            bottom <= height,
+            "the last rating button ends at {bottom} of {height}"
+        );
         client.switch_to_window(main.clone()).await.unwrap();
 
         // The applicant presses 4 on the 评价器 (不满意): a 差评 for this case.
@@ -137,7 +172,10 @@ async fn the_applicant_sees_the_materials_go_the_decision_and_rates_that_case_on
         keys.press(F3).await;
         open_ledger_row(&client, &no).await;
         let detail = text_of(&client, "#detail").await;
-        assert!(detail.contains("不满意") && detail.contains("窗口评价"), "{detail}");
+        assert!(
+            detail.contains("不满意") && detail.contains("窗口评价"),
+            "{detail}"
+        );
 
         // The next applicant: the screen moves on before anyone rates; the earlier case's
         // rating is gone from it.
@@ -159,9 +197,11 @@ async fn the_applicant_sees_the_materials_go_the_decision_and_rates_that_case_on
         keys.press(F3).await;
         open_ledger_row(&client, &second).await;
         let detail = text_of(&client, "#detail").await;
-        assert!(!detail.contains("评价："), "the second case was rated: {detail}");
+        assert!(
+            !detail.contains("评价："),
+            "the second case was rated: {detail}"
+        );
         client
     })
     .await;
 }
-

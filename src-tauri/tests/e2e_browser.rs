@@ -132,7 +132,10 @@ async fn the_browser_mode_accepts_and_prints_as_the_window_does() {
     let main = client.window().await.unwrap();
     let tab = client.new_window(false).await.unwrap();
     client.switch_to_window(tab.handle).await.unwrap();
-    client.goto(at.join("/applicant.html").unwrap().as_str()).await.unwrap();
+    client
+        .goto(at.join("/applicant.html").unwrap().as_str())
+        .await
+        .unwrap();
     let decided = wait_text(&client, "#as-decision", "已受理").await;
     assert!(decided.contains("承诺办结日期"), "{decided}");
     click(&client, "#as-rate-5").await;

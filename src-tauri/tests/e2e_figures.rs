@@ -20,10 +20,16 @@ fn day(d: NaiveDate, h: u32) -> NaiveDateTime {
 /// - opened in August, early enough to be due within two working days of 09-26;
 /// - opened 09-26: one accepted and rated 非常满意, one given a notice, one refused.
 fn the_month(dir: &std::path::Path) -> (String, String) {
-    let mut s = counter_store::Store::open(&dir.join("counter.db"), &dir.join("store.key")).unwrap();
+    let mut s =
+        counter_store::Store::open(&dir.join("counter.db"), &dir.join("store.key")).unwrap();
     let today = NaiveDate::from_ymd_opt(2025, 9, 26).unwrap();
-    s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, day(today, 8))
-        .unwrap();
+    s.add_clerk(
+        "李主任",
+        "secret1",
+        counter_store::Role::Supervisor,
+        day(today, 8),
+    )
+    .unwrap();
     let set = counter_core::bundled::catalogs().unwrap();
     let cal = counter_core::bundled::calendar().unwrap();
     let nat = set.get("national").unwrap();
@@ -47,7 +53,11 @@ fn the_month(dir: &std::path::Path) -> (String, String) {
     let first = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
     let returned = open(&mut s, day(first, 9), true);
     s.update(&returned, |c| {
-        let mut evs = c.apply_decision(&Decision::StartReview, "赵审核", day(first + Days::new(18), 9))?;
+        let mut evs = c.apply_decision(
+            &Decision::StartReview,
+            "赵审核",
+            day(first + Days::new(18), 9),
+        )?;
         let back = Decision::Return {
             reason: "发票复印件不清晰".into(),
         };
@@ -58,19 +68,32 @@ fn the_month(dir: &std::path::Path) -> (String, String) {
     // The latest opening day in August whose 30 working days end within two of the 26th.
     let opened = (1..90)
         .map(|n| today - Days::new(n))
-        .find(|d| cal.due(*d, 30).is_ok_and(|x| x.due >= today && x.due <= soon))
+        .find(|d| {
+            cal.due(*d, 30)
+                .is_ok_and(|x| x.due >= today && x.due <= soon)
+        })
         .expect("an opening day due now");
     let due = open(&mut s, day(opened, 9), true);
     let rated = open(&mut s, day(today, 8), true);
     s.update(&rated, |c| {
-        c.rate(5, counter_core::case::RatingChannel::Counter, None, &cal, "王芳", day(today, 8))
+        c.rate(
+            5,
+            counter_core::case::RatingChannel::Counter,
+            None,
+            &cal,
+            "王芳",
+            day(today, 8),
+        )
     })
     .unwrap();
     let notified = open(&mut s, day(today, 8), false);
-    s.update(&notified, |c| c.notify(nat, day(today, 8))).unwrap();
-    let refused = open(&mut s, day(today, 8), false);
-    s.update(&refused, |c| c.refuse("不属于本统筹区参保人员", None, day(today, 8)))
+    s.update(&notified, |c| c.notify(nat, day(today, 8)))
         .unwrap();
+    let refused = open(&mut s, day(today, 8), false);
+    s.update(&refused, |c| {
+        c.refuse("不属于本统筹区参保人员", None, day(today, 8))
+    })
+    .unwrap();
     (returned, due)
 }
 

@@ -58,10 +58,7 @@ pub fn is_open(state: CaseState) -> bool {
 /// due date): an alert seen once comes back only when that changes.
 pub fn alert(case: &Case, today: NaiveDate, soon: NaiveDate) -> Option<(AlertKind, String)> {
     if case.state == CaseState::Returned {
-        return Some((
-            AlertKind::Returned,
-            case.reason.clone().unwrap_or_default(),
-        ));
+        return Some((AlertKind::Returned, case.reason.clone().unwrap_or_default()));
     }
     let due = case.due().filter(|_| is_open(case.state))?;
     if due < today {

@@ -64,7 +64,9 @@ fn main() {
         let mut s = counter_store::Store::open(&paths.db, &paths.key).unwrap();
         s.bulk_load_mode(true).unwrap();
         for i in 0..days * per_day {
-            let at = (first + Days::new(i / per_day)).and_hms_opt(10, 0, 0).unwrap();
+            let at = (first + Days::new(i / per_day))
+                .and_hms_opt(10, 0, 0)
+                .unwrap();
             let req = OpenCase::person(
                 "national",
                 "002036006002",
@@ -109,7 +111,12 @@ fn main() {
     w.setup(office, "李主任", "secret1").unwrap();
     // A case at the applicant's screen, two materials ticked.
     let no = w
-        .open_case(OpenRequest::person("national", "002036006002", "张三丰", "11010519491231002X"))
+        .open_case(OpenRequest::person(
+            "national",
+            "002036006002",
+            "张三丰",
+            "11010519491231002X",
+        ))
         .unwrap()
         .case
         .case

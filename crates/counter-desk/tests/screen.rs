@@ -127,7 +127,10 @@ fn a_late_rating_never_reaches_the_next_applicant() {
     let second = open(&mut d, "李四");
     let e = d.rate_on_screen(&first, 1).unwrap_err();
     assert!(e.message.contains("评价已结束"), "{}", e.message);
-    assert_eq!(d.applicant_screen().unwrap().applicant.as_deref(), Some("李*"));
+    assert_eq!(
+        d.applicant_screen().unwrap().applicant.as_deref(),
+        Some("李*")
+    );
     for no in [&first, &second] {
         let c = d.case_detail(no).unwrap().case;
         assert!(c.case.ratings.is_empty(), "{no} was rated");
@@ -176,7 +179,10 @@ fn a_return_and_a_due_date_alert_until_the_case_is_opened() {
     let near = due_on.pred_opt().unwrap().and_hms_opt(9, 0, 0).unwrap();
     d = desk(dir.path(), near);
     let alerts = d.alerts().unwrap();
-    let kinds: Vec<_> = alerts.iter().map(|a| (a.case_no.as_str(), a.label.as_str())).collect();
+    let kinds: Vec<_> = alerts
+        .iter()
+        .map(|a| (a.case_no.as_str(), a.label.as_str()))
+        .collect();
     assert_eq!(
         kinds,
         vec![(returned.as_str(), "中心退回"), (due.as_str(), "即将超期")]
@@ -186,7 +192,12 @@ fn a_return_and_a_due_date_alert_until_the_case_is_opened() {
         alerts: Some(true),
         ..Default::default()
     };
-    let rows: Vec<_> = d.ledger(filter.clone()).unwrap().into_iter().map(|r| r.case_no).collect();
+    let rows: Vec<_> = d
+        .ledger(filter.clone())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.case_no)
+        .collect();
     assert_eq!(rows, vec![returned.clone(), due.clone()]);
     // Opening the returned case ends its alert, for good.
     assert_eq!(case(&d, &returned).state, CaseState::Returned);
@@ -194,7 +205,12 @@ fn a_return_and_a_due_date_alert_until_the_case_is_opened() {
     assert_eq!(left, vec![due.clone()]);
     drop(d);
     let d = desk(dir.path(), near);
-    let rows: Vec<_> = d.ledger(filter).unwrap().into_iter().map(|r| r.case_no).collect();
+    let rows: Vec<_> = d
+        .ledger(filter)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.case_no)
+        .collect();
     assert_eq!(rows, vec![due.clone()]);
     // Opened while nearly due, it alerts again once overdue.
     case(&d, &due);
@@ -204,5 +220,105 @@ fn a_return_and_a_due_date_alert_until_the_case_is_opened() {
     let d = desk(dir.path(), late);
     let alerts = d.alerts().unwrap();
     assert_eq!(alerts.len(), 1);
-    assert_eq!((alerts[0].case_no.as_str(), alerts[0].label.as_str()), (due.as_str(), "已超期"));
+    assert_eq!(
+        (alerts[0].case_no.as_str(), alerts[0].label.as_str()),
+        (due.as_str(), "已超期")
+    );
+}
+
+/// What the clerk and the applicant do, in any order.
+#[derive(Debug, Clone)]
+enum Step {
+    /// The clerk opens a case for the next applicant.
+    Open,
+    /// Ticks everything and accepts the case on screen.
+    Accept,
+    /// 下一位.
+    Next,
+    /// The applicant's screen sends a rating for the `n`-th case opened (counted from the
+    /// latest), as a late or stale touch would.
+    Rate { back: usize, score: u8 },
+    /// The clerk locks and signs in again.
+    Relock,
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        2 => Just(Step::Open),
+        2 => Just(Step::Accept),
+        1 => Just(Step::Next),
+        3 => (0usize..3, 1u8..=5).prop_map(|(back, score)| Step::Rate { back, score }),
+        1 => Just(Step::Relock),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Whatever the order, a rating lands only on the case the screen shows, decided and not
+    /// yet rated; and the screen never shows a rating for any other.
+    #[test]
+    fn a_rating_reaches_only_the_case_at_the_screen(steps in proptest::collection::vec(step(), 1..14)) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = desk(dir.path(), at(26, 9));
+        let mut opened: Vec<String> = Vec::new();
+        // The model: the case at the screen, and each case's rating.
+        let mut facing: Option<String> = None;
+        let mut rated = std::collections::BTreeMap::new();
+        for s in steps {
+            match s {
+                Step::Open => {
+                    let no = open(&mut d, "张三丰");
+                    facing = Some(no.clone());
+                    opened.push(no);
+                }
+                Step::Accept => {
+                    let Some(no) = facing.clone() else { continue };
+                    let state = d.case_detail(&no).unwrap().case.case.state;
+                    if state == CaseState::Draft {
+                        for k in ["m1", "m2", "m3", "m4"] {
+                            d.tick(&no, k, Form::Original, 1, None).unwrap();
+                        }
+                        d.accept(&no).unwrap();
+                    }
+                }
+                Step::Next => {
+                    d.next_applicant().unwrap();
+                    if let Some(no) = &facing {
+                        if d.case_detail(no).unwrap().case.case.state == CaseState::Draft {
+                            facing = None;
+                        }
+                    }
+                }
+                Step::Rate { back, score } => {
+                    let Some(no) = opened.iter().rev().nth(back).cloned() else { continue };
+                    let decided = d.case_detail(&no).unwrap().case.case.state != CaseState::Draft;
+                    let may = facing.as_deref() == Some(no.as_str()) && decided && !rated.contains_key(&no);
+                    let r = d.rate_on_screen(&no, score);
+                    proptest::prop_assert_eq!(r.is_ok(), may, "rating {} ({:?})", no, r.err());
+                    if may {
+                        rated.insert(no, score);
+                    }
+                }
+                Step::Relock => {
+                    d.sign_out();
+                    d.sign_in("王芳", "pass123").unwrap();
+                    facing = None;
+                }
+            }
+            let screen = d.applicant_screen().unwrap();
+            proptest::prop_assert_eq!(screen.case_no.as_ref(), facing.as_ref());
+            if screen.rating_open {
+                let no = screen.case_no.clone().unwrap();
+                proptest::prop_assert!(!rated.contains_key(&no));
+            }
+        }
+        for no in &opened {
+            let c = d.case_detail(no).unwrap().case.case;
+            let got: Vec<u8> = c.ratings.iter().map(|r| r.score).collect();
+            let want: Vec<u8> = rated.get(no).into_iter().copied().collect();
+            proptest::prop_assert_eq!(got, want, "{}", no);
+        }
+    }
 }

@@ -106,7 +106,11 @@ impl ScreenView {
             }
         }
         // A notice lists what to bring as the notice printed it.
-        if let Some(n) = case.notice.as_ref().filter(|_| case.state == CaseState::Notified) {
+        if let Some(n) = case
+            .notice
+            .as_ref()
+            .filter(|_| case.state == CaseState::Notified)
+        {
             missing = n
                 .missing
                 .iter()
