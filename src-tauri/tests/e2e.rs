@@ -38,8 +38,9 @@ async fn a_full_acceptance_prints_the_receipt_and_counts_the_keys() {
         keys.press(ENTER).await;
         let msg = wait_text(&client, "#message", "已送打印").await;
         let elapsed = started.elapsed();
-        assert!(msg.contains("CounterPDF-"), "{msg}");
-        // The document's name once: "…，受理回执已送打印（CounterPDF-…）".
+        // The printer by its name, not CUPS's job number; the document's name once:
+        // "…，受理回执已送打印机“CounterPDF”".
+        assert!(msg.contains("打印机“CounterPDF”") && !msg.contains("CounterPDF-"), "{msg}");
         assert!(
             msg.contains("，受理回执已送打印") && msg.matches("受理回执").count() == 1,
             "{msg}"

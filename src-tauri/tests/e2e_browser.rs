@@ -126,7 +126,7 @@ async fn the_browser_mode_accepts_and_prints_as_the_window_does() {
     screenshot(&client, "browser-1-receipt-preview.png").await;
     keys.press(ENTER).await;
     let msg = wait_text(&client, "#message", "已送打印").await;
-    assert!(msg.contains("CounterPDF-"), "{msg}");
+    assert!(msg.contains("打印机“CounterPDF”"), "{msg}");
     screenshot(&client, "browser-1-printed.png").await;
     // The applicant's screen is a second page of the same session (the hall's second monitor).
     let main = client.window().await.unwrap();

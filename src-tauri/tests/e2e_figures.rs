@@ -34,7 +34,7 @@ fn the_month(dir: &std::path::Path) -> (String, String) {
     let cal = counter_core::bundled::calendar().unwrap();
     let nat = set.get("national").unwrap();
     let soon = counter_core::alerts::soon_limit(today, &cal);
-    let mut open = |s: &mut counter_store::Store, at: NaiveDateTime, tick: bool| {
+    let open = |s: &mut counter_store::Store, at: NaiveDateTime, tick: bool| {
         let req = OpenCase::person("national", "002036006002", "3211", "王芳", "张三", ID);
         let no = s.open_case(nat, req, at).unwrap().case.case_no;
         if tick {

@@ -162,6 +162,9 @@ pub struct ListArgs {
     /// Cases with a 差评 awaiting the supervisor's reply.
     #[arg(long)]
     follow_ups: bool,
+    /// Cases alerting now (中心退回, 即将超期, 已超期) not yet opened at the window.
+    #[arg(long)]
+    alerts: bool,
     #[arg(long)]
     limit: Option<u32>,
 }
@@ -240,6 +243,7 @@ fn ledger_filter(l: &ListArgs) -> Result<LedgerFilter, CliError> {
         due_within: l.due_within,
         held: l.held,
         follow_ups: Some(l.follow_ups),
+        alerts: Some(l.alerts),
         limit: l.limit,
     })
 }

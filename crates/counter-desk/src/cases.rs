@@ -237,13 +237,16 @@ impl Workstation {
         self.clerk()?;
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
         self.alert_opened(&case)?;
-        let history = self
+        let mut history: Vec<_> = self
             .store
             .events(case_no.trim())
             .map_err(store_err)?
             .iter()
             .map(|e| case.history_line(&e.event))
             .collect();
+        // The prints, in time with the events (stable: an event before a print of that minute).
+        history.extend(self.print_lines(&case.case_no)?);
+        history.sort_by_key(|h| h.at);
         // The same rule the renderer applies: nothing is offered that printing would refuse.
         let documents = case
             .documents()

@@ -203,6 +203,14 @@ impl Workstation {
                     label: t.label().into(),
                 })
                 .collect(),
+            levels: counter_core::catalog::Level::ALL
+                .iter()
+                .map(|l| LevelOption {
+                    value: *l,
+                    label: l.label().into(),
+                })
+                .collect(),
+            idle_minutes: IDLE_MINUTES as u32,
             today: self.now().date().format("%Y-%m-%d").to_string(),
         })
     }

@@ -18,8 +18,18 @@ pub struct DeskStatus {
     pub needs_setup: bool,
     pub clerk: Option<Clerk>,
     pub id_types: Vec<IdTypeOption>,
+    /// The 办理层级 the settings offer, with their labels.
+    pub levels: Vec<LevelOption>,
+    /// Minutes without an operation after which the window and the workstation lock.
+    pub idle_minutes: u32,
     /// The workstation's date (YYYY-MM-DD): the ledger's default day.
     pub today: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LevelOption {
+    pub value: counter_core::catalog::Level,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -293,6 +293,19 @@ pub fn render(
     office: &PointSettings,
     now: NaiveDateTime,
 ) -> Result<Vec<u8>, DocError> {
+    render_copy(kind, case, catalog, office, now, None)
+}
+
+/// `render`, for a document printed before (first at `first_printed`): every page then says
+/// 补打 and when the original was printed, so a second receipt is never taken for a first.
+pub fn render_copy(
+    kind: DocKind,
+    case: &Case,
+    catalog: &Catalog,
+    office: &PointSettings,
+    now: NaiveDateTime,
+    first_printed: Option<NaiveDateTime>,
+) -> Result<Vec<u8>, DocError> {
     if !case.may_print(kind) {
         let accepted = case.may_print(DocKind::Receipt);
         return Err(if kind == DocKind::Deferral && accepted {
@@ -303,6 +316,13 @@ pub fn render(
     }
     let number = format!("{}-{}", kind.prefix(), case.case_no);
     let mut l = Layout::new(font(), kind.title());
+    if let Some(first) = first_printed {
+        l.mark_every_page(&format!(
+            "【补打】本文书首次打印于 {}，补打于 {}",
+            time(first),
+            time(now)
+        ));
+    }
     match kind {
         DocKind::Receipt => {
             two_copies(&mut l, office, kind, &number, case, |l, masked| {

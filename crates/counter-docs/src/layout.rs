@@ -125,6 +125,8 @@ pub struct Layout<'f> {
     pub y: f32,
     /// Printed at the top of every continuation page (title and case number).
     running_head: String,
+    /// Printed in the top margin of every page (补打 …), when set.
+    mark: Option<String>,
 }
 
 fn pt(x: f32, y_from_top: f32) -> Point {
@@ -160,6 +162,7 @@ impl<'f> Layout<'f> {
             pages: vec![Vec::new()],
             y: MARGIN,
             running_head: String::new(),
+            mark: None,
         }
     }
 
@@ -426,6 +429,11 @@ impl<'f> Layout<'f> {
 
     /// Adds "第 n 页 共 N 页" and `footer` to every page and returns the PDF bytes (font
     /// subset to the glyphs used).
+    /// A line in the top margin of every page: a reprint says so (补打) on each sheet.
+    pub fn mark_every_page(&mut self, text: &str) {
+        self.mark = Some(text.to_string());
+    }
+
     pub fn finish(mut self, footer: &str) -> Vec<u8> {
         let total = self.pages.len();
         let pages = std::mem::take(&mut self.pages);
@@ -440,6 +448,9 @@ impl<'f> Layout<'f> {
             let num = format!("第 {} 页 共 {} 页", i + 1, total);
             let w = self.font.width(&num, 8.5);
             self.text_at(PAGE_W - MARGIN - w, y + 4.5, &num, 8.5);
+            if let Some(mark) = self.mark.clone() {
+                self.text_at(MARGIN, MARGIN - 8.0, &mark, 10.5);
+            }
             let ops = self.pages.pop().expect("page");
             out.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops));
         }

@@ -12,7 +12,7 @@ pub mod report;
 use std::sync::OnceLock;
 
 pub use counter_core::case::DocKind;
-pub use documents::render;
+pub use documents::{render, render_copy};
 pub use hand_over::{hand_over_sheet, HandOverSheet};
 pub use layout::Font;
 pub use print::{explain, preview, print, print_pdf, printers, PrintError};

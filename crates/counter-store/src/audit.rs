@@ -163,3 +163,23 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The prints of `case_no`'s documents the log holds (打印… / 补打…), oldest first.
+    pub fn prints_of(&self, case_no: &str) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT at, who, action, detail FROM audit
+             WHERE detail = ?1 AND (action LIKE '打印%' OR action LIKE '补打%') ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([case_no.trim()], |r| {
+            Ok(AuditEntry {
+                at: r.get(0)?,
+                who: r.get(1)?,
+                action: r.get(2)?,
+                detail: r.get(3)?,
+                intact: true,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

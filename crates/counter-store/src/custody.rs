@@ -122,7 +122,7 @@ pub(crate) fn insert_case(
             cipher.id_hash(case.applicant.id_number()),
             mask_id(case.applicant.id_number()),
             cipher.seal(&serde_json::to_vec(case)?, &case.case_no),
-            case.due().map(date_text),
+            case.due_in_force().map(date_text),
             case.acceptance.as_ref().is_some_and(|a| a.provisional),
             case.held_by(),
             case.follow_up_due().map(date_text),

@@ -478,7 +478,7 @@ pub(crate) fn write_case(
         params![
             case.case_no,
             case.state.as_str(),
-            case.due().map(date_text),
+            case.due_in_force().map(date_text),
             case.acceptance.as_ref().is_some_and(|a| a.provisional),
             cipher.seal(&serde_json::to_vec(case)?, &case.case_no),
             case.held_by(),

@@ -390,6 +390,7 @@ where
 pub const F2: &str = "\u{E032}";
 pub const F3: &str = "\u{E033}";
 pub const F4: &str = "\u{E034}";
+pub const F6: &str = "\u{E036}";
 
 /// Opens the ledger row of a case (today's ledger) in the case view.
 pub async fn open_ledger_row(client: &Client, case_no: &str) {

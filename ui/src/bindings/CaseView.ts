@@ -34,6 +34,11 @@ unanswered: Array<string>,
  */
 answers_in_effect: { [key in string]: string }, due: string | null, time_limit_text: string, 
 /**
+ * 即办件 under the answers given: a draft the counter may complete on the spot (当场办结);
+ * an assisted case never is (its paper goes to the office that handles it).
+ */
+immediate: boolean, 
+/**
  * The documents the case may print now (Case::documents).
  */
 documents: Array<DocKind>, 

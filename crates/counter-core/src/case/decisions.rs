@@ -304,4 +304,11 @@ impl Case {
     pub fn due(&self) -> Option<NaiveDate> {
         self.acceptance.as_ref().and_then(|a| a.due)
     }
+
+    /// The due date as still promised: none once the case was withdrawn or terminated (what
+    /// the screen, the ledger and the documents show).
+    pub fn due_in_force(&self) -> Option<NaiveDate> {
+        self.due()
+            .filter(|_| !matches!(self.state, CaseState::Withdrawn | CaseState::Terminated))
+    }
 }

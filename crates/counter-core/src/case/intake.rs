@@ -393,12 +393,18 @@ impl Case {
         if missing.is_empty() {
             Ok(())
         } else {
+            let deferrable = missing.iter().any(|m| m.deferrable);
             Err(CaseError::MaterialsMissing(
                 missing
                     .iter()
                     .map(|m| m.name.as_str())
                     .collect::<Vec<_>>()
                     .join("、"),
+                if deferrable {
+                    "请收齐，或对可容缺的材料按 F7 容缺，或按 F9 出具一次性告知书"
+                } else {
+                    "请收齐，或按 F9 出具一次性告知书"
+                },
             ))
         }
     }

@@ -270,8 +270,10 @@ pub enum CaseError {
     BadDeadline { deadline: NaiveDate, due: String },
     #[error("请先回答情形：{0}")]
     Unanswered(String),
-    #[error("尚缺材料：{0}。请收齐、容缺或出具一次性告知书")]
-    MaterialsMissing(String),
+    /// The second field says what the clerk can do: 容缺 (F7) is named only when a missing
+    /// material allows it.
+    #[error("尚缺材料：{0}。{1}")]
+    MaterialsMissing(String, &'static str),
     #[error("材料已齐，无需一次性告知，请直接受理")]
     NothingMissing,
     #[error("办件{case_no}当前为“{state}”，不能{action}")]

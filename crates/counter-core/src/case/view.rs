@@ -62,6 +62,9 @@ pub struct CaseView {
     pub answers_in_effect: BTreeMap<String, String>,
     pub due: Option<NaiveDate>,
     pub time_limit_text: String,
+    /// 即办件 under the answers given: a draft the counter may complete on the spot (当场办结);
+    /// an assisted case never is (its paper goes to the office that handles it).
+    pub immediate: bool,
     /// The documents the case may print now (Case::documents).
     pub documents: Vec<DocKind>,
     /// Set when the item's list names its channels but not the window (crate::channels).
@@ -109,8 +112,15 @@ impl CaseView {
             answers_in_effect: item
                 .map(|i| effective_answers(&questions(catalog, i), &case.answers))
                 .unwrap_or_default(),
-            due: case.due(),
+            due: case.due_in_force(),
             time_limit_text: item.map(|i| i.time_limit_text.clone()).unwrap_or_default(),
+            immediate: case.assisted.is_none()
+                && item.is_some_and(|i| {
+                    matches!(
+                        time_limit(catalog, i, &case.answers),
+                        Some((TimeLimitKind::Immediate, _))
+                    )
+                }),
             documents: case.documents(),
             channel_note: item.and_then(crate::channels::window_note),
             holder: case.holder(),

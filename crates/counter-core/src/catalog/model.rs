@@ -18,6 +18,21 @@ pub enum Level {
     E,
 }
 
+impl Level {
+    pub const ALL: [Level; 5] = [Level::A, Level::B, Level::C, Level::D, Level::E];
+
+    /// As the settings offer it: A 省 … E 村（社区）.
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::A => "A 省",
+            Level::B => "B 设区市",
+            Level::C => "C 县（市、区）",
+            Level::D => "D 乡镇（街道）",
+            Level::E => "E 村（社区）",
+        }
+    }
+}
+
 /// The 办理渠道 a list may name.
 pub const CHANNELS: &[&str] = &["窗口办", "线上办", "医院办", "自助办"];
 /// The forms a material may be handed over in.

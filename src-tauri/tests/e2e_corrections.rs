@@ -1,0 +1,92 @@
+//! End-to-end: issue 25's corrections a clerk sees. A message proposes only what the clerk can
+//! do (容缺 only for a material that allows it; 当场办结 only for a 即办件, F6 otherwise says
+//! why); 设置 names the levels as the setup does; a reprint from the ledger is a 补打, in the
+//! case's history, and the confirmation names the printer.
+
+mod support;
+use support::*;
+
+use fantoccini::Locator;
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn the_screen_offers_only_what_the_clerk_can_do_and_a_reprint_says_so() {
+    let dir = workstation(false);
+    {
+        let mut s = counter_store::Store::open(
+            &dir.path().join("counter.db"),
+            &dir.path().join("store.key"),
+        )
+        .unwrap();
+        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, at)
+            .unwrap();
+    }
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        keys.type_into(&find(&client, "#signin-name").await, "李主任").await;
+        keys.press(TAB).await;
+        keys.press("secret1").await;
+        keys.press(ENTER).await;
+        find(&client, "#search").await;
+
+        // 住院费用报销 (30 working days, nothing 容缺 in the list).
+        let no = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
+        keys.press("123").await;
+        wait_text(&client, "#missing", "诊断证明").await;
+        keys.press(F8).await;
+        let e = wait_text(&client, "#error", "尚缺材料：诊断证明").await;
+        assert!(e.contains("F9") && !e.contains("容缺"), "{e}");
+        let hint = text_of(&client, "#checklist-keys").await;
+        assert!(!hint.contains("F7"), "{hint}");
+        assert!(client.find(Locator::Css("#complete")).await.is_err(), "当场办结 offered");
+        keys.press(F6).await;
+        let e = wait_text(&client, "#error", "不是即办件").await;
+        assert!(e.contains("30个工作日") && e.contains("F8"), "{e}");
+        screenshot(&client, "corrections-1-no-f6.png").await;
+
+        keys.press("4").await;
+        wait_text(&client, "#missing", "材料已齐").await;
+        keys.press(F8).await;
+        find(&client, "#preview[data-kind='receipt']").await;
+        keys.press(ENTER).await;
+        let msg = wait_text(&client, "#message", "已送打印机“CounterPDF”").await;
+        assert!(!msg.contains("CounterPDF-"), "{msg}");
+
+        // The ledger's second print is a 补打: said in the confirmation and in the history.
+        keys.press(F3).await;
+        open_ledger_row(&client, &no).await;
+        click(&client, "#reprint-receipt").await;
+        find(&client, "#preview[data-kind='receipt']").await;
+        assert_preview_shows(&client, 2).await;
+        screenshot(&client, "corrections-2-reprint-preview.png").await;
+        keys.press(ENTER).await;
+        wait_text(&client, ".ledger .ok", "受理回执已补打，送打印机“CounterPDF”").await;
+        let history = wait_text(&client, "#detail .events", "补打").await;
+        assert!(history.contains("打印") && history.contains("受理回执"), "{history}");
+        screenshot(&client, "corrections-2-reprint.png").await;
+
+        // 设置: the levels by their names, as at the first start.
+        click(&client, "#nav-settings").await;
+        let level = find(&client, "#settings-level").await;
+        let shown = client
+            .execute(
+                "const s = document.querySelector('#settings-level'); return s.options[s.selectedIndex].text;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(shown.as_str(), Some("C 县（市、区）"));
+        let all = level.text().await.unwrap();
+        assert!(all.contains("E 村（社区）"), "{all}");
+        screenshot(&client, "corrections-3-settings-levels.png").await;
+        client
+    })
+    .await;
+}
