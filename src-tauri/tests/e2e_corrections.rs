@@ -90,3 +90,77 @@ async fn the_screen_offers_only_what_the_clerk_can_do_and_a_reprint_says_so() {
     })
     .await;
 }
+
+/// Whether `css` is on screen now (its box within the window).
+async fn in_view(client: &fantoccini::Client, css: &str) -> bool {
+    let js = format!(
+        "const r = document.querySelector('{css}').getBoundingClientRect();
+         return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;"
+    );
+    client.execute(&js, vec![]).await.unwrap().as_bool() == Some(true)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn the_supervisor_manages_the_accounts_and_sees_each_answer_beside_the_button() {
+    let dir = workstation(false);
+    {
+        let mut s = counter_store::Store::open(
+            &dir.path().join("counter.db"),
+            &dir.path().join("store.key"),
+        )
+        .unwrap();
+        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
+            .unwrap()
+            .and_hms_opt(8, 0, 0)
+            .unwrap();
+        s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, at)
+            .unwrap();
+    }
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        keys.type_into(&find(&client, "#signin-name").await, "李主任")
+            .await;
+        keys.press(TAB).await;
+        keys.press("secret1").await;
+        keys.press(ENTER).await;
+        click(&client, "#nav-settings").await;
+        // A short password: said under the button, on screen.
+        keys.type_into(&find(&client, "#clerk-new-name").await, "钱多多")
+            .await;
+        keys.type_into(&find(&client, "#clerk-new-password").await, "123")
+            .await;
+        click(&client, "#clerk-add").await;
+        wait_text(&client, "#accounts-error", "密码至少6位").await;
+        assert!(
+            in_view(&client, "#accounts-error").await,
+            "the message is off screen"
+        );
+        let field = find(&client, "#clerk-new-password").await;
+        field.clear().await.unwrap();
+        keys.type_into(&field, "pass456").await;
+        click(&client, "#clerk-add").await;
+        wait_text(&client, "#accounts-message", "已添加账号 钱多多").await;
+        assert!(in_view(&client, "#accounts-message").await);
+        wait_text(&client, "#accounts tr[data-name='钱多多']", "在用").await;
+        // 王芳 leaves: her account is stopped.
+        click(&client, "#accounts tr[data-name='王芳'] .disable").await;
+        wait_text(&client, "#accounts tr[data-name='王芳']", "已停用").await;
+        screenshot(&client, "corrections-4-accounts.png").await;
+        // 退出 (not 锁定): the sign-in asks for a name; 王芳 is told her account is stopped.
+        click(&client, "#sign-out").await;
+        let name = find(&client, "#signin-name").await;
+        assert_eq!(name.prop("value").await.unwrap().as_deref(), Some(""));
+        keys.type_into(&name, "王芳").await;
+        keys.press(TAB).await;
+        keys.press("pass123").await;
+        keys.press(ENTER).await;
+        wait_text(&client, ".error", "已被负责人停用").await;
+        screenshot(&client, "corrections-5-stopped.png").await;
+        client
+    })
+    .await;
+}

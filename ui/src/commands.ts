@@ -1,5 +1,6 @@
 // Generated from the command list (crates/counter-desk/src/commands.rs) by
 // `UPDATE_BINDINGS=1 cargo test -p counter-tests --test bindings`. Do not edit.
+import type { Account } from "./bindings/Account";
 import type { Alert } from "./bindings/Alert";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { CaseDetail } from "./bindings/CaseDetail";
@@ -36,6 +37,9 @@ export function commands(call: Transport) {
     setup: (office: PointSettings, name: string, password: string) => call<DeskStatus>("setup", { office, name, password }),
     saveOffice: (office: PointSettings) => call<DeskStatus>("save_office", { office }),
     addClerk: (name: string, password: string, supervisor: boolean) => call<Clerk>("add_clerk", { name, password, supervisor }),
+    accounts: () => call<Array<Account>>("accounts", {}),
+    setAccountDisabled: (name: string, disabled: boolean) => call<Array<Account>>("set_account_disabled", { name, disabled }),
+    resetPassword: (name: string, password: string) => call<Array<Account>>("reset_password", { name, password }),
     signIn: (name: string, password: string) => call<DeskStatus>("sign_in", { name, password }),
     signOut: () => call<void>("sign_out", {}),
     touch: () => call<void>("touch", {}),

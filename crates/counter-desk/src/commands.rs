@@ -66,6 +66,11 @@ macro_rules! for_each_command {
                 => |d| $crate::commands::with(d, |w| w.save_office(office));
             add_clerk(name: String, password: String, supervisor: bool) -> $crate::Clerk, quick
                 => |d| $crate::commands::with(d, |w| w.add_clerk(&name, &password, supervisor));
+            accounts() -> Vec<$crate::Account>, quick => |d| $crate::commands::with(d, |w| w.accounts());
+            set_account_disabled(name: String, disabled: bool) -> Vec<$crate::Account>, quick
+                => |d| $crate::commands::with(d, |w| w.set_account_disabled(&name, disabled));
+            reset_password(name: String, password: String) -> Vec<$crate::Account>, quick
+                => |d| $crate::commands::with(d, |w| w.reset_password(&name, &password));
             sign_in(name: String, password: String) -> $crate::DeskStatus, quick
                 => |d| $crate::commands::with(d, |w| w.sign_in(&name, &password));
             sign_out() -> (), quick => |d| $crate::commands::with(d, |w| {

@@ -12,6 +12,7 @@ use counter_core::settings::PointSettings;
 use counter_core::{Calendar, Catalog, CatalogSet, SearchIndex};
 use counter_store::{SignInError, Store, StoreError};
 
+mod accounts;
 mod alerts;
 mod assisted;
 pub mod autosync;
@@ -34,6 +35,7 @@ pub use commands::{CommandInfo, Desk, COMMANDS};
 /// The core, for the command list's paths (`for_each_command!` expands in the shells).
 pub use counter_core as core;
 use counter_core::custody::Scope;
+pub use counter_store::Account;
 pub use devices::{look_at_reader, read_card, CardRead, ReaderLook, ReaderState};
 pub(crate) use error::err;
 pub use error::{ApiError, ApiErrorCode};
@@ -364,6 +366,10 @@ impl Workstation {
             }
             Err(e @ SignInError::Locked { .. }) => {
                 self.audit(name, "账号锁定", Some(&e.to_string()));
+                Err(err(ApiErrorCode::Auth, e.to_string()))
+            }
+            Err(e @ SignInError::Disabled(_)) => {
+                self.audit(name, "登录失败", Some("账号已停用"));
                 Err(err(ApiErrorCode::Auth, e.to_string()))
             }
             Err(SignInError::Store(e)) => Err(store_err(e)),

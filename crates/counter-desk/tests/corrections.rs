@@ -136,3 +136,82 @@ fn every_print_is_recorded_and_a_second_one_says_so_on_every_page() {
         .collect();
     assert_eq!(log, vec!["补打受理回执", "打印受理回执"], "newest first");
 }
+
+#[test]
+fn the_supervisor_stops_an_account_and_resets_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    d.add_clerk("王芳", "pass123", false).unwrap();
+    d.add_clerk("赵敏", "pass123", true).unwrap();
+    let names: Vec<_> = d.accounts().unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, vec!["李主任", "王芳", "赵敏"]);
+    // Not one's own account; a short password is refused in words.
+    let e = d.set_account_disabled("李主任", true).unwrap_err();
+    assert!(e.message.contains("自己"), "{}", e.message);
+    assert!(d
+        .reset_password("王芳", "123")
+        .unwrap_err()
+        .message
+        .contains("至少6位"));
+    let list = d.set_account_disabled("王芳", true).unwrap();
+    assert!(list
+        .iter()
+        .any(|a| a.name == "王芳" && a.disabled_at.is_some()));
+    d.sign_out();
+    // A wrong password says nothing of the account; the right one says it is stopped.
+    let wrong = d.sign_in("王芳", "nopass1").unwrap_err().message;
+    assert!(wrong.contains("用户名或密码错误"), "{wrong}");
+    let stopped = d.sign_in("王芳", "pass123").unwrap_err().message;
+    assert!(stopped.contains("已被负责人停用"), "{stopped}");
+    // Five wrong tries lock 赵敏; the reset lifts the lock and the old password is gone.
+    for _ in 0..5 {
+        let _ = d.sign_in("赵敏", "nopass1");
+    }
+    assert!(d
+        .sign_in("赵敏", "pass123")
+        .unwrap_err()
+        .message
+        .contains("锁定"));
+    d.sign_in("李主任", "secret1").unwrap();
+    assert!(d
+        .accounts()
+        .unwrap()
+        .iter()
+        .any(|a| a.name == "赵敏" && a.locked_until.is_some()));
+    d.reset_password("赵敏", "newpass1").unwrap();
+    d.set_account_disabled("王芳", false).unwrap();
+    d.sign_out();
+    assert!(d.sign_in("赵敏", "pass123").is_err());
+    d.sign_in("赵敏", "newpass1").unwrap();
+    d.sign_out();
+    d.sign_in("王芳", "pass123").unwrap();
+    d.sign_out();
+    d.sign_in("李主任", "secret1").unwrap();
+    let log: Vec<_> = d
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{} {}", a.action, a.detail.unwrap_or_default()))
+        .collect();
+    for line in ["停用账号 王芳", "启用账号 王芳", "重置密码 赵敏"] {
+        assert!(log.iter().any(|l| l == line), "{line} in {log:?}");
+    }
+}
+
+#[test]
+fn the_last_supervisor_in_service_is_never_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let now = NaiveDate::from_ymd_opt(2025, 9, 26)
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let mut s = counter_store::Store::open(&p.join("c.db"), &p.join("k")).unwrap();
+    s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, now)
+        .unwrap();
+    s.add_clerk("赵敏", "secret1", counter_store::Role::Supervisor, now)
+        .unwrap();
+    s.set_disabled("赵敏", true, now).unwrap();
+    let e = s.set_disabled("李主任", true, now).unwrap_err().to_string();
+    assert!(e.contains("唯一的负责人"), "{e}");
+}

@@ -47,6 +47,9 @@ pub enum SignInError {
     Wrong,
     #[error("连续输错密码，账号已锁定，请于{until}后再试")]
     Locked { until: String },
+    /// Said only after the right password: a wrong one gets `Wrong`, as for an unknown name.
+    #[error("账号“{0}”已被负责人停用，请联系负责人")]
+    Disabled(String),
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -96,13 +99,7 @@ impl Store {
         if name.is_empty() || name.chars().count() > 20 {
             return Err(StoreError::Input("经办人姓名应为1至20个字".into()));
         }
-        if password.chars().count() < 6 {
-            return Err(StoreError::Input("密码至少6位".into()));
-        }
-        let hash = Argon2::default()
-            .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
-            .map_err(|e| StoreError::Input(format!("无法设置密码：{e}")))?
-            .to_string();
+        let hash = hash(password)?;
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -138,15 +135,15 @@ impl Store {
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let row: Option<(String, String, i64, Option<String>)> = tx
+        let row: Option<(String, String, i64, Option<String>, Option<String>)> = tx
             .query_row(
-                "SELECT role, password_hash, failed, locked_until FROM clerks WHERE name = ?1",
+                "SELECT role, password_hash, failed, locked_until, disabled_at FROM clerks WHERE name = ?1",
                 [name],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(StoreError::from)?;
-        let Some((role, hash, failed, locked_until)) = row else {
+        let Some((role, hash, failed, locked_until, disabled)) = row else {
             // Same answer and similar cost as a wrong password: names are not revealed.
             let _ = Argon2::default()
                 .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
@@ -169,6 +166,9 @@ impl Store {
                     .is_ok()
             })
             .unwrap_or(false);
+        if ok && disabled.is_some() {
+            return Err(SignInError::Disabled(name.to_string()));
+        }
         if ok {
             tx.execute(
                 "UPDATE clerks SET failed = 0, locked_until = NULL WHERE name = ?1",
@@ -203,5 +203,119 @@ impl Store {
             }),
             None => Err(SignInError::Wrong),
         }
+    }
+}
+
+/// An account as the supervisor's list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Account {
+    pub name: String,
+    pub role: Role,
+    /// Stopped by the supervisor (since then).
+    pub disabled_at: Option<String>,
+    /// Locked after wrong passwords, until then.
+    pub locked_until: Option<String>,
+}
+
+fn hash(password: &str) -> Result<String, StoreError> {
+    if password.chars().count() < 6 {
+        return Err(StoreError::Input("密码至少6位".into()));
+    }
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+        .map_err(|e| StoreError::Input(format!("无法设置密码：{e}")))?
+        .to_string())
+}
+
+impl Store {
+    /// Every account, by name, with its state.
+    pub fn accounts(&self, now: NaiveDateTime) -> Result<Vec<Account>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT name, role, disabled_at, locked_until FROM clerks ORDER BY name")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        let now = fmt(now);
+        let mut out = Vec::new();
+        for row in rows {
+            let (name, role, disabled_at, locked) = row?;
+            out.push(Account {
+                name,
+                role: if role == "supervisor" {
+                    Role::Supervisor
+                } else {
+                    Role::Clerk
+                },
+                disabled_at: disabled_at.map(|t| t.replace('T', " ")),
+                locked_until: locked.filter(|u| *u > now).map(|t| t.replace('T', " ")),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stops (or restores) an account. The last supervisor in service is never stopped: the
+    /// point would have no one to manage it.
+    pub fn set_disabled(
+        &mut self,
+        name: &str,
+        disabled: bool,
+        now: NaiveDateTime,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let role: Option<String> = tx
+            .query_row(
+                "SELECT role FROM clerks WHERE name = ?1",
+                [name.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(role) = role else {
+            return Err(StoreError::Input(format!(
+                "没有名为“{}”的账号",
+                name.trim()
+            )));
+        };
+        if disabled && role == "supervisor" {
+            let others: i64 = tx.query_row(
+                "SELECT count(*) FROM clerks WHERE role = 'supervisor' AND disabled_at IS NULL AND name <> ?1",
+                [name.trim()],
+                |r| r.get(0),
+            )?;
+            if others == 0 {
+                return Err(StoreError::Input(
+                    "不能停用唯一的负责人账号：请先添加另一位负责人".into(),
+                ));
+            }
+        }
+        tx.execute(
+            "UPDATE clerks SET disabled_at = ?2 WHERE name = ?1",
+            params![name.trim(), disabled.then(|| fmt(now))],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets a new password (the supervisor's reset) and lifts a lock.
+    pub fn reset_password(&mut self, name: &str, password: &str) -> Result<(), StoreError> {
+        let hash = hash(password)?;
+        let n = self.conn().execute(
+            "UPDATE clerks SET password_hash = ?2, failed = 0, locked_until = NULL WHERE name = ?1",
+            params![name.trim(), hash],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Input(format!(
+                "没有名为“{}”的账号",
+                name.trim()
+            )));
+        }
+        Ok(())
     }
 }

@@ -26,7 +26,7 @@ use counter_core::Catalog;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-pub use accounts::{Clerk, Role, SignInError, FREE_TRIES};
+pub use accounts::{Account, Clerk, Role, SignInError, FREE_TRIES};
 pub use audit::AuditEntry;
 pub use crypt::{Cipher, Key};
 pub use custody::{SheetRow, SheetSent};
@@ -48,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_trust.sql"),
     include_str!("../migrations/0011_audit_chain.sql"),
     include_str!("../migrations/0012_alerts_seen.sql"),
+    include_str!("../migrations/0013_clerk_disabled.sql"),
 ];
 
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.

@@ -49,7 +49,7 @@ fn accepted_case(s: &mut Store, id: &str, now: NaiveDateTime) -> String {
 fn a_new_file_is_migrated_and_numbers_cases_per_point_and_day() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = store(dir.path());
-    assert_eq!(s.schema_version().unwrap(), 12);
+    assert_eq!(s.schema_version().unwrap(), 13);
     let set = bundled::catalogs().unwrap();
     let nat = set.get("national").unwrap();
     let a = s
