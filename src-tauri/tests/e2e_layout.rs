@@ -37,6 +37,19 @@ async fn at_1024_by_700_the_case_header_and_decisions_stay_in_view_and_pages_scr
             .await
             .unwrap();
         assert!(inner[1].as_u64().unwrap() <= 700, "{inner}");
+        // The office's name on one line, every part of the header inside the window.
+        let header = client
+            .execute(
+                "const n = document.querySelector('.bar .office strong').getBoundingClientRect();
+                 const line = parseFloat(getComputedStyle(document.querySelector('.bar .office strong')).lineHeight) || 20;
+                 const out = [...document.querySelectorAll('.bar > *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1).length;
+                 return [n.height / line, out];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(header[0].as_f64().unwrap() < 1.5, "the office's name wraps: {header}");
+        assert_eq!(header[1].as_u64(), Some(0), "a part of the header is cut off: {header}");
         // 医疗机构申请定点协议管理 (Jiangxi): thirteen materials, the longest list.
         let no = open_case(
             &client,
