@@ -313,6 +313,20 @@ impl Workstation {
         if f.alerts.unwrap_or(false) {
             return self.alert_rows();
         }
-        self.store.ledger(&q, today).map_err(store_err)
+        let mut rows = self.store.ledger(&q, today).map_err(store_err)?;
+        if f.held {
+            // 交接 offers only paper that may go on a sheet (not a withdrawn case's, which
+            // goes back to the applicant).
+            let point = self.office.point.clone();
+            let mut keep = Vec::new();
+            for r in rows {
+                let case = self.store.case(&r.case_no).map_err(store_err)?;
+                if case.may_hand_over(&point) {
+                    keep.push(r);
+                }
+            }
+            rows = keep;
+        }
+        Ok(rows)
     }
 }

@@ -215,3 +215,33 @@ fn the_last_supervisor_in_service_is_never_stopped() {
     let e = s.set_disabled("李主任", true, now).unwrap_err().to_string();
     assert!(e.contains("唯一的负责人"), "{e}");
 }
+
+#[test]
+fn a_withdrawn_case_is_not_offered_for_hand_over_and_its_paper_goes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk(dir.path());
+    let kept = accepted(&mut d);
+    let gone = accepted(&mut d);
+    d.withdraw(&gone, Some("申请人撤回申请".into())).unwrap();
+    let held = |d: &Workstation| -> Vec<String> {
+        d.ledger(LedgerFilter {
+            held: true,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.case_no)
+        .collect()
+    };
+    assert_eq!(held(&d), vec![kept.clone()]);
+    // The withdrawn case's paper goes back to the applicant, in its history.
+    let detail = d.case_detail(&gone).unwrap();
+    assert!(detail.can_hand_back);
+    d.hand_back(&gone).unwrap();
+    let detail = d.case_detail(&gone).unwrap();
+    assert!(!detail.can_hand_back);
+    let last = detail.history.last().unwrap();
+    assert!(last.detail.contains("材料已退还申请人"), "{last:?}");
+    // An accepted case's paper is for the office, not handed back.
+    assert!(!d.case_detail(&kept).unwrap().can_hand_back);
+}

@@ -109,6 +109,19 @@ impl Case {
         }
     }
 
+    /// Whether `point`, holding the paper, may put this case on a hand-over sheet: an accepted
+    /// case on its way to review, or a finished one's result going back to the point that
+    /// accepted it. A withdrawn, refused or returned case's paper, or a result at its own point,
+    /// goes to the applicant instead (`hand_back`).
+    pub fn may_hand_over(&self, point: &str) -> bool {
+        let here = self.held_by().is_some_and(|p| p == point);
+        here && match self.state {
+            CaseState::Accepted | CaseState::InReview => true,
+            CaseState::Completed | CaseState::Terminated => self.point != point,
+            _ => false,
+        }
+    }
+
     /// 移交: `from` (the point holding the paper) puts the case on hand-over sheet `sheet_no`
     /// to `to`. `sheet` lists every case of the sheet, so the receiver knows when it has all.
     #[allow(clippy::too_many_arguments)]
@@ -262,16 +275,20 @@ impl Case {
         )])
     }
 
-    /// 送达: the point holding the result hands it back to the applicant.
+    /// 送达: the point holding the result hands it back to the applicant; for a case the
+    /// applicant withdrew after acceptance, 退还材料: the paper goes back to them.
     pub fn hand_back(
         &mut self,
         point: &str,
         clerk: &str,
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
-        if !matches!(self.state, CaseState::Completed | CaseState::Terminated) {
+        if !matches!(
+            self.state,
+            CaseState::Completed | CaseState::Terminated | CaseState::Withdrawn
+        ) {
             return Err(CaseError::Custody(format!(
-                "办件 {} 为“{}”状态，办结后才能送达申请人",
+                "办件 {} 为“{}”状态，办结或撤回后才能送达或退还申请人",
                 self.case_no,
                 self.state.label()
             )));

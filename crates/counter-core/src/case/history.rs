@@ -7,6 +7,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::record::{Case, CaseEvent, Change};
+use super::values::CaseState;
 
 /// One line of a case's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -108,6 +109,10 @@ impl Case {
             Change::Opened {
                 card_read: true, ..
             } => "读卡：身份信息由二代证读卡器读取".into(),
+            // A withdrawn case's paper goes back, not its result.
+            Change::HandedBack { .. } if self.state == CaseState::Withdrawn => {
+                "申请人撤回，材料已退还申请人".into()
+            }
             Change::Opened { .. }
             | Change::Completed
             | Change::Resumed
