@@ -54,6 +54,10 @@ pub enum SignInError {
     Store(#[from] StoreError),
 }
 
+/// An account's row as signing in reads it: role, password hash, failed tries, locked until,
+/// disabled since.
+type AccountRow = (String, String, i64, Option<String>, Option<String>);
+
 fn fmt(t: NaiveDateTime) -> String {
     t.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
@@ -135,7 +139,7 @@ impl Store {
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(StoreError::from)?;
-        let row: Option<(String, String, i64, Option<String>, Option<String>)> = tx
+        let row: Option<AccountRow> = tx
             .query_row(
                 "SELECT role, password_hash, failed, locked_until, disabled_at FROM clerks WHERE name = ?1",
                 [name],
