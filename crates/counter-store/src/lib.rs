@@ -51,6 +51,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_clerk_disabled.sql"),
 ];
 
+/// The schema this version writes (`PRAGMA user_version` after every migration).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
 /// A known plaintext sealed with the key, to tell a wrong key from damaged data.
 const KEY_CHECK: &[u8] = b"counter store key check";
 

@@ -50,6 +50,7 @@ fn a_new_file_is_migrated_and_numbers_cases_per_point_and_day() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = store(dir.path());
     assert_eq!(s.schema_version().unwrap(), 13);
+    assert_eq!(counter_store::SCHEMA_VERSION, 13);
     let set = bundled::catalogs().unwrap();
     let nat = set.get("national").unwrap();
     let a = s
