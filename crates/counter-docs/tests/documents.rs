@@ -298,3 +298,40 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
     let empty = HandOverSheet { cases: &[], ..h };
     assert!(hand_over_sheet(&empty, &office()).is_err());
 }
+
+#[test]
+fn the_list_is_named_as_an_applicant_reads_it() {
+    let set = bundled::catalogs().unwrap();
+    let cal = bundled::calendar().unwrap();
+    for (id, item, want, never) in [
+        (
+            "national",
+            "002036006002",
+            "全国医疗保障经办政务服务事项清单",
+            "附件1",
+        ),
+        (
+            "jiangsu-2024",
+            "322036066002",
+            "江苏省医疗保障经办政务服务事项清单（2024年版）",
+            "全省",
+        ),
+    ] {
+        let cat = set.get(id).unwrap();
+        let mut c = open(cat, item, 1);
+        let keys: Vec<String> = c.missing().iter().map(|m| m.key.clone()).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        tick(&mut c, &keys);
+        c.accept(cat, &cal, &Scope::Handles, now()).unwrap();
+        let path = save(
+            &format!("receipt-{id}.pdf"),
+            &render(DocKind::Receipt, &c, cat, &office(), now()).unwrap(),
+        );
+        let t = flat(&path);
+        assert!(
+            t.contains(want),
+            "{want} missing from the {id} receipt:\n{t}"
+        );
+        assert!(!t.contains(never), "{never} on the {id} receipt:\n{t}");
+    }
+}
