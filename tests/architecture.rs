@@ -220,3 +220,86 @@ fn no_hand_written_file_is_over_600_lines() {
         .collect();
     assert!(long.is_empty(), "over 600 lines: {long:?}");
 }
+
+/// Every crate's dependencies within the workspace (and on Tauri), as ARCHITECTURE.md's table
+/// allows them: a new arrow is a change of that table first.
+#[test]
+fn every_crate_depends_only_on_what_the_layers_allow() {
+    let allowed: &[(&str, &[&str])] = &[
+        ("crates/counter-core", &[]),
+        ("crates/counter-devices", &[]),
+        ("crates/counter-store", &["counter-core"]),
+        ("crates/counter-docs", &["counter-core"]),
+        ("crates/counter-sync", &["counter-core", "counter-store"]),
+        ("crates/counter-server", &["counter-core"]),
+        (
+            "crates/counter-desk",
+            &[
+                "counter-core",
+                "counter-store",
+                "counter-docs",
+                "counter-sync",
+                "counter-devices",
+            ],
+        ),
+        ("crates/counter-web", &["counter-desk"]),
+        ("crates/counter-cli", &["counter-core", "counter-desk"]),
+        ("src-tauri", &["counter-core", "counter-desk", "tauri"]),
+    ];
+    let mut crates = Vec::new();
+    for e in std::fs::read_dir(root().join("crates")).unwrap() {
+        crates.push(format!(
+            "crates/{}",
+            e.unwrap().file_name().to_string_lossy()
+        ));
+    }
+    crates.push("src-tauri".into());
+    for krate in &crates {
+        let Some((_, allow)) = allowed.iter().find(|(k, _)| k == krate) else {
+            panic!("{krate} is not in the layer table: add it here and to ARCHITECTURE.md");
+        };
+        let mut deps = ours(krate);
+        deps.sort();
+        let mut want: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(deps, want, "{krate}'s dependencies");
+    }
+}
+
+/// Inside the server, no two modules use each other (the HTTP layer uses the accept loop, not
+/// the other way round): `crate::a` in b and `crate::b` in a is a circle.
+#[test]
+fn the_servers_modules_use_each_other_one_way_only() {
+    let src = root().join("crates/counter-server/src");
+    let mut all = Vec::new();
+    files(&src, &[".rs"], &mut all);
+    let uses: BTreeMap<String, BTreeSet<String>> = all
+        .iter()
+        .filter(|p| !p.iter().any(|c| c == "tests"))
+        .map(|p| {
+            let text = std::fs::read_to_string(p).unwrap();
+            let named = without_tests(&text)
+                .split("crate::")
+                .skip(1)
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect()
+                })
+                .collect();
+            (module_of(&src, p), named)
+        })
+        .collect();
+    for (a, named) in &uses {
+        for b in named {
+            let back = uses
+                .get(b)
+                .is_some_and(|n| n.contains(a.split("::").next().unwrap()));
+            assert!(!(back && a != b), "{a} and {b} use each other");
+        }
+    }
+    assert!(
+        uses["http"].contains("listen"),
+        "the check sees http → listen"
+    );
+}

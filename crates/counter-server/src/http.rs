@@ -310,7 +310,14 @@ pub fn router(central: Central) -> Router {
 /// Serves until the process ends.
 pub async fn serve(central: Central, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let tls = central.keys.tls().map(|t| t.config.clone());
-    crate::listen::run(router(central), listener, tls, std::future::pending()).await
+    crate::listen::run(
+        router(central),
+        listener,
+        tls,
+        std::future::pending(),
+        timed_out,
+    )
+    .await
 }
 
 /// Serves on `addr` (port 0: any free port) from a thread of its own with its own runtime,
@@ -342,5 +349,5 @@ pub async fn serve_until(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let tls = central.keys.tls().map(|t| t.config.clone());
-    crate::listen::run(router(central), listener, tls, stop).await
+    crate::listen::run(router(central), listener, tls, stop, timed_out).await
 }

@@ -25,12 +25,17 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// One request, body and answer included.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// What a request that ran out of time is answered (the HTTP layer's words: this module knows
+/// connections, not the API).
+pub(crate) type OnTimeout = fn() -> axum::response::Response;
+
 /// Serves `app` on `listener` (over TLS when `tls` is given) until `stop` resolves.
 pub(crate) async fn run(
     app: Router,
     listener: tokio::net::TcpListener,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     stop: impl Future<Output = ()> + Send + 'static,
+    timed_out: OnTimeout,
 ) -> std::io::Result<()> {
     let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(stop);
@@ -58,10 +63,10 @@ pub(crate) async fn run(
         let tls = tls.clone().map(tokio_rustls::TlsAcceptor::from);
         tokio::spawn(async move {
             match tls {
-                None => connection(TokioIo::new(stream), app, peer).await,
+                None => connection(TokioIo::new(stream), app, peer, timed_out).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(HEADER_READ_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(s)) => connection(TokioIo::new(s), app, peer).await,
+                        Ok(Ok(s)) => connection(TokioIo::new(s), app, peer, timed_out).await,
                         Ok(Err(e)) => tracing::debug!(error = %e, %peer, "TLS handshake failed"),
                         Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
                     }
@@ -73,7 +78,7 @@ pub(crate) async fn run(
 }
 
 /// One connection's requests, each under the request timeout.
-async fn connection<I>(io: I, app: Router, peer: SocketAddr)
+async fn connection<I>(io: I, app: Router, peer: SocketAddr, timed_out: OnTimeout)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -84,7 +89,7 @@ where
         async move {
             match tokio::time::timeout(REQUEST_TIMEOUT, app.oneshot(req)).await {
                 Ok(r) => r,
-                Err(_) => Ok(crate::http::timed_out()),
+                Err(_) => Ok(timed_out()),
             }
         }
     });
