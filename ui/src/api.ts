@@ -61,8 +61,8 @@ async function invoke<T>(cmd: string, args: Record<string, unknown> = {}): Promi
   try {
     return inWindow ? await tauriInvoke<T>(cmd, args) : await post<T>(cmd, args);
   } catch (e) {
-    const err = e as { code?: string; message?: string };
-    if (err?.code === "auth" && err.message?.includes("重新登录")) {
+    // The workstation locked itself (idle): the window shows the sign-in. Decided by the code.
+    if ((e as { code?: string })?.code === "locked") {
       window.dispatchEvent(new Event(IDLE_LOCK_EVENT));
     }
     throw e;

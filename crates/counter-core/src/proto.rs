@@ -253,6 +253,46 @@ pub struct Changes {
 /// An error body from the server: a stable code and a message in Chinese.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServerError {
-    pub code: String,
+    pub code: ServerCode,
     pub message: String,
+}
+
+/// The codes the server answers with (`openapi.yaml` lists the same): the client acts on the
+/// code, never on the message's words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerCode {
+    BadRequest,
+    InvalidInput,
+    /// No credential, a wrong one, or a device the server does not know or revoked.
+    Auth,
+    NotFound,
+    MethodNotAllowed,
+    Timeout,
+    TooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Storage,
+    /// Two stores push as one device (a copied PC): the device is stopped.
+    Cloned,
+    /// A code of a newer server.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ServerCode {
+    /// Every code the server sends (not `Unknown`, which only a client reads).
+    pub const SENT: [ServerCode; 11] = [
+        ServerCode::BadRequest,
+        ServerCode::InvalidInput,
+        ServerCode::Auth,
+        ServerCode::NotFound,
+        ServerCode::MethodNotAllowed,
+        ServerCode::Timeout,
+        ServerCode::TooLarge,
+        ServerCode::UnsupportedMediaType,
+        ServerCode::RateLimited,
+        ServerCode::Storage,
+        ServerCode::Cloned,
+    ];
 }

@@ -101,7 +101,7 @@ pub struct EnrollJob {
 pub fn run_enroll(job: EnrollJob) -> Result<String, ApiError> {
     let mut store = Store::open(&job.paths.db, &job.paths.key).map_err(store_err)?;
     let r = counter_sync::enroll(&mut store, &job.server, &job.code, &job.device_name)
-        .map_err(|e| err(ApiErrorCode::InvalidInput, e.to_string()))?;
+        .map_err(crate::error::sync_failure)?;
     tracing::info!(point = %r.point, device = %r.device_id, "enrolled");
     Ok(format!(
         "已注册到中心服务器：网点 {}{}",
@@ -160,6 +160,6 @@ fn sync_message(
                 )
             }
         )),
-        Err(e) => Err(err(ApiErrorCode::Storage, e.to_string())),
+        Err(e) => Err(crate::error::sync_failure(e)),
     }
 }

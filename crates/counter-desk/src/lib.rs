@@ -232,7 +232,7 @@ impl Workstation {
             .ok_or_else(|| err(ApiErrorCode::Auth, "请先登录"))?;
         if self.locked() {
             return Err(err(
-                ApiErrorCode::Auth,
+                ApiErrorCode::Locked,
                 format!("已超过{IDLE_MINUTES}分钟未操作，本机已锁定，请重新登录"),
             ));
         }

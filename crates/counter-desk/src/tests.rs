@@ -195,7 +195,7 @@ fn the_workstation_itself_locks_after_idling_whatever_the_window_does() {
     d.ledger(LedgerFilter::default()).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     let e = d.ledger(LedgerFilter::default()).unwrap_err();
-    assert_eq!(e.code, ApiErrorCode::Auth);
+    assert_eq!(e.code, ApiErrorCode::Locked);
     assert!(e.message.contains("请重新登录"), "{}", e.message);
     d.sign_in("李主任", "secret1").unwrap();
     d.ledger(LedgerFilter::default()).unwrap();
@@ -209,7 +209,7 @@ fn the_workstation_itself_locks_after_idling_whatever_the_window_does() {
     d.touch();
     assert_eq!(
         d.ledger(LedgerFilter::default()).unwrap_err().code,
-        ApiErrorCode::Auth
+        ApiErrorCode::Locked
     );
 }
 

@@ -18,14 +18,14 @@ use crate::{Central, ServerFailure, OPENAPI};
 /// Bytes an enrolment request may have.
 const ENROL_BODY: usize = 16 * 1024;
 
-pub(crate) struct ApiFailure(StatusCode, &'static str, String);
+pub(crate) struct ApiFailure(StatusCode, ServerCode, String);
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         (
             self.0,
             Json(ServerError {
-                code: self.1.into(),
+                code: self.1,
                 message: self.2,
             }),
         )
@@ -36,15 +36,19 @@ impl IntoResponse for ApiFailure {
 impl From<ServerFailure> for ApiFailure {
     fn from(e: ServerFailure) -> Self {
         match e {
-            ServerFailure::Input(m) => ApiFailure(StatusCode::BAD_REQUEST, "invalid_input", m),
-            ServerFailure::NotFound(m) => ApiFailure(StatusCode::NOT_FOUND, "not_found", m),
-            ServerFailure::Cloned(m) => ApiFailure(StatusCode::CONFLICT, "cloned", m),
-            ServerFailure::Stopped(m) => ApiFailure(StatusCode::FORBIDDEN, "cloned", m),
+            ServerFailure::Input(m) => {
+                ApiFailure(StatusCode::BAD_REQUEST, ServerCode::InvalidInput, m)
+            }
+            ServerFailure::NotFound(m) => {
+                ApiFailure(StatusCode::NOT_FOUND, ServerCode::NotFound, m)
+            }
+            ServerFailure::Cloned(m) => ApiFailure(StatusCode::CONFLICT, ServerCode::Cloned, m),
+            ServerFailure::Stopped(m) => ApiFailure(StatusCode::FORBIDDEN, ServerCode::Cloned, m),
             other => {
                 tracing::error!(error = %other, "server failure");
                 ApiFailure(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "storage",
+                    ServerCode::Storage,
                     "服务器存储故障，请稍后重试".into(),
                 )
             }
@@ -56,7 +60,7 @@ impl From<ServerFailure> for ApiFailure {
 pub(crate) fn timed_out() -> Response {
     ApiFailure(
         StatusCode::REQUEST_TIMEOUT,
-        "timeout",
+        ServerCode::Timeout,
         "请求超时，请稍后重试".into(),
     )
     .into_response()
@@ -66,16 +70,16 @@ pub(crate) fn timed_out() -> Response {
 fn unreadable(status: StatusCode, detail: String) -> ApiFailure {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiFailure(status, "too_large", "请求过大：请分批上传".into())
+            ApiFailure(status, ServerCode::TooLarge, "请求过大：请分批上传".into())
         }
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiFailure(
             status,
-            "unsupported_media_type",
+            ServerCode::UnsupportedMediaType,
             "请求须为 JSON（content-type: application/json）".into(),
         ),
         _ => ApiFailure(
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ServerCode::BadRequest,
             format!("请求内容无法识别：{detail}"),
         ),
     }
@@ -134,7 +138,7 @@ fn peer(parts: &Parts) -> IpAddr {
 fn too_many() -> ApiFailure {
     ApiFailure(
         StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
+        ServerCode::RateLimited,
         "请求过于频繁，请稍后再试".into(),
     )
 }
@@ -155,7 +159,7 @@ impl FromRequestParts<Central> for Device {
         let unknown = || {
             ApiFailure(
                 StatusCode::UNAUTHORIZED,
-                "auth",
+                ServerCode::Auth,
                 "设备未注册或已停用，请重新注册".into(),
             )
         };
@@ -198,7 +202,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|_| {
             ApiFailure(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "storage",
+                ServerCode::Storage,
                 "服务器内部错误".into(),
             )
         })?
@@ -295,12 +299,16 @@ pub fn router(central: Central) -> Router {
         .route("/v1/snapshots/{kind}/{id}/{version}", get(get_snapshot))
         .route("/openapi.yaml", get(openapi))
         .fallback(|| async {
-            ApiFailure(StatusCode::NOT_FOUND, "not_found", "没有这个接口".into())
+            ApiFailure(
+                StatusCode::NOT_FOUND,
+                ServerCode::NotFound,
+                "没有这个接口".into(),
+            )
         })
         .method_not_allowed_fallback(|| async {
             ApiFailure(
                 StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
+                ServerCode::MethodNotAllowed,
                 "该接口不支持此请求方法".into(),
             )
         })

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use counter_core::proto::ServerError;
+use counter_core::proto::{ServerCode, ServerError};
 use serde::Serialize;
 
 use crate::{Options, SyncError};
@@ -192,7 +192,7 @@ impl Client {
                 Ok(resp) if resp.status().is_success() => {
                     return resp
                         .json::<T>()
-                        .map_err(|e| SyncError::Server(format!("应答无法识别：{e}")));
+                        .map_err(|e| SyncError::Protocol(format!("应答无法识别：{e}")));
                 }
                 // Come back later: within the run when the wait is short, else the caller
                 // (the background sync) schedules the next run after it.
@@ -211,11 +211,14 @@ impl Client {
                     continue;
                 }
                 Ok(resp) if resp.status().is_client_error() => {
-                    let msg = resp
-                        .json::<ServerError>()
-                        .map(|e| e.message)
-                        .unwrap_or_else(|_| "请求被拒绝".into());
-                    return Err(SyncError::Server(msg));
+                    let e = resp.json::<ServerError>().unwrap_or(ServerError {
+                        code: ServerCode::Unknown,
+                        message: "请求被拒绝".into(),
+                    });
+                    return Err(SyncError::Server {
+                        code: e.code,
+                        message: e.message,
+                    });
                 }
                 Ok(resp) => format!("中心服务器出错（{}）", resp.status().as_u16()),
                 // Another certificate is no passing failure: never retried.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use counter_core::proto::{
     Changes, DeviceState, EnrollRequest, EnrollResponse, PushRequest, PushResponse, Rejected,
-    WireEvent, MAX_BODY,
+    ServerCode, WireEvent, MAX_BODY,
 };
 use counter_core::trust::{EnrolmentPass, Trust};
 use counter_store::{Store, StoreError};
@@ -28,8 +28,12 @@ pub enum SyncError {
     NotEnrolled,
     #[error("{0}：数据已保存在本机，网络恢复后再同步")]
     Network(String),
-    #[error("中心服务器拒绝：{0}")]
-    Server(String),
+    /// The server refused, with its code (`proto::ServerCode`) and its words.
+    #[error("中心服务器拒绝：{message}")]
+    Server {
+        code: counter_core::proto::ServerCode,
+        message: String,
+    },
     #[error("中心服务器的应答不合规（{0}），本机未删除任何待上传事件：请联系管理员")]
     Protocol(String),
     #[error("{0}")]
@@ -191,12 +195,14 @@ fn run(store: &mut Store, opts: Options) -> Result<SyncReport, SyncError> {
     match run_once(store, opts) {
         // A store restored from a backup older than this device's last enrolment holds a
         // revoked registration: only the supervisor can go on.
-        Err(SyncError::Server(m)) if m.contains("重新注册") && store.restored()? => {
-            Err(SyncError::Server(
-                "本机数据是从备份恢复的，而备份中的注册已在中心停用：请负责人请中心停用本窗口之前的设备，再在“设置”中用新的注册码重新注册；已登记的办件不会丢失"
-                    .into(),
-            ))
-        }
+        Err(SyncError::Server {
+            code: ServerCode::Auth,
+            ..
+        }) if store.restored()? => Err(SyncError::Server {
+            code: ServerCode::Auth,
+            message: "本机数据是从备份恢复的，而备份中的注册已在中心停用：请负责人请中心停用本窗口之前的设备，再在“设置”中用新的注册码重新注册；已登记的办件不会丢失"
+                .into(),
+        }),
         other => other,
     }
 }
@@ -304,7 +310,7 @@ fn push(
         }
         if r.acked_through < first {
             // Nothing of this batch was stored and no gap was reported: stop rather than spin.
-            return Err(SyncError::Server("中心服务器未确认任何事件".into()));
+            return Err(SyncError::Protocol("中心服务器未确认任何事件".into()));
         }
     }
 }
