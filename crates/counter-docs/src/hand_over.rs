@@ -7,7 +7,7 @@ use counter_core::ids::mask_id;
 use counter_core::settings::PointSettings;
 
 use crate::documents::{head, signature_boxes, time};
-use crate::layout::{Column, Layout};
+use crate::layout::{Column, Layout, MARGIN, PAGE_W};
 use crate::{font, DocError};
 
 /// A 材料交接单: the paper of accepted cases handed from this point to the handling office.
@@ -32,7 +32,20 @@ pub fn hand_over_sheet(h: &HandOverSheet, office: &PointSettings) -> Result<Vec<
         }
     }
     let mut l = Layout::new(font(), "材料交接单");
-    head(&mut l, office, "材料交接单", None, &h.number, &h.number);
+    // Two copies, each on its own pages: the sending point keeps the 移交联 signed by the
+    // receiver, the receiving office keeps the 接收联.
+    for (i, copy) in ["（移交联）", "（接收联）"].iter().enumerate() {
+        if i > 0 {
+            l.new_section();
+        }
+        sheet_copy(&mut l, h, office, copy);
+    }
+    Ok(l.finish(&format!("{}  材料交接单 {}", office.name, h.number)))
+}
+
+/// One copy of the sheet: its head, the cases, the totals and the signatures.
+fn sheet_copy(l: &mut Layout, h: &HandOverSheet, office: &PointSettings, copy: &str) {
+    head(l, office, "材料交接单", Some(copy), &h.number, &h.number);
     l.fields(
         &[
             (
@@ -81,6 +94,13 @@ pub fn hand_over_sheet(h: &HandOverSheet, office: &PointSettings) -> Result<Vec<
             ]
         })
         .collect();
+    // A case number is never split across lines (the receiver reads and scans it).
+    let number_width = h
+        .cases
+        .iter()
+        .map(|c| font().width(&c.case_no, 9.5))
+        .fold(34.0_f32, f32::max)
+        + 4.0;
     l.table(
         &[
             Column {
@@ -89,19 +109,19 @@ pub fn hand_over_sheet(h: &HandOverSheet, office: &PointSettings) -> Result<Vec<
             },
             Column {
                 header: "办件编号",
-                width: 34.0,
+                width: number_width,
             },
             Column {
                 header: "申请人",
-                width: 37.0,
+                width: 33.0,
             },
             Column {
                 header: "事项",
-                width: 28.0,
+                width: 27.0,
             },
             Column {
                 header: "纸质材料（形式、份数）",
-                width: 54.0,
+                width: PAGE_W - 2.0 * MARGIN - 9.0 - 33.0 - 27.0 - 12.0 - number_width,
             },
             Column {
                 header: "份数",
@@ -119,10 +139,5 @@ pub fn hand_over_sheet(h: &HandOverSheet, office: &PointSettings) -> Result<Vec<
         "接收单位请逐件核对材料，如有缺失或破损，请在备注中注明并签字确认。结果材料随本单复印件一并退回移交网点。",
         10.0,
     );
-    signature_boxes(
-        &mut l,
-        &format!("移交人：{}", h.clerk),
-        "接收人（签字）及备注",
-    );
-    Ok(l.finish(&format!("{}  材料交接单 {}", office.name, h.number)))
+    signature_boxes(l, &format!("移交人：{}", h.clerk), "接收人（签字）及备注");
 }

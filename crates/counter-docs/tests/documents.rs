@@ -283,6 +283,30 @@ fn the_hand_over_sheet_lists_cases_materials_and_counts() {
     };
     let path = save("handover.pdf", &hand_over_sheet(&h, &office()).unwrap());
     let t = flat(&path);
+    // Two copies: the sending point's and the receiver's, each on its own page.
+    assert_eq!(pages(&path), 2);
+    for (page, copy) in [(1, "（移交联）"), (2, "（接收联）")] {
+        let p = tool(
+            "pdftotext",
+            &[
+                "-f",
+                &page.to_string(),
+                "-l",
+                &page.to_string(),
+                path.to_str().unwrap(),
+                "-",
+            ],
+        );
+        assert!(
+            p.contains(copy) && p.contains("接收人"),
+            "page {page}:\n{p}"
+        );
+    }
+    // Every case number on one line (a window's number is the longest kind).
+    let lines = text(&path);
+    for no in ["3211-20250926-0006", "3211-20250926-0007"] {
+        assert_eq!(lines.matches(no).count(), 2, "{no} split:\n{lines}");
+    }
     for must in [
         "材料交接单",
         "HO-3211-20250926-01",
