@@ -66,6 +66,7 @@ fn ui_bindings_match_the_rust_types() {
     counter_core::figures::Figures::export_all(&cfg).unwrap();
     counter_desk::Alert::export_all(&cfg).unwrap();
     counter_desk::Account::export_all(&cfg).unwrap();
+    counter_core::case::Guide::export_all(&cfg).unwrap();
     let generated = read_dir(&out);
     let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("ui/src/bindings");
     if std::env::var_os("UPDATE_BINDINGS").is_some() {

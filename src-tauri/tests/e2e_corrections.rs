@@ -164,3 +164,67 @@ async fn the_supervisor_manages_the_accounts_and_sees_each_answer_beside_the_but
     })
     .await;
 }
+
+/// 咨询: an applicant who only asks gets the item's guide for their situation, printed, with no
+/// case opened and no case number used.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn an_applicant_who_only_asks_gets_the_guide_and_no_case_number_is_used() {
+    run(false, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in(&client, &mut keys).await;
+        keys.type_here("zyfy").await;
+        wait_text(&client, "#results li .meta", "002036006002").await;
+        keys.chord(SHIFT, ENTER).await;
+        let where_ = wait_text(&client, "#guide-where", "本窗口受理并办理").await;
+        assert!(!where_.is_empty());
+        assert!(text_of(&client, "#guide-time").await.contains("30个工作日"));
+        let count = |client: &fantoccini::Client| {
+            let client = client.clone();
+            async move {
+                client
+                    .find_all(Locator::Css("#guide-materials li"))
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(count(&client).await, 4);
+        // An agent acts: the materials an agent brings join the list.
+        click(&client, "#guide-agent").await;
+        let with_agent = wait_for("the agent's materials", || async {
+            let n = count(&client).await;
+            (n > 4).then_some(n)
+        })
+        .await;
+        assert!(
+            text_of(&client, "#guide-materials")
+                .await
+                .contains("委托书"),
+            "{with_agent}"
+        );
+        screenshot(&client, "corrections-6-guide.png").await;
+        click(&client, "#guide-print").await;
+        find(&client, "#preview[data-kind='guide']").await;
+        assert_preview_shows(&client, 1).await;
+        screenshot(&client, "corrections-7-guide-preview.png").await;
+        keys.press(ENTER).await;
+        wait_text(&client, "#guide-message", "办事指南已送打印机“CounterPDF”").await;
+        click(&client, "#guide-authorisation").await;
+        find(&client, "#preview[data-kind='authorisation']").await;
+        keys.press(ESC).await;
+        keys.press(ESC).await;
+        assert!(
+            client.find(Locator::Css("#guide")).await.is_err(),
+            "the guide stays open"
+        );
+        // No case was opened: today's ledger is empty.
+        keys.press(F3).await;
+        wait_text(&client, "#ledger tbody", "没有符合条件的办件").await;
+        client
+    })
+    .await;
+}

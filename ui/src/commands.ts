@@ -11,6 +11,7 @@ import type { DeskStatus } from "./bindings/DeskStatus";
 import type { EntryView } from "./bindings/EntryView";
 import type { Figures } from "./bindings/Figures";
 import type { Form } from "./bindings/Form";
+import type { Guide } from "./bindings/Guide";
 import type { IdCheckResult } from "./bindings/IdCheckResult";
 import type { IdType } from "./bindings/IdType";
 import type { LedgerFilter } from "./bindings/LedgerFilter";
@@ -49,6 +50,9 @@ export function commands(call: Transport) {
     enroll: (server: string, code: string) => call<string>("enroll", { server, code }),
     searchItems: (query: string) => call<Array<SearchHit>>("search_items", { query }),
     showItem: (code: string, catalog: string | null) => call<EntryView>("show_item", { code, catalog }),
+    guide: (code: string, catalog: string, answers: { [key in string]: string }, withAgent: boolean) => call<Guide>("guide", { code, catalog, answers, withAgent }),
+    guideDocument: (code: string, catalog: string, answers: { [key in string]: string }, withAgent: boolean, kind: string) => call<Preview>("guide_document", { code, catalog, answers, withAgent, kind }),
+    printGuide: (code: string, catalog: string, answers: { [key in string]: string }, withAgent: boolean, kind: string) => call<string>("print_guide", { code, catalog, answers, withAgent, kind }),
     openCase: (request: OpenRequest) => call<Opened>("open_case", { request }),
     answer: (caseNo: string, situation: string, answer: string) => call<CaseView>("answer", { caseNo, situation, answer }),
     tick: (caseNo: string, key: string, form: Form, copies: number, option: string | null) => call<CaseView>("tick", { caseNo, key, form, copies, option }),

@@ -96,6 +96,22 @@ macro_rules! for_each_command {
                     w.show_entry(&code, catalog.as_deref())
                         .ok_or_else(|| $crate::commands::no_such_item(&code))
                 });
+            guide(code: String, catalog: String,
+                answers: std::collections::BTreeMap<String, String>, with_agent: bool)
+                -> $crate::core::case::Guide, quick
+                => |d| $crate::commands::with(d, |w| w.guide(&code, &catalog, &answers, with_agent));
+            guide_document(code: String, catalog: String,
+                answers: std::collections::BTreeMap<String, String>, with_agent: bool, kind: String)
+                -> $crate::Preview, slow
+                => |d| $crate::commands::with(d, |w| {
+                    w.guide_document(&code, &catalog, &answers, with_agent, &kind)
+                });
+            print_guide(code: String, catalog: String,
+                answers: std::collections::BTreeMap<String, String>, with_agent: bool, kind: String)
+                -> String, slow
+                => |d| $crate::commands::with(d, |w| {
+                    w.print_guide(&code, &catalog, &answers, with_agent, &kind)
+                });
             open_case(request: $crate::OpenRequest) -> $crate::Opened, quick
                 => |d| $crate::commands::with(d, |w| w.open_case(request));
             answer(case_no: String, situation: String, answer: String)

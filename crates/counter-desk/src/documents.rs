@@ -132,11 +132,16 @@ impl Workstation {
         tracing::info!(kind, job, "printed");
         let action = format!("{}{title}", if again { "补打" } else { "打印" });
         self.audit(&who, &action, Some(&number));
-        // The queue's name, not CUPS's job number: what the clerk looks for on the printer.
-        let printer = job.rsplit_once('-').map_or(job.as_str(), |(p, _)| p);
-        Ok(format!(
-            "{}送打印机“{printer}”",
-            if again { "已补打，" } else { "已" }
-        ))
+        Ok(sent_to(&job, again))
     }
+}
+
+/// 已送打印机“CounterPDF”: the queue's name, not CUPS's job number (what the clerk looks for
+/// on the printer); a reprint says so.
+pub(crate) fn sent_to(job: &str, again: bool) -> String {
+    let printer = job.rsplit_once('-').map_or(job, |(p, _)| p);
+    format!(
+        "{}送打印机“{printer}”",
+        if again { "已补打，" } else { "已" }
+    )
 }

@@ -23,6 +23,7 @@ pub mod commands;
 mod devices;
 mod documents;
 mod error;
+mod guide;
 mod report;
 mod screen;
 mod terminal;

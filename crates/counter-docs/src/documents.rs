@@ -251,7 +251,7 @@ fn calendar_label(version: &str) -> &str {
 /// in it: …（2024年版）). A provincial list titled 全省… names its province (from its issuer,
 /// 江苏省医疗保障局 → 江苏省); an annex number (附件1) is the list's place in a circular and
 /// means nothing on paper.
-fn catalog_label(catalog: &Catalog) -> String {
+pub(crate) fn catalog_label(catalog: &Catalog) -> String {
     let h = &catalog.header;
     let province = h.issuer.split("医疗保障").next().unwrap_or("").trim();
     let title = match h.title.strip_prefix("全省") {

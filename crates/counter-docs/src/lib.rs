@@ -4,6 +4,7 @@
 //! and printing through the operating system (CUPS `lp`).
 
 mod documents;
+mod guide;
 mod hand_over;
 mod layout;
 mod print;
@@ -13,6 +14,7 @@ use std::sync::OnceLock;
 
 pub use counter_core::case::DocKind;
 pub use documents::{render, render_copy};
+pub use guide::{authorisation_form, guide_sheet};
 pub use hand_over::{hand_over_sheet, HandOverSheet};
 pub use layout::Font;
 pub use print::{explain, preview, print, print_pdf, printers, PrintError};

@@ -210,6 +210,23 @@ impl<'c> Keys<'c> {
         tokio::time::sleep(Duration::from_millis(120)).await;
     }
 
+    /// `key` pressed with `modifier` held (Shift+Enter): one press.
+    pub async fn chord(&mut self, modifier: &str, key: &str) {
+        let m = modifier.chars().next().expect("a modifier");
+        let k = key.chars().next().expect("a key");
+        let actions = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: m })
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k })
+            .then(KeyAction::Up { value: m });
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("key chord");
+        self.pressed += 1;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+    }
+
     /// Text typed into the field that has the focus (one press per character). WebDriver key
     /// actions carry only what a keyboard has, so Chinese goes in as text, as an input method
     /// or a scanner would deliver it.
@@ -227,6 +244,7 @@ impl<'c> Keys<'c> {
 }
 
 pub const ENTER: &str = "\u{E007}";
+pub const SHIFT: &str = "\u{E008}";
 pub const ESC: &str = "\u{E00C}";
 pub const TAB: &str = "\u{E004}";
 pub const DOWN: &str = "\u{E015}";

@@ -8,6 +8,7 @@ mod central;
 pub mod custody;
 mod decisions;
 mod documents;
+mod guide;
 mod history;
 mod intake;
 mod judge;
@@ -22,6 +23,7 @@ mod view;
 
 pub use central::Decision;
 pub use documents::DocKind;
+pub use guide::{guide, Guide, GuideMaterial};
 pub use history::HistoryLine;
 pub use judge::{Author, Refusal};
 pub use lifecycle::Lifecycle;
