@@ -383,7 +383,11 @@ pub fn render_copy(
                     vec![
                         (i + 1).to_string(),
                         m.name.clone(),
-                        if req.is_empty() { "—".into() } else { req },
+                        if req.is_empty() {
+                            "按清单要求提供".into()
+                        } else {
+                            req
+                        },
                     ]
                 })
                 .collect();

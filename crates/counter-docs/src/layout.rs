@@ -73,6 +73,17 @@ impl Font {
                         }
                         line = cut;
                     }
+                } else if NO_LINE_START.contains(&token.as_str()) {
+                    // 避头: punctuation never starts a line. The character before it moves
+                    // down with it (a Latin run is not split: the mark then hangs).
+                    match line.chars().last().filter(|c| !c.is_ascii_alphanumeric()) {
+                        Some(last) if line.chars().count() > 1 => {
+                            line.pop();
+                            lines.push(std::mem::take(&mut line));
+                            line = format!("{last}{token}");
+                        }
+                        _ => line.push_str(&token),
+                    }
                 } else {
                     lines.push(std::mem::take(&mut line));
                     line = token.trim_start().to_string();
@@ -83,6 +94,12 @@ impl Font {
         lines
     }
 }
+
+/// What may not begin a line (GB/T 15834 punctuation: closing marks and pauses).
+const NO_LINE_START: &[&str] = &[
+    "，", "。", "、", "；", "：", "！", "？", "）", "」", "』", "”", "’", "》", "〉", "…", ",",
+    ".", ";", ":", ")",
+];
 
 /// Latin/digit runs are kept together; every other character is its own token.
 fn tokens(s: &str) -> Vec<String> {
@@ -459,5 +476,28 @@ impl<'f> Layout<'f> {
             ..Default::default()
         };
         self.doc.with_pages(out).save(&opts, &mut Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_line_begins_with_punctuation() {
+        let font = crate::font();
+        let text = "您申请办理的“住院费用报销”事项，经审查，申请材料尚不齐全。现一次性告知您需要补齐的全部材料如下：诊断证明、住院费用清单；补交时请出示本告知书。";
+        // Every width from narrow to wide: wherever the breaks fall, a mark never leads.
+        for w in (20..120).map(|w| w as f32) {
+            let lines = font.wrap(text, 10.5, w);
+            assert_eq!(lines.concat(), text, "nothing lost at {w} mm");
+            for l in &lines[1..] {
+                let first = l.chars().next().map(String::from).unwrap_or_default();
+                assert!(
+                    !NO_LINE_START.contains(&first.as_str()),
+                    "{l:?} at {w} mm: {lines:?}"
+                );
+            }
+        }
     }
 }
