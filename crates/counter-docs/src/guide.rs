@@ -6,8 +6,9 @@ use counter_core::case::Guide;
 use counter_core::settings::PointSettings;
 use counter_core::Catalog;
 
-use crate::documents::{catalog_label, signature_boxes, time};
+use crate::documents::{signature_boxes, time};
 use crate::font;
+use crate::labels::catalog_label;
 use crate::layout::{Align, Column, Layout, MARGIN, PAGE_W};
 
 fn heading(l: &mut Layout, office: &PointSettings, title: &str) {

@@ -6,6 +6,7 @@
 mod documents;
 mod guide;
 mod hand_over;
+mod labels;
 mod layout;
 mod print;
 pub mod report;
