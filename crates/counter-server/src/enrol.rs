@@ -166,10 +166,17 @@ impl Central {
                     i64::from(req.window).into(),
                 ],
             )?;
-            t.exec(
-                "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1",
+            // Taken once: a second instance that read the code as unused at the same moment
+            // waits on this row and then finds it used (nothing of its enrolment is kept).
+            let taken = t.exec(
+                "UPDATE enroll_codes SET used_by = ?2 WHERE code = ?1 AND used_by IS NULL",
                 &[code.into(), device_id.as_str().into()],
             )?;
+            if taken != 1 {
+                return Err(ServerFailure::Input(
+                    "注册码已被使用，请向管理员索取新的注册码".into(),
+                ));
+            }
             let public_key = t.keys().trust().public_key;
             Ok(EnrollResponse {
                 device_id,
