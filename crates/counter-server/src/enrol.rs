@@ -75,6 +75,15 @@ impl Central {
                 )));
             }
             let point = row[0].text().unwrap_or_default();
+            // One enrolment of a point at a time, across every server instance: the window
+            // check below and the insert after it are then one step (PostgreSQL; SQLite has one
+            // writer).
+            if t.is_pg() {
+                t.exec(
+                    "SELECT pg_advisory_xact_lock(hashtext('enrol:' || ?1))",
+                    &[point.as_str().into()],
+                )?;
+            }
             if !(1..=99).contains(&req.window) {
                 return Err(ServerFailure::Input("窗口号应为 1 至 99".into()));
             }
