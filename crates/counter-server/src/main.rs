@@ -7,7 +7,7 @@ use counter_core::proto::RemoteStatus;
 use counter_server::{Central, Keys};
 
 #[derive(Parser)]
-#[command(name = "counter-server", about = "Counter 中心服务器")]
+#[command(name = "counter-server", version, about = "Counter 中心服务器")]
 struct Cli {
     /// The store: sqlite:FILE or postgres://USER:PASSWORD@HOST/DB.
     #[arg(
@@ -163,7 +163,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 let loopback = l.local_addr().map(|a| a.ip().is_loopback()).unwrap_or(false);
                 if !tls && !loopback {
                     return Err(format!(
-                        "未配置 TLS 证书，不能在 {listen} 上以明文服务：请先运行 counter-server keys init --host 本服务器的域名或地址（见 docs/security.md）"
+                        "未配置 TLS 证书，不能在 {listen} 上以明文服务：请先运行 counter-server keys-init --host 本服务器的域名或地址（见 docs/security.md）"
                     ));
                 }
                 eprintln!(

@@ -25,10 +25,36 @@ struct Cli {
     no_browser: bool,
 }
 
-/// Opens `url` in the system browser: `COUNTER_BROWSER` when set, else xdg-open.
+/// Chromium-family browsers that open a page as an app window (`--app=URL`: no tabs, no
+/// address bar), tried in order before falling back to xdg-open's default browser.
+const APP_BROWSERS: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+    "microsoft-edge",
+    "microsoft-edge-stable",
+    "qaxbrowser-safe",
+    "browser360-cn-stable",
+];
+
+fn in_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Opens `url` in the system browser: `COUNTER_BROWSER` when set, else the first
+/// Chromium-family browser found as an app window, else xdg-open.
 fn open_browser(url: &str) {
-    let program = std::env::var("COUNTER_BROWSER").unwrap_or_else(|_| "xdg-open".into());
-    if let Err(e) = std::process::Command::new(&program).arg(url).spawn() {
+    let (program, arg) = match std::env::var("COUNTER_BROWSER") {
+        Ok(p) => (p, url.to_string()),
+        Err(_) => match APP_BROWSERS.iter().find(|b| in_path(b)) {
+            Some(b) => (b.to_string(), format!("--app={url}")),
+            None => ("xdg-open".into(), url.to_string()),
+        },
+    };
+    if let Err(e) = std::process::Command::new(&program).arg(arg).spawn() {
         eprintln!("无法打开浏览器（{program}：{e}）：请在浏览器中打开上面的地址");
     }
 }
