@@ -171,8 +171,24 @@ check_arm64() {
   "${run[@]}" doc receipt "$no" --db "$work/counter.db" --out "$ART/arm64-receipt.pdf"
   pdftotext "$ART/arm64-receipt.pdf" "$ART/arm64-receipt.txt"
   grep -q "$no" "$ART/arm64-receipt.txt" || fail "the arm64 receipt does not carry the case number"
+  pdftoppm -png -r 60 -f 1 -l 1 "$ART/arm64-receipt.pdf" "$ART/arm64-receipt"
   rm -rf "$work"
   echo "[check] arm64: --version, search, an intake to the printed receipt ($no) under qemu-user"
+  # The window: WebKit starts its own arm64 processes, which qemu-user cannot follow without
+  # binfmt_misc, so the check stops at the loader: every library it needs is found in
+  # Debian 12's arm64 packages.
+  local deb=$PKG/counter_${VERSION}_arm64.deb sysroot=$ROOT/target/roots/arm64-sysroot
+  [ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || fail "the window's arm64 package"
+  dpkg-deb -f "$deb" Depends | grep libwebkit2gtk-4.1-0 >/dev/null || fail "the arm64 window does not depend on WebKitGTK 4.1"
+  work=$(mktemp -d)
+  dpkg-deb -x "$deb" "$work"
+  file "$work/usr/bin/counter-app" | grep 'ARM aarch64' >/dev/null || fail "counter-app is not an arm64 binary"
+  qemu-aarch64-static -L "$sysroot" "$sysroot/lib/ld-linux-aarch64.so.1" --list "$work/usr/bin/counter-app" \
+    >"$ART/arm64-window-libraries.txt" 2>&1 || fail "the arm64 window does not load (see $ART/arm64-window-libraries.txt)"
+  ! grep 'not found' "$ART/arm64-window-libraries.txt" || fail "the arm64 window misses libraries"
+  grep libwebkit2gtk-4.1 "$ART/arm64-window-libraries.txt" >/dev/null || fail "the arm64 window does not load WebKitGTK 4.1"
+  rm -rf "$work"
+  echo "[check] arm64 window: its $(wc -l <"$ART/arm64-window-libraries.txt") libraries all found in Debian 12's arm64 packages"
 }
 
 # Each check alone: bash scripts/package-check.sh bullseye (bookworm, bullseye, arm64).

@@ -136,7 +136,8 @@ build_window_arm64() {
   log "arm64: the desktop window (tauri build --target aarch64-unknown-linux-gnu --bundles deb)"
   local sysroot=$ROOT/target/roots/arm64-sysroot lib=$ROOT/target/roots/arm64-sysroot/usr/lib/aarch64-linux-gnu
   local cli=../target/debian-rustc/aarch64-unknown-linux-gnu/release/counter
-  (cd src-tauri && env PATH="/usr/bin:$PATH" CARGO=/usr/bin/cargo RUSTC=/usr/bin/rustc \
+  # Without rustup on the PATH: the Tauri CLI would ask it for an arm64 target it cannot fetch.
+  (cd src-tauri && env PATH=/usr/local/bin:/usr/bin:/bin CARGO=/usr/bin/cargo RUSTC=/usr/bin/rustc \
     CARGO_TARGET_DIR="$ROOT/target/arm64-window" \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
     CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=--sysroot=$sysroot -C link-arg=-Wl,-rpath-link,$lib -C link-arg=-Wl,-rpath-link,$sysroot/lib/aarch64-linux-gnu" \
