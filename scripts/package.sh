@@ -118,7 +118,7 @@ arm64_sysroot() {
   log "arm64 sysroot (Debian 12's WebKitGTK 4.1 and GTK 3 for arm64)"
   rm -rf "$stage" "$root"
   debootstrap --foreign --arch=arm64 --variant=minbase \
-    --include=libwebkit2gtk-4.1-dev,libgtk-3-dev,libsoup-3.0-dev,libjavascriptcoregtk-4.1-dev,librsvg2-dev \
+    --include=libwebkit2gtk-4.1-dev,libgtk-3-dev,libsoup-3.0-dev,libjavascriptcoregtk-4.1-dev,librsvg2-dev,libsysprof-4-dev \
     bookworm "$stage" http://deb.debian.org/debian >/dev/null
   mkdir -p "$root.tmp"
   for deb in "$stage"/var/cache/apt/archives/*.deb; do dpkg-deb -x "$deb" "$root.tmp"; done

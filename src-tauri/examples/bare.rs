@@ -6,14 +6,23 @@
 const PAGE: &str = "<!doctype html><html><body style=\"font:24px sans-serif;background:#f4f5f8\">\
 <h1>Bare Tauri 2</h1><p>A static page.</p></body></html>";
 
+/// The same page with a line of Chinese (`COUNTER_BARE_CJK=1`): the CJK font's share of the
+/// app's start-up and memory.
+const PAGE_CJK: &str = "<!doctype html><html><body style=\"font:24px sans-serif;background:#f4f5f8\">\
+<h1>Bare Tauri 2</h1><p>A static page.</p><p>首次使用：设置本机。经办机构名称、地址、咨询电话。</p></body></html>";
+
 fn main() {
     let mut context = tauri::generate_context!();
     context.config_mut().app.windows.clear();
     tauri::Builder::default()
         .register_uri_scheme_protocol("bare", |_, _| {
+            let page = match std::env::var("COUNTER_BARE_CJK").as_deref() {
+                Ok("1") => PAGE_CJK,
+                _ => PAGE,
+            };
             tauri::http::Response::builder()
                 .header("Content-Type", "text/html; charset=utf-8")
-                .body(PAGE.as_bytes().to_vec())
+                .body(page.as_bytes().to_vec())
                 .expect("a static response")
         })
         .setup(|app| {
