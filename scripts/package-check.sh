@@ -20,14 +20,26 @@ mkdir -p "$ART" "$ROOTS"
 say() { printf '\n[check] %s\n' "$*"; }
 fail() { printf '[check] FAILED: %s\n' "$*" >&2; exit 1; }
 
-for p in x11-utils imagemagick xvfb curl; do
+for p in debootstrap qemu-user-static x11-utils imagemagick xvfb curl poppler-utils; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
 done
 
+# Unmounts everything mounted below DIR (deepest first) and fails if anything stays: a root is
+# deleted only with nothing of the host (/dev, /sys) mounted inside it.
+unmount_under() {
+  local dir=$1
+  awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  if awk -v d="$dir/" 'index($2, d) == 1 {found = 1} END {exit !found}' /proc/mounts; then
+    fail "something is still mounted below $dir: not deleting it"
+  fi
+}
+
 MOUNTS=()
 cleanup() {
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null || true; done
+  for suite in bookworm bullseye; do [ -d "$ROOTS/$suite-check" ] && unmount_under "$ROOTS/$suite-check"; done
   [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
   [ -n "${WEB_PID:-}" ] && kill "$WEB_PID" 2>/dev/null || true
   [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
@@ -45,7 +57,7 @@ fresh_root() {
     tar -C "$ROOTS/$suite-base" -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$ROOTS/$suite-base"
   fi
-  for m in "${MOUNTS[@]}"; do [[ $m == "$dir"/* ]] && umount -l "$m" 2>/dev/null || true; done
+  unmount_under "$dir"
   rm -rf "$dir" && mkdir -p "$dir" && tar -C "$dir" -xzf "$tarball"
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
   mount -t proc proc "$dir/proc" && MOUNTS+=("$dir/proc")
