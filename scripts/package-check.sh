@@ -25,10 +25,24 @@ for p in debootstrap qemu-user-static x11-utils imagemagick xvfb curl poppler-ut
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
 done
 
+# Stops every process running inside the root DIR (what a check started there, and whatever
+# those started: the server under runuser, WebKit's processes).
+stop_inside() {
+  local dir=$1 pids=() p
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/root" 2>/dev/null)" = "$dir" ] && pids+=("${p#/proc/}")
+  done
+  [ ${#pids[@]} -eq 0 ] && return 0
+  kill "${pids[@]}" 2>/dev/null || true
+  sleep 1
+  kill -9 "${pids[@]}" 2>/dev/null || true
+}
+
 # Unmounts everything mounted below DIR (deepest first) and fails if anything stays: a root is
 # deleted only with nothing of the host (/dev, /sys) mounted inside it.
 unmount_under() {
   local dir=$1
+  stop_inside "$dir"
   awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r |
     while read -r m; do umount -l "$m" 2>/dev/null || true; done
   if awk -v d="$dir/" 'index($2, d) == 1 {found = 1} END {exit !found}' /proc/mounts; then
@@ -41,8 +55,6 @@ cleanup() {
   for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null || true; done
   for suite in bookworm bullseye; do [ -d "$ROOTS/$suite-check" ] && unmount_under "$ROOTS/$suite-check"; done
   [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
-  [ -n "${WEB_PID:-}" ] && kill "$WEB_PID" 2>/dev/null || true
-  [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -95,7 +107,7 @@ check_bookworm() {
   sleep 1
   # The installed app, as a clerk starts it on a new PC: its first screen asks for the office.
   in_root bookworm env DISPLAY=:77 XDG_RUNTIME_DIR=/tmp counter-app >"$ART/bookworm-app.log" 2>&1 &
-  local app=$! shown=0
+  local shown=0
   for _ in $(seq 1 60); do
     if xwininfo -display :77 -root -tree 2>/dev/null | grep 'Counter 医保经办窗口' >/dev/null; then shown=1; break; fi
     sleep 1
@@ -103,8 +115,7 @@ check_bookworm() {
   [ $shown = 1 ] || { cat "$ART/bookworm-app.log"; fail "the installed app showed no window"; }
   sleep 8 # the first screen's page loads and paints
   import -display :77 -window root "$ART/bookworm-first-screen.png"
-  kill "$app" 2>/dev/null || true
-  pkill -f /usr/bin/counter-app || true
+  stop_inside "$ROOTS/bookworm-check"
   kill "$XVFB_PID"; XVFB_PID=
   # A painted page, not an empty window: many distinct colours (text, fields, buttons).
   local colours; colours=$(convert "$ART/bookworm-first-screen.png" -format '%k' info:)
@@ -126,7 +137,6 @@ check_bullseye() {
   in_root bullseye counter catalog search zyfy >"$ART/bullseye-search.txt"
   grep -q 住院费用报销 "$ART/bullseye-search.txt" || fail "counter catalog search on Debian 11"
   in_root bullseye counter-web --no-browser --listen 127.0.0.1:18761 >"$ART/bullseye-web.out" 2>"$ART/bullseye-web.err" &
-  WEB_PID=$!
   local url=""
   for _ in $(seq 1 30); do url=$(head -1 "$ART/bullseye-web.out" 2>/dev/null); [ -n "$url" ] && break; sleep 0.5; done
   [[ $url == http://127.0.0.1:18761/?token=* ]] || { cat "$ART/bullseye-web.err"; fail "counter-web printed no address"; }
@@ -135,7 +145,7 @@ check_bullseye() {
   grep -q '<div id="app">' "$ART/bullseye-web.html" || fail "the page is not the UI"
   [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:18761/api/status)" = 401 ] ||
     fail "a request without the session was not refused"
-  kill "$WEB_PID"; WEB_PID=
+  stop_inside "$ROOTS/bullseye-check"
   echo "[check] Debian 11: counter-web installed and served the UI; a request without the session answered 401"
 
   apt_install bullseye "$PKG/counter-server_${VERSION}_amd64.deb" --no-install-recommends || fail "counter-server did not install on Debian 11"
@@ -145,7 +155,6 @@ check_bullseye() {
   in_root bullseye runuser -u counter-server -- env COUNTER_SERVER_LISTEN=x \
     /usr/lib/counter-server/counter-server --db sqlite:/var/lib/counter-server/counter-server.db \
     --keys /etc/counter-server/keys serve --listen 127.0.0.1:18750 >"$ART/bullseye-server.log" 2>&1 &
-  SERVER_PID=$!
   local up=0
   for _ in $(seq 1 30); do
     curl -sk https://127.0.0.1:18750/openapi.yaml -o /dev/null && { up=1; break; }
@@ -153,7 +162,7 @@ check_bullseye() {
   done
   [ $up = 1 ] || { cat "$ART/bullseye-server.log"; fail "the installed server did not answer over HTTPS"; }
   in_root bullseye runuser -u counter-server -- counter-server enroll-code --point 3211 >"$ART/bullseye-code.txt"
-  kill "$SERVER_PID"; SERVER_PID=
+  stop_inside "$ROOTS/bullseye-check"
   echo "[check] Debian 11: counter-server installed as its own user, keys made (0700), HTTPS served, a pass made"
 }
 
