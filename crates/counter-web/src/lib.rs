@@ -22,7 +22,7 @@ use counter_desk::{ApiError, ApiErrorCode};
 mod commands;
 mod lock;
 pub use commands::{call, is_slow};
-pub use lock::{lock_store, StoreLock};
+pub use lock::{lock_store, LockError, StoreLock};
 
 /// The workstation, or why it could not open (every command then answers with that reason).
 pub type Desk = Result<Arc<counter_desk::Desk>, ApiError>;

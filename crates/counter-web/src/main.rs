@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use clap::Parser;
 use counter_desk::{Clock, Paths, Workstation};
-use counter_web::{lock_store, new_token, router, App};
+use counter_web::{lock_store, new_token, router, App, LockError};
 
 #[derive(Parser)]
 #[command(
@@ -67,7 +67,16 @@ fn run(cli: Cli) -> Result<(), String> {
         ));
     }
     let paths = Paths::from_env();
-    let _lock = lock_store(&paths.db)?;
+    let mut lock = match lock_store(&paths.db) {
+        Ok(lock) => lock,
+        // A second start from the menu: show the running one rather than fail unseen.
+        Err(LockError::Running { url: Some(url), .. }) if !cli.no_browser => {
+            eprintln!("Counter 已经在本机运行：已在浏览器中打开它");
+            open_browser(&url);
+            return Ok(());
+        }
+        Err(e) => return Err(e.message().to_string()),
+    };
     counter_desk::init_log(&paths);
     let desk = Workstation::open(paths, Clock::from_env()).map(|w| Arc::new(Mutex::new(w)));
     match (&desk, counter_desk::autosync::Schedule::from_env()) {
@@ -83,6 +92,12 @@ fn run(cli: Cli) -> Result<(), String> {
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let token = new_token();
         let url = format!("http://{addr}/?token={token}");
+        if let Err(e) = lock.announce(&url) {
+            eprintln!(
+                "无法记下本机地址（{}：{e}）：再次启动将不能打开本窗口",
+                lock.path.display()
+            );
+        }
         println!("{url}");
         let _ = std::io::stdout().flush();
         if !cli.no_browser {

@@ -177,3 +177,60 @@ fn one_instance_per_store_and_loopback_only() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("只在本机回环地址上服务"), "{err}");
 }
+
+/// A clerk who closed the browser starts 医保经办窗口 again from the menu: the running instance
+/// is shown (its address, token included, opened in the browser), nothing new is served, and
+/// the address is kept where only the clerk's account can read it.
+#[test]
+fn a_second_start_from_the_menu_opens_the_running_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = start(dir.path());
+    let lock = dir.path().join("counter.db.lock");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&lock).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the lock file carries the token");
+    }
+    // The "browser": a script that writes down the address it was asked to open.
+    let opened = dir.path().join("opened.txt");
+    let browser = dir.path().join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{}'\n", opened.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_counter-web"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env("COUNTER_DB", dir.path().join("counter.db"))
+        .env("COUNTER_KEY_FILE", dir.path().join("store.key"))
+        .env("COUNTER_OFFICE", dir.path().join("office.toml"))
+        .env("COUNTER_BROWSER", &browser)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("已经在本机运行"), "{err}");
+    assert!(out.stdout.is_empty(), "a second start serves nothing");
+    let mut url = String::new();
+    for _ in 0..50 {
+        url = std::fs::read_to_string(&opened).unwrap_or_default();
+        if !url.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(url, first.url, "the browser opens the running instance");
+    // That address works: it is the running instance's session.
+    let r = client()
+        .post(format!("{}/api/status", first.base))
+        .bearer_auth(&first.token)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
