@@ -29,17 +29,13 @@ echo "[bench] the bare window (release, same lock file and features as the packa
 cargo build -q --release -p counter-app --example bare --features custom-protocol
 install -m 0755 target/release/examples/bare "$CHROOT/usr/local/bin/bare-tauri"
 
-MOUNTS=()
+. scripts/roots.sh
 cleanup() {
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null || true; done
+  release_root "$CHROOT" || true
   [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
-mountpoint -q "$CHROOT/proc" || { mount -t proc proc "$CHROOT/proc" && MOUNTS+=("$CHROOT/proc"); }
-mountpoint -q "$CHROOT/dev" || { mount --rbind /dev "$CHROOT/dev" && MOUNTS+=("$CHROOT/dev"); }
-mountpoint -q "$CHROOT/sys" || { mount --rbind /sys "$CHROOT/sys" && MOUNTS+=("$CHROOT/sys"); }
-mkdir -p "$CHROOT/tmp/.X11-unix"
-mountpoint -q "$CHROOT/tmp/.X11-unix" || { mount --bind /tmp/.X11-unix "$CHROOT/tmp/.X11-unix" && MOUNTS+=("$CHROOT/tmp/.X11-unix"); }
+mount_root "$CHROOT"
 
 # The PSS in kB of a process and all its descendants.
 tree_pss() {
@@ -75,8 +71,7 @@ run_once() {
     n=$((n + 1))
   done
   local pss; pss=$(tree_pss "$pid")
-  kill "$pid" 2>/dev/null || true
-  pkill -f "$program" 2>/dev/null || true
+  stop_inside "$CHROOT"
   wait "$pid" 2>/dev/null || true
   kill "$XVFB_PID"; wait "$XVFB_PID" 2>/dev/null || true; XVFB_PID=
   rm -rf "$home"

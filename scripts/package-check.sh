@@ -14,7 +14,8 @@ ROOT=$PWD
 PKG=$ROOT/target/packages
 ART=$PKG/check
 ROOTS=$ROOT/target/roots
-VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+. scripts/roots.sh
+VERSION=$(workspace_version)
 ARCHES=${COUNTER_PACKAGE_ARCHES:-amd64 arm64}
 mkdir -p "$ART" "$ROOTS"
 say() { printf '\n[check] %s\n' "$*"; }
@@ -25,35 +26,8 @@ for p in debootstrap qemu-user-static x11-utils imagemagick xvfb curl poppler-ut
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$p"
 done
 
-# Stops every process running inside the root DIR (what a check started there, and whatever
-# those started: the server under runuser, WebKit's processes).
-stop_inside() {
-  local dir=$1 pids=() p
-  for p in /proc/[0-9]*; do
-    [ "$(readlink "$p/root" 2>/dev/null)" = "$dir" ] && pids+=("${p#/proc/}")
-  done
-  [ ${#pids[@]} -eq 0 ] && return 0
-  kill "${pids[@]}" 2>/dev/null || true
-  sleep 1
-  kill -9 "${pids[@]}" 2>/dev/null || true
-}
-
-# Unmounts everything mounted below DIR (deepest first) and fails if anything stays: a root is
-# deleted only with nothing of the host (/dev, /sys) mounted inside it.
-unmount_under() {
-  local dir=$1
-  stop_inside "$dir"
-  awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r |
-    while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  if awk -v d="$dir/" 'index($2, d) == 1 {found = 1} END {exit !found}' /proc/mounts; then
-    fail "something is still mounted below $dir: not deleting it"
-  fi
-}
-
-MOUNTS=()
 cleanup() {
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[$i]}" 2>/dev/null || true; done
-  for suite in bookworm bullseye; do [ -d "$ROOTS/$suite-check" ] && unmount_under "$ROOTS/$suite-check"; done
+  for suite in bookworm bullseye; do [ -d "$ROOTS/$suite-check" ] && release_root "$ROOTS/$suite-check"; done
   [ -n "${XVFB_PID:-}" ] && kill "$XVFB_PID" 2>/dev/null || true
 }
 trap cleanup EXIT
@@ -69,14 +43,10 @@ fresh_root() {
     tar -C "$ROOTS/$suite-base" -czf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
     rm -rf "$ROOTS/$suite-base"
   fi
-  unmount_under "$dir"
+  release_root "$dir" || fail "$dir is still in use"
   rm -rf "$dir" && mkdir -p "$dir" && tar -C "$dir" -xzf "$tarball"
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
-  mount -t proc proc "$dir/proc" && MOUNTS+=("$dir/proc")
-  mount --rbind /sys "$dir/sys" && MOUNTS+=("$dir/sys")
-  mount --rbind /dev "$dir/dev" && MOUNTS+=("$dir/dev")
-  mkdir -p "$dir/tmp/.X11-unix"
-  mount --bind /tmp/.X11-unix "$dir/tmp/.X11-unix" && MOUNTS+=("$dir/tmp/.X11-unix")
+  mount_root "$dir"
   chroot "$dir" apt-get update -q >"$ART/apt-update-$suite.log"
 }
 

@@ -17,7 +17,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 ROOT=$PWD
 OUT=$ROOT/target/packages
 ARCHES=${COUNTER_PACKAGE_ARCHES:-amd64 arm64}
-VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+. scripts/roots.sh
+VERSION=$(workspace_version)
 TAURI_CLI_VERSION=2.12.6
 ZIGBUILD_VERSION=0.24.1
 CARGO_DEB_VERSION=3.8.0
@@ -179,7 +180,7 @@ EOF
   "appid": "$appid",
   "name": "$name",
   "version": "$VERSION",
-  "arch": ["$( [ "$arch" = amd64 ] && echo amd64 || echo arm64 )"],
+  "arch": ["$arch"],
   "permissions": {"autostart": false, "notification": false, "trayicon": false,
                   "clipboard": false, "account": false, "bluetooth": false, "camera": false,
                   "audio_record": false, "installed_apps": false}
