@@ -5,6 +5,8 @@
 #
 #   bash scripts/bench-startup.sh [RUNS]      (default 5 runs of each, interleaved)
 #   COUNTER_BARE_CJK=1 bash scripts/bench-startup.sh   (the bare page with a line of Chinese)
+#   COUNTER_BARE_SETTINGS=app bash scripts/bench-startup.sh   (the bare window with the app's
+#                                               WebView settings: no acceleration, no cache)
 #
 # Start-up: from exec to the first screenshot that equals the settled screen (a fresh home, so
 # the app shows its first-use screen; screenshots every few ms with xwd, compared with
@@ -63,7 +65,7 @@ run_once() {
   local t0; t0=$(date +%s%N)
   chroot "$CHROOT" env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="/tmp/$(basename "$home")" \
     LANG=C.UTF-8 DISPLAY=:78 XDG_RUNTIME_DIR=/tmp COUNTER_SYNC_EVERY=0 \
-    COUNTER_BARE_CJK="${COUNTER_BARE_CJK:-0}" "$program" >"$dir/log" 2>&1 &
+    COUNTER_BARE_CJK="${COUNTER_BARE_CJK:-0}" COUNTER_BARE_SETTINGS="${COUNTER_BARE_SETTINGS:-}" "$program" >"$dir/log" 2>&1 &
   local pid=$! n=0
   while [ $(($(date +%s%N) - t0)) -lt $((SETTLE * 1000000000)) ]; do
     xwd -root -silent -display :78 >"$dir/$n.xwd" 2>/dev/null || true

@@ -1,7 +1,9 @@
 //! A bare Tauri 2 window, built from the same lock file as the app: the yardstick for the
 //! app's start-up time and memory (`scripts/bench-startup.sh`, docs/benchmarks.md). One window
 //! of the app's size showing a static page served the way the app serves its own (a custom
-//! protocol): no commands, no store, no UI build.
+//! protocol): no commands, no store, no UI build. `COUNTER_BARE_SETTINGS=app` gives it the
+//! app's WebView settings (`counter_app::webkit`: no hardware acceleration, the document viewer
+//! cache), to tell what those settings save from what the app itself costs.
 
 const PAGE: &str = "<!doctype html><html><body style=\"font:24px sans-serif;background:#f4f5f8\">\
 <h1>Bare Tauri 2</h1><p>A static page.</p></body></html>";
@@ -31,6 +33,9 @@ fn main() {
                 .title("Bare Tauri 2")
                 .inner_size(1366.0, 768.0)
                 .build()?;
+            if std::env::var("COUNTER_BARE_SETTINGS").as_deref() == Ok("app") {
+                counter_app::webkit::configure(app.handle());
+            }
             Ok(())
         })
         .run(context)

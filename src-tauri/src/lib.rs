@@ -8,6 +8,7 @@ use counter_desk::{ApiError, ApiErrorCode, Clock, Paths, Workstation};
 use tauri::{AppHandle, Manager, State};
 
 mod screen;
+pub mod webkit;
 
 /// The workstation, or why it could not open (a wrong key, a damaged store): every command
 /// then answers with that reason, which the window shows.
@@ -71,6 +72,7 @@ pub fn run() {
         .invoke_handler(handler())
         .setup(|app| {
             screen::open(app.handle());
+            webkit::configure(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!())

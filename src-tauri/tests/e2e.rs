@@ -224,16 +224,19 @@ async fn a_bundle_answers_once_ticks_one_merged_list_and_prints_one_notice() {
 async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_and_sends_others_elsewhere(
 ) {
     let dir = workstation_as(false, "京口区象山街道某村便民服务点", "E01", "E");
+    register_above(dir.path(), "D", "D01", "象山街道医保服务站");
     run_in(dir, |client| async move {
         let mut keys = Keys {
             client: &client,
             pressed: 0,
         };
         sign_in(&client, &mut keys).await;
-        // 异地安置退休人员备案: a village point accepts it on the applicant's behalf.
+        // 异地安置退休人员备案: a village point accepts it on the applicant's behalf, for the
+        // township office registered above it, named as the applicant knows it.
         let no = open_case(&client, &mut keys, "322036013001", "322036013001", None).await;
         let banner = wait_text(&client, "#scope", "帮办代办").await;
-        assert!(banner.contains("乡镇(街道)医疗保障经办机构"), "{banner}");
+        assert!(banner.contains("象山街道医保服务站"), "{banner}");
+        assert!(!banner.contains("办理层级"), "{banner}");
         // The authorisation is a material of the assisted case: the third line.
         let third = text_of(&client, "#checklist li[data-key='assist1']").await;
         assert!(
@@ -244,20 +247,35 @@ async fn a_village_point_accepts_on_the_applicants_behalf_hands_the_paper_over_a
         wait_text(&client, "#missing", "材料已齐").await;
         screenshot(&client, "6-assisted.png").await;
         keys.press(F8).await;
-        find(&client, "#preview[data-kind='receipt']").await;
+        let receipt = find(&client, "#preview[data-kind='receipt']").await;
+        assert!(receipt.text().await.unwrap().contains("受理回执"));
         keys.press(ESC).await;
 
-        // F4: the held paper goes on a hand-over sheet. The clerk mistypes the office code,
-        // takes the sheet back (two presses), and sends it to the township office D01.
+        // F4: the held paper goes on a hand-over sheet. The registered township is offered;
+        // the clerk instead types an office code by hand and mistypes it: told it is not the
+        // registered office, they press again, then take the sheet back (two presses) and send
+        // it to the township from the list.
         keys.press(F4).await;
+        let offered = text_of(&client, "#ho-office").await;
+        assert!(offered.contains("象山街道医保服务站（D01）"), "{offered}");
         for (to, sheet) in [("D1O", "JJ-E01-20250926-01"), ("D01", "JJ-E01-20250926-02")] {
             click(&client, &format!("#ho-held li[data-case='{no}']")).await;
-            let field = find(&client, "#ho-to").await;
-            field.clear().await.unwrap();
-            keys.type_into(&field, to).await;
+            if to == "D1O" {
+                choose(&client, "#ho-office", "").await;
+                let field = find(&client, "#ho-to").await;
+                keys.type_into(&field, to).await;
+                click(&client, "#ho-send").await;
+                let told = wait_text(&client, "#ho-send-error", "D1O").await;
+                assert!(told.contains("不是本网点登记的上级经办机构"), "{told}");
+                screenshot(&client, "6-handover-unregistered.png").await;
+                wait_text(&client, "#ho-send", "确认代码无误").await;
+            } else {
+                choose(&client, "#ho-office", "D01").await;
+            }
             click(&client, "#ho-send").await;
             let preview = find(&client, "#preview[data-kind='handover']").await;
-            assert!(preview.text().await.unwrap().contains("材料交接单"));
+            let sheet_text = preview.text().await.unwrap();
+            assert!(sheet_text.contains("材料交接单"), "{sheet_text}");
             if to == "D01" {
                 screenshot(&client, "6-handover-sheet.png").await;
             }

@@ -6,95 +6,7 @@
 mod support;
 use support::*;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-use fantoccini::{Client, ClientBuilder};
-
-/// The browser-mode binary, built beside the app by `cargo test --workspace`.
-fn counter_web() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_BIN_EXE_counter-app")).with_file_name("counter-web");
-    assert!(
-        p.exists(),
-        "{} is missing: run `cargo build -p counter-web` (the README's test command builds it)",
-        p.display()
-    );
-    p
-}
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `counter-web` on a workstation folder, and the URL it printed as its first line.
-fn serve(dir: &std::path::Path) -> (Killed, String) {
-    let mut child = Command::new(counter_web())
-        .args(["--listen", "127.0.0.1:0", "--no-browser"])
-        .env("COUNTER_DB", dir.join("counter.db"))
-        .env("COUNTER_KEY_FILE", dir.join("store.key"))
-        .env("COUNTER_OFFICE", dir.join("office.toml"))
-        .env("COUNTER_NOW", "2025-09-26T09:30:00")
-        .env("COUNTER_SYNC_EVERY", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start counter-web");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    assert!(line.starts_with("http://127.0.0.1:"), "{line}");
-    (Killed(child), line.trim().to_string())
-}
-
-/// Chromium through chromedriver, headless, with a profile of its own.
-async fn chromium(profile: &std::path::Path) -> (Killed, Client) {
-    let port = free_port();
-    let driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver (chromium-driver, installed by scripts/setup.sh)");
-    let driver = Killed(driver);
-    let caps: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_value(serde_json::json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1366,768",
-                    format!("--user-data-dir={}", profile.display()),
-                ],
-            },
-        }))
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        match ClientBuilder::rustls()
-            .expect("rustls client")
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => return (driver, c),
-            Err(e) if Instant::now() < deadline => {
-                eprintln!("waiting for chromedriver: {e}");
-                tokio::time::sleep(Duration::from_millis(300)).await;
-            }
-            Err(e) => panic!("could not open a WebDriver session: {e}"),
-        }
-    }
-}
+use support::browser::{chromium, serve};
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Chromium and chromedriver: run through the README's test command"]
@@ -102,7 +14,7 @@ async fn the_browser_mode_accepts_and_prints_as_the_window_does() {
     let dir = workstation(false);
     let (_server, url) = serve(dir.path());
     let profile = tempfile::tempdir().unwrap();
-    let (_driver, client) = chromium(profile.path()).await;
+    let (_driver, client) = chromium(profile.path(), true).await;
     client.goto(&url).await.unwrap();
     // The token left the address bar for a cookie.
     let at = client.current_url().await.unwrap();

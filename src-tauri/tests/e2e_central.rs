@@ -95,8 +95,12 @@ async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
         keys.press(F4).await;
         click(&client, &format!("#ho-held li[data-case='{no}']")).await;
         let to = find(&client, "#ho-to").await;
-        to.clear().await.unwrap();
         keys.type_into(&to, "X99").await;
+        // No office is registered above this point: the code cannot be checked here, and the
+        // clerk confirms it with a second press.
+        click(&client, "#ho-send").await;
+        let told = wait_text(&client, "#ho-send-error", "X99").await;
+        assert!(told.contains("尚未登记上级经办机构"), "{told}");
         click(&client, "#ho-send").await;
         find(&client, "#preview[data-kind='handover']").await;
         keys.press(ESC).await;

@@ -14,6 +14,7 @@ import type { LedgerFilter } from "./bindings/LedgerFilter";
 import type { LedgerRow } from "./bindings/LedgerRow";
 import type { MaterialLine } from "./bindings/MaterialLine";
 import type { PointSettings } from "./bindings/PointSettings";
+import type { HandlingOffice } from "./bindings/HandlingOffice";
 import type { OpenRequest } from "./bindings/OpenRequest";
 import type { Opened } from "./bindings/Opened";
 import type { Preview } from "./bindings/Preview";
@@ -88,6 +89,7 @@ export type {
   LedgerRow,
   MaterialLine,
   PointSettings,
+  HandlingOffice,
   OpenRequest,
   Opened,
   Preview,

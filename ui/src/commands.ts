@@ -71,7 +71,7 @@ export function commands(call: Transport) {
     print: (caseNo: string, kind: string) => call<string>("print", { caseNo, kind }),
     syncState: () => call<SyncState>("sync_state", {}),
     syncNow: () => call<string>("sync_now", {}),
-    handOver: (cases: Array<string>, to: string) => call<Preview>("hand_over", { cases, to }),
+    handOver: (cases: Array<string>, to: string, unregistered: boolean) => call<Preview>("hand_over", { cases, to, unregistered }),
     sheet: (sheetNo: string) => call<SheetDetail>("sheet", { sheetNo }),
     sheetDocument: (sheetNo: string) => call<Preview>("sheet_document", { sheetNo }),
     receiveSheet: (sheetNo: string, notes: Array<ReceiptNote>) => call<SheetDetail>("receive_sheet", { sheetNo, notes }),

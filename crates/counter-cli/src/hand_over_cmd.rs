@@ -14,9 +14,12 @@ pub enum HandOverCmd {
         /// Case numbers, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         cases: Vec<String>,
-        /// The receiving office's point code.
+        /// The receiving office's point code (one registered above this point in its settings).
         #[arg(long)]
         to: String,
+        /// Send to an office not registered above this point (checked by nobody offline).
+        #[arg(long)]
+        unregistered: bool,
         /// Also write the sheet as a PDF to print.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -66,8 +69,13 @@ fn parse_notes(list: &[String], note: &str) -> Result<Vec<ReceiptNote>, CliError
 
 pub fn run(cmd: &HandOverCmd, ws: &mut Workstation, json: bool) -> Result<(), CliError> {
     match cmd {
-        HandOverCmd::Create { cases, to, out } => {
-            let sent = ws.hand_over_sheet(cases, to)?;
+        HandOverCmd::Create {
+            cases,
+            to,
+            unregistered,
+            out,
+        } => {
+            let sent = ws.hand_over_sheet(cases, to, *unregistered)?;
             if let Some(out) = out {
                 let pdf = ws.sheet_pdf(&sent.sheet_no)?;
                 if json {

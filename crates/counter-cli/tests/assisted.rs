@@ -122,6 +122,14 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     let (central, addr) = start_server(dir.path());
     enroll(&v, &central, addr, "E01", "E");
     enroll(&t, &central, addr, "D01", "D");
+    // The village registers the township above it (设置 → 上级经办机构).
+    std::fs::write(
+        v.join("office.toml"),
+        "name = \"丁卯村便民服务站\"\naddress = \"丁卯村1号\"\nphone = \"0511-1\"\n\
+         complaint_phone = \"12345\"\npoint = \"E01\"\nlevel = \"E\"\n\
+         [[handled_by]]\nlevel = \"D\"\npoint = \"D01\"\nname = \"丁卯街道便民服务中心\"\n",
+    )
+    .unwrap();
 
     // Offline from here on: the village accepts 异地安置退休人员备案 on the applicant's behalf.
     let case = open_ticked(&v, "322036013001");
@@ -148,10 +156,12 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    // The receipt names the township as registered, not a level code.
     assert!(
-        text.contains("本件为帮办代办") && text.contains("乡镇(街道)医疗保障经办机构"),
+        text.contains("本件为帮办代办") && text.contains("移交丁卯街道便民服务中心办理"),
         "{text}"
     );
+    assert!(!text.contains("办理层级"), "{text}");
 
     // 住院费用报销 is not for a village point: refused, and a notice says where to go.
     let other = open_ticked(&v, "322036066002");
@@ -185,12 +195,25 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
         "every material to bring: {text}"
     );
 
-    // A mistyped office code: the central server refuses the hand-over and says why; the
-    // village takes the sheet back and the paper is its own again.
+    // A mistyped office code: offline the village is told it is not the registered township;
+    // sent anyway, the central server refuses the hand-over and says why; the village takes
+    // the sheet back and the paper is its own again.
+    let e = fails(&v, &["handover", "create", "--cases", &case, "--to", "D1O"]);
+    assert!(
+        e.contains("D1O") && e.contains("丁卯街道便民服务中心（D01）"),
+        "{e}"
+    );
     let wrong = ok(
         &v,
         &[
-            "handover", "create", "--cases", &case, "--to", "D1O", "--json",
+            "handover",
+            "create",
+            "--cases",
+            &case,
+            "--to",
+            "D1O",
+            "--unregistered",
+            "--json",
         ],
     );
     let wrong = wrong["sheet_no"].as_str().unwrap().to_string();

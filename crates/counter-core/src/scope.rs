@@ -1,11 +1,13 @@
 //! What a point may do with an item (办理层级 and 帮办代办): handle it, accept it on the
 //! applicant's behalf and hand the paper on, or send the applicant elsewhere. A leaf of the
-//! core: it reads the catalog only, and the case rules take its answer as an input.
+//! core: it reads the catalog and the offices registered above the point, and the case rules
+//! take its answer as an input.
 
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::catalog::{Catalog, Level, RuleKind};
+use crate::settings::HandlingOffice;
 
 /// What a point of a given level may do with an item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -13,15 +15,33 @@ use crate::catalog::{Catalog, Level, RuleKind};
 pub enum Scope {
     /// The point accepts and handles the item itself.
     Handles,
-    /// 帮办代办: the point accepts on the applicant's behalf and hands the paper to `office`.
-    Assisted { office: String },
+    /// 帮办代办: the point accepts on the applicant's behalf and hands the paper to `office`
+    /// (its 网点代码 `point` when the office is registered for the point).
+    Assisted {
+        office: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        point: Option<String>,
+    },
     /// The point may not accept it: the applicant goes to `office`.
-    Elsewhere { office: String },
+    Elsewhere {
+        office: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        point: Option<String>,
+    },
 }
 
 /// The office that handles an item for a point of `level`: the nearest level above it that
-/// the item lists (for a village point that is usually the township, then the county).
-fn handling_office(catalog: &Catalog, levels: &[Level], level: Level) -> String {
+/// the item lists (for a village point that is usually the township, then the county). By its
+/// name where the point registered it, else as the list names the level — never by a level
+/// code, which means nothing to an applicant.
+fn handling_office(
+    catalog: &Catalog,
+    levels: &[Level],
+    level: Level,
+    registered: &[HandlingOffice],
+) -> (String, Option<String>) {
     let meaning = |l: Level| {
         catalog
             .rules
@@ -33,15 +53,23 @@ fn handling_office(catalog: &Catalog, levels: &[Level], level: Level) -> String 
             .unwrap_or_else(|| format!("{l:?}级"))
     };
     match levels.iter().copied().filter(|l| *l < level).max() {
-        Some(l) => format!("{}医疗保障经办机构（办理层级{l:?}）", meaning(l)),
-        None => "医疗保障经办机构服务窗口".to_string(),
+        Some(l) => match registered.iter().find(|o| o.level == l) {
+            Some(o) => (o.name.clone(), Some(o.point.clone())),
+            None => (format!("{}医疗保障经办机构", meaning(l)), None),
+        },
+        None => ("医疗保障经办机构服务窗口".to_string(), None),
     }
 }
 
-/// What a point of `level` may do with `item` of `catalog`. Only D and E points are limited,
-/// and only by what the catalog says: an item with no levels, in a catalog without assisted
-/// rules, stays open to every point.
-pub fn scope(catalog: &Catalog, level: Option<Level>, item: &str) -> Scope {
+/// What a point of `level` may do with `item` of `catalog`, the offices `registered` above it
+/// named. Only D and E points are limited, and only by what the catalog says: an item with no
+/// levels, in a catalog without assisted rules, stays open to every point.
+pub fn scope(
+    catalog: &Catalog,
+    level: Option<Level>,
+    registered: &[HandlingOffice],
+    item: &str,
+) -> Scope {
     let Some(level) = level.filter(|l| *l >= Level::D) else {
         return Scope::Handles;
     };
@@ -55,13 +83,12 @@ pub fn scope(catalog: &Catalog, level: Option<Level>, item: &str) -> Scope {
     });
     if levels.is_empty() || levels.contains(&level) {
         Scope::Handles
-    } else if assisted {
-        Scope::Assisted {
-            office: handling_office(catalog, &levels, level),
-        }
     } else {
-        Scope::Elsewhere {
-            office: handling_office(catalog, &levels, level),
+        let (office, point) = handling_office(catalog, &levels, level, registered);
+        if assisted {
+            Scope::Assisted { office, point }
+        } else {
+            Scope::Elsewhere { office, point }
         }
     }
 }
@@ -76,32 +103,60 @@ mod tests {
         let js = set.get("jiangsu-2024").unwrap();
         // 异地就医备案 at a village point: assisted, handled by the township.
         assert_eq!(
-            scope(js, Some(Level::E), "322036013001"),
+            scope(js, Some(Level::E), &[], "322036013001"),
             Scope::Assisted {
-                office: "乡镇(街道)医疗保障经办机构（办理层级D）".into()
+                office: "乡镇(街道)医疗保障经办机构".into(),
+                point: None,
+            }
+        );
+        // Registered above the point, the office is named and its code known.
+        let township = HandlingOffice {
+            level: Level::D,
+            point: "D01".into(),
+            name: "丁卯街道便民服务中心".into(),
+        };
+        assert_eq!(
+            scope(
+                js,
+                Some(Level::E),
+                std::slice::from_ref(&township),
+                "322036013001"
+            ),
+            Scope::Assisted {
+                office: "丁卯街道便民服务中心".into(),
+                point: Some("D01".into()),
             }
         );
         // 住院费用报销 at a township point: assisted, handled by the county.
         assert!(matches!(
-            scope(js, Some(Level::D), "322036066002"),
-            Scope::Assisted { office } if office.starts_with("县(市、区)")
+            scope(js, Some(Level::D), &[], "322036066002"),
+            Scope::Assisted { office, .. } if office.starts_with("县(市、区)")
         ));
         // 住院费用报销 at a village point: not allowed, the applicant goes to the county.
         assert!(matches!(
-            scope(js, Some(Level::E), "322036066002"),
-            Scope::Elsewhere { office } if office.starts_with("县(市、区)")
+            scope(js, Some(Level::E), &[], "322036066002"),
+            Scope::Elsewhere { office, .. } if office.starts_with("县(市、区)")
         ));
         // 生育津贴 at a township: not in the footnote, not at level D.
         assert!(matches!(
-            scope(js, Some(Level::D), "322036064004"),
+            scope(js, Some(Level::D), &[], "322036064004"),
             Scope::Elsewhere { .. }
         ));
         // The township handles 异地就医备案 itself; a village handles 城乡居民参保登记.
-        assert_eq!(scope(js, Some(Level::D), "322036013001"), Scope::Handles);
-        assert_eq!(scope(js, Some(Level::E), "322036008002"), Scope::Handles);
+        assert_eq!(
+            scope(js, Some(Level::D), &[], "322036013001"),
+            Scope::Handles
+        );
+        assert_eq!(
+            scope(js, Some(Level::E), &[], "322036008002"),
+            Scope::Handles
+        );
         // Service halls and lists without levels are not limited here.
-        assert_eq!(scope(js, Some(Level::C), "322036064004"), Scope::Handles);
-        assert_eq!(scope(js, None, "322036064004"), Scope::Handles);
+        assert_eq!(
+            scope(js, Some(Level::C), &[], "322036064004"),
+            Scope::Handles
+        );
+        assert_eq!(scope(js, None, &[], "322036064004"), Scope::Handles);
     }
 
     /// The case rules take the scope as an input: a point the item is not for cannot accept
@@ -139,10 +194,10 @@ mod tests {
             c.tick(&e.material.key, Form::Original, 1, opt.as_deref(), at)
                 .unwrap();
         }
-        let village = scope(js, Some(Level::E), "322036066002");
+        let village = scope(js, Some(Level::E), &[], "322036066002");
         let err = c.clone().accept(js, &cal, &village, at).unwrap_err();
         assert!(err.to_string().contains("不能受理此事项"), "{err}");
-        let county = scope(js, Some(Level::C), "322036066002");
+        let county = scope(js, Some(Level::C), &[], "322036066002");
         assert!(c.accept(js, &cal, &county, at).is_ok());
     }
 }

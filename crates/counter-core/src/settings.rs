@@ -1,5 +1,6 @@
 //! A point's own settings (网点设置): what its documents print about it (name, address,
-//! phones), which point code and level it is, and which printer it uses.
+//! phones), which point code and level it is, the offices above it that handle what it may not,
+//! and which printer it uses.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +36,27 @@ pub struct PointSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reader_port: Option<String>,
+    /// 补交期限: working days the one-time notice gives to bring what is missing (the notice
+    /// prints the date); none, the notice says there is no deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub notice_days: Option<u32>,
+    /// 上级经办机构: the offices that handle what this point may not (a village point's township
+    /// and county), as registered for the point. Receipts and notices name them; hand-over
+    /// sheets go to them. Last: a TOML table array follows the plain keys.
+    #[serde(default)]
+    pub handled_by: Vec<HandlingOffice>,
+}
+
+/// An office above the point, by the level it handles at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(deny_unknown_fields)]
+pub struct HandlingOffice {
+    pub level: Level,
+    /// Its 网点代码 (where hand-over sheets go).
+    pub point: String,
+    /// Its name as the applicant reads it.
+    pub name: String,
 }
 
 impl Default for PointSettings {
@@ -52,6 +74,8 @@ impl Default for PointSettings {
             printer: None,
             catalog: None,
             reader_port: None,
+            notice_days: None,
+            handled_by: Vec::new(),
         }
     }
 }
@@ -68,6 +92,15 @@ pub enum OfficeError {
     BadWindow(u32),
     #[error("{0}仍是未设置时的占位内容，请填写本网点的真实信息（会打印在回执和告知书上）")]
     Placeholder(&'static str),
+    #[error("上级经办机构“{0}”：{1}")]
+    BadHandlingOffice(String, &'static str),
+    #[error("补交期限 {0} 个工作日无效，应为 1 至 60")]
+    BadNoticeDays(u32),
+}
+
+/// A 网点代码: letters and digits, 1 to 12.
+fn valid_point(point: &str) -> bool {
+    !point.is_empty() && point.len() <= 12 && point.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn first_window() -> u32 {
@@ -80,6 +113,41 @@ const UNSET_ADDRESS: &str = "（地址未设置）";
 const UNSET_POINT: &str = "0000";
 
 impl PointSettings {
+    /// The registered office that handles at `level`, if one is.
+    pub fn handling_office(&self, level: Level) -> Option<&HandlingOffice> {
+        self.handled_by.iter().find(|o| o.level == level)
+    }
+
+    /// The registered office whose 网点代码 is `point`, if one is.
+    pub fn office_of_point(&self, point: &str) -> Option<&HandlingOffice> {
+        self.handled_by.iter().find(|o| o.point == point)
+    }
+
+    fn check_handling_offices(&self) -> Result<(), OfficeError> {
+        for (i, o) in self.handled_by.iter().enumerate() {
+            let bad = |why| Err(OfficeError::BadHandlingOffice(o.name.clone(), why));
+            if o.name.trim().is_empty() {
+                return Err(OfficeError::BadHandlingOffice(
+                    o.point.clone(),
+                    "缺少机构名称",
+                ));
+            }
+            if !valid_point(&o.point) {
+                return bad("网点代码只能含字母和数字（1至12位）");
+            }
+            if o.point == self.point {
+                return bad("不能是本网点自己");
+            }
+            if self.level.is_some_and(|own| o.level >= own) {
+                return bad("办理层级应高于本网点");
+            }
+            if self.handled_by[..i].iter().any(|p| p.level == o.level) {
+                return bad("同一办理层级只能登记一个机构");
+            }
+        }
+        Ok(())
+    }
+
     pub fn to_toml(&self) -> String {
         toml::to_string(self).unwrap_or_default()
     }
@@ -97,10 +165,7 @@ impl PointSettings {
                 return Err(OfficeError::Missing(what));
             }
         }
-        if o.point.is_empty()
-            || o.point.len() > 12
-            || !o.point.chars().all(|c| c.is_ascii_alphanumeric())
-        {
+        if !valid_point(&o.point) {
             return Err(OfficeError::BadPoint(o.point));
         }
         if !(1..=99).contains(&o.window) {
@@ -111,6 +176,10 @@ impl PointSettings {
         }
         if o.point.chars().all(|c| c == '0') {
             return Err(OfficeError::Placeholder("网点代码"));
+        }
+        o.check_handling_offices()?;
+        if let Some(d) = o.notice_days.filter(|d| !(1..=60).contains(d)) {
+            return Err(OfficeError::BadNoticeDays(d));
         }
         Ok(o)
     }
@@ -143,5 +212,28 @@ mod tests {
         assert!(e.to_string().contains("占位"), "{e}");
         let e = PointSettings::from_toml("name = \"x\"\naddress = \"a\"\nphone = \"1\"\ncomplaint_phone = \"1\"\npoint = \"0000\"").unwrap_err();
         assert_eq!(e, OfficeError::Placeholder("网点代码"));
+    }
+
+    #[test]
+    fn handling_offices_are_checked_where_they_are_set() {
+        let base = "name = \"丁卯村便民服务站\"\naddress = \"丁卯村1号\"\nphone = \"1\"\ncomplaint_phone = \"12345\"\npoint = \"E01\"\nlevel = \"E\"\n";
+        let with = |extra: &str| PointSettings::from_toml(&format!("{base}{extra}"));
+        let o = with("[[handled_by]]\nlevel = \"D\"\npoint = \"D01\"\nname = \"丁卯街道便民服务中心\"\n[[handled_by]]\nlevel = \"C\"\npoint = \"3211\"\nname = \"京口区医保中心\"\n").unwrap();
+        assert_eq!(o.handling_office(Level::C).unwrap().name, "京口区医保中心");
+        assert_eq!(o.office_of_point("D01").unwrap().level, Level::D);
+        assert!(o.office_of_point("X9").is_none());
+        // Round trip through the file.
+        assert_eq!(PointSettings::from_toml(&o.to_toml()).unwrap(), o);
+        for (extra, why) in [
+            ("[[handled_by]]\nlevel = \"E\"\npoint = \"E02\"\nname = \"x\"\n", "高于"),
+            ("[[handled_by]]\nlevel = \"D\"\npoint = \"D-1\"\nname = \"x\"\n", "字母和数字"),
+            ("[[handled_by]]\nlevel = \"D\"\npoint = \"D01\"\nname = \" \"\n", "名称"),
+            ("[[handled_by]]\nlevel = \"D\"\npoint = \"E01\"\nname = \"x\"\n", "本网点"),
+            ("[[handled_by]]\nlevel = \"D\"\npoint = \"D01\"\nname = \"x\"\n[[handled_by]]\nlevel = \"D\"\npoint = \"D02\"\nname = \"y\"\n", "同一办理层级"),
+            ("notice_days = 0\n", "补交期限"),
+        ] {
+            let e = with(extra).unwrap_err().to_string();
+            assert!(e.contains(why), "{extra}: {e}");
+        }
     }
 }

@@ -107,6 +107,8 @@ fn main() {
         printer: None,
         catalog: None,
         reader_port: None,
+        notice_days: None,
+        handled_by: Vec::new(),
     };
     w.setup(office, "李主任", "secret1").unwrap();
     // A case at the applicant's screen, two materials ticked.

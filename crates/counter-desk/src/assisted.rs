@@ -60,21 +60,63 @@ pub const TRANSIT_DAYS: u32 = 3;
 impl Workstation {
     /// What this point may do with a case's item.
     pub fn scope_of(&self, case: &counter_core::case::Case) -> Result<Scope, ApiError> {
-        Ok(scope(self.pinned(case)?, self.office.level, &case.item))
+        Ok(scope(
+            self.pinned(case)?,
+            self.office.level,
+            &self.office.handled_by,
+            &case.item,
+        ))
     }
 
     /// 移交: the given cases on a new sheet to `to`; returns the sheet's preview to print.
-    pub fn hand_over(&mut self, cases: Vec<String>, to: &str) -> Result<Preview, ApiError> {
-        let sent = self.hand_over_sheet(&cases, to)?;
+    pub fn hand_over(
+        &mut self,
+        cases: Vec<String>,
+        to: &str,
+        unregistered: bool,
+    ) -> Result<Preview, ApiError> {
+        let sent = self.hand_over_sheet(&cases, to, unregistered)?;
         self.sheet_document(&sent.sheet_no)
     }
 
-    /// 移交 recorded: the cases on a new sheet to `to`.
-    pub fn hand_over_sheet(&mut self, cases: &[String], to: &str) -> Result<SheetSent, ApiError> {
+    /// 移交 recorded: the cases on a new sheet to `to`. An office neither registered above this
+    /// point nor the one the cases came from is refused unless the clerk confirmed it
+    /// (`unregistered`): offline nothing else could tell a mistyped code, and the paper would
+    /// travel to nobody.
+    pub fn hand_over_sheet(
+        &mut self,
+        cases: &[String],
+        to: &str,
+        unregistered: bool,
+    ) -> Result<SheetSent, ApiError> {
         let clerk = self.clerk()?.name.clone();
+        let to = to.trim();
+        // The paper goes up to a registered office, or back to the point that accepted it.
+        let returning = cases
+            .iter()
+            .all(|no| self.store.case(no.trim()).is_ok_and(|c| c.point == to));
+        if !unregistered && !returning && self.office.office_of_point(to).is_none() {
+            let known: Vec<String> = self
+                .office
+                .handled_by
+                .iter()
+                .map(|o| format!("{}（{}）", o.name, o.point))
+                .collect();
+            return Err(err(
+                ApiErrorCode::Unconfirmed,
+                if known.is_empty() {
+                    format!("网点代码“{to}”无法核对：本网点尚未登记上级经办机构（设置 → 上级经办机构）。确认代码无误请再按一次")
+                } else {
+                    format!(
+                        "网点代码“{to}”不是本网点登记的上级经办机构（{}）。确认代码无误请再按一次",
+                        known.join("、")
+                    )
+                },
+            ));
+        }
         let point = self.office.point.clone();
         self.store
-            .hand_over(cases, &point, to.trim(), &clerk, self.now())
+            .hand_over(cases, &point, to, &clerk, self.now())
             .map_err(store_err)
     }
 
@@ -88,7 +130,10 @@ impl Workstation {
         counter_docs::hand_over_sheet(
             &counter_docs::HandOverSheet {
                 number: sheet.sheet_no.clone(),
-                to_office: format!("网点 {}", sheet.to),
+                to_office: match self.office.office_of_point(&sheet.to) {
+                    Some(o) => format!("{}（网点 {}）", o.name, o.point),
+                    None => format!("网点 {}", sheet.to),
+                },
                 cases: &cases,
                 at: sheet.sent_at,
                 clerk: sheet.sent_by.clone(),

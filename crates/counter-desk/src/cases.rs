@@ -2,7 +2,9 @@
 //! ledger. Each applies the core's rules to the stored case as the signed-in clerk.
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
-use counter_core::case::{Applicant, CaseState, CaseView, Form, IdType, OpenCase, Person};
+use counter_core::case::{
+    Applicant, CaseError, CaseState, CaseView, Form, IdType, OpenCase, Person,
+};
 use counter_core::custody::Scope;
 use counter_core::{Calendar, Catalog};
 use counter_store::{LedgerQuery, LedgerRow};
@@ -57,9 +59,10 @@ impl Workstation {
                     assisted: match counter_core::custody::scope(
                         catalog,
                         self.office.level,
+                        &self.office.handled_by,
                         &r.item,
                     ) {
-                        Scope::Assisted { office } => Some(office),
+                        Scope::Assisted { office, .. } => Some(office),
                         _ => None,
                     },
                 },
@@ -168,9 +171,9 @@ impl Workstation {
     }
 
     pub fn accept(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        let level = self.office.level;
+        let (level, offices) = (self.office.level, self.office.handled_by.clone());
         self.serving(case_no, |c, cat, cal, t| {
-            let within = counter_core::scope::scope(cat, level, &c.item);
+            let within = counter_core::scope::scope(cat, level, &offices, &c.item);
             c.accept(cat, cal, &within, t)
         })
     }
@@ -180,10 +183,24 @@ impl Workstation {
     pub fn notify(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
         let case = self.store.case(case_no.trim()).map_err(store_err)?;
         match self.scope_of(&case)? {
-            Scope::Elsewhere { office } => {
+            Scope::Elsewhere { office, .. } => {
                 self.serving(case_no, |c, cat, _, t| c.notify_elsewhere(cat, &office, t))
             }
-            _ => self.serving(case_no, |c, cat, _, t| c.notify(cat, t)),
+            _ => {
+                let days = self.office.notice_days;
+                self.serving(case_no, |c, cat, cal, t| {
+                    // The point's 补交期限, counted in working days like every promised date.
+                    let by = match days {
+                        Some(n) => Some(
+                            cal.due(t.date(), n)
+                                .map_err(|e| CaseError::Calendar(e.to_string()))?
+                                .due,
+                        ),
+                        None => None,
+                    };
+                    c.notify_until(cat, by, t)
+                })
+            }
         }
     }
 
@@ -199,9 +216,9 @@ impl Workstation {
     }
 
     pub fn complete(&mut self, case_no: &str) -> Result<CaseView, ApiError> {
-        let level = self.office.level;
+        let (level, offices) = (self.office.level, self.office.handled_by.clone());
         self.serving(case_no, |c, cat, cal, t| {
-            let within = counter_core::scope::scope(cat, level, &c.item);
+            let within = counter_core::scope::scope(cat, level, &offices, &c.item);
             c.complete(cat, cal, &within, t)
         })
     }

@@ -150,8 +150,8 @@ macro_rules! for_each_command {
             sync_state() -> $crate::SyncState, quick
                 => |d| $crate::commands::with(d, |w| w.sync_state());
             sync_now() -> String, slow => |d| $crate::commands::sync_now(d);
-            hand_over(cases: Vec<String>, to: String) -> $crate::Preview, slow
-                => |d| $crate::commands::with(d, |w| w.hand_over(cases, &to));
+            hand_over(cases: Vec<String>, to: String, unregistered: bool) -> $crate::Preview, slow
+                => |d| $crate::commands::with(d, |w| w.hand_over(cases, &to, unregistered));
             sheet(sheet_no: String) -> $crate::SheetDetail, quick
                 => |d| $crate::commands::with(d, |w| w.sheet(&sheet_no));
             sheet_document(sheet_no: String) -> $crate::Preview, slow

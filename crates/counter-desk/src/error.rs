@@ -42,6 +42,9 @@ pub enum ApiErrorCode {
     NotEnrolled,
     /// The server's answer breaks the protocol; nothing was removed from the outbox.
     Protocol,
+    /// Done only once the clerk confirms it (asks again with the confirmation): the message
+    /// says what to check first (an office code nobody can verify offline).
+    Unconfirmed,
 }
 
 /// Each failure of a sync or an enrolment its own code, the words as the client gave them.

@@ -21,7 +21,12 @@ impl Workstation {
             .catalogs
             .get(catalog)
             .ok_or_else(|| err(ApiErrorCode::NotFound, format!("未找到清单 {catalog}")))?;
-        let scope = counter_core::scope::scope(cat, self.office.level, code.trim());
+        let scope = counter_core::scope::scope(
+            cat,
+            self.office.level,
+            &self.office.handled_by,
+            code.trim(),
+        );
         counter_core::case::guide(cat, code.trim(), answers, with_agent, &scope)
             .ok_or_else(|| crate::commands::no_such_item(code))
     }
@@ -77,8 +82,7 @@ impl Workstation {
         kind: &str,
     ) -> Result<String, ApiError> {
         let (pdf, _) = self.guide_pdf(code, catalog, answers, with_agent, kind)?;
-        let job = counter_docs::print_pdf(&pdf, self.office.printer.as_deref())
-            .map_err(|e| err(ApiErrorCode::Print, e.to_string()))?;
+        let job = self.send_to_printer(pdf)?;
         tracing::info!(kind, job, "guide printed");
         Ok(crate::documents::sent_to(&job, false))
     }

@@ -454,7 +454,7 @@ impl Workstation {
     fn may_accept(&self, catalog: &str, code: &str, level: counter_core::catalog::Level) -> bool {
         self.catalogs.get(catalog).is_some_and(|c| {
             !matches!(
-                counter_core::scope::scope(c, Some(level), code),
+                counter_core::scope::scope(c, Some(level), &self.office.handled_by, code),
                 Scope::Elsewhere { .. }
             )
         })

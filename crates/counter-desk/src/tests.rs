@@ -32,6 +32,8 @@ fn office() -> PointSettings {
         printer: None,
         catalog: None,
         reader_port: None,
+        notice_days: None,
+        handled_by: Vec::new(),
     }
 }
 

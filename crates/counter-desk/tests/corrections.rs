@@ -1,16 +1,35 @@
 //! Issue 25's corrections that live in the workstation, on a real store and the real CUPS
 //! queue (scripts/cups.sh): a withdrawn case promises no date; 当场办结 is offered for 即办件
 //! only; each print is in the case's history and the audit log, a second one marked 补打 on
-//! every page; the confirmation names the printer, not CUPS's job number.
+//! every page; the confirmation names the printer, not CUPS's job number; the offices
+//! registered above a point are named and handed to; the notice gives its 补交期限.
 
 use chrono::NaiveDate;
 use counter_core::case::Form;
-use counter_core::settings::PointSettings;
-use counter_desk::{Clock, LedgerFilter, OpenRequest, Paths, Workstation};
+use counter_core::catalog::Level;
+use counter_core::settings::{HandlingOffice, PointSettings};
+use counter_desk::{ApiErrorCode, Clock, LedgerFilter, OpenRequest, Paths, Workstation};
 
 const ID: &str = "11010519491231002X";
 
 fn desk(dir: &std::path::Path) -> Workstation {
+    desk_with(
+        dir,
+        PointSettings {
+            name: "京口区医保服务中心".into(),
+            address: "学府路88号".into(),
+            phone: "0511-84401234".into(),
+            complaint_phone: "12345".into(),
+            point: "3211".into(),
+            level: Some(counter_core::catalog::Level::C),
+            printer: Some("CounterPDF".into()),
+            ..PointSettings::default()
+        },
+    )
+}
+
+/// A workstation on Fri 26 Sep 2025 (before the National Day holiday) set up with `office`.
+fn desk_with(dir: &std::path::Path, office: PointSettings) -> Workstation {
     let now = NaiveDate::from_ymd_opt(2025, 9, 26)
         .unwrap()
         .and_hms_opt(9, 30, 0)
@@ -23,18 +42,6 @@ fn desk(dir: &std::path::Path) -> Workstation {
         calendar: None,
     };
     let mut d = Workstation::open(paths, Clock::Fixed(now)).unwrap();
-    let office = PointSettings {
-        name: "京口区医保服务中心".into(),
-        address: "学府路88号".into(),
-        phone: "0511-84401234".into(),
-        complaint_phone: "12345".into(),
-        point: "3211".into(),
-        window: 1,
-        level: Some(counter_core::catalog::Level::C),
-        printer: Some("CounterPDF".into()),
-        catalog: None,
-        reader_port: None,
-    };
     d.setup(office, "李主任", "secret1").unwrap();
     d
 }
@@ -51,6 +58,11 @@ fn accepted(d: &mut Workstation) -> String {
     }
     d.accept(&no).unwrap();
     no
+}
+
+/// The PDF's text without the layout's spaces and line breaks.
+fn flat(pdf: &[u8]) -> String {
+    pdf_text(pdf).replace(char::is_whitespace, "")
 }
 
 fn pdf_text(pdf: &[u8]) -> String {
@@ -244,4 +256,151 @@ fn a_withdrawn_case_is_not_offered_for_hand_over_and_its_paper_goes_back() {
     assert!(last.detail.contains("材料已退还申请人"), "{last:?}");
     // An accepted case's paper is for the office, not handed back.
     assert!(!d.case_detail(&kept).unwrap().can_hand_back);
+}
+
+// Issue 25 A5 and A10: the offices registered above a point (设置 → 上级经办机构) are what the
+// applicant reads on the receipt and where the hand-over sheet goes; an office code nobody
+// registered is sent only once the clerk confirms it; the one-time notice states the date by
+// which to bring what is missing (the point's 补交期限 in working days) or that there is none.
+
+fn office(point: &str, level: Level) -> PointSettings {
+    PointSettings {
+        name: "象山街道某村便民服务点".into(),
+        address: "某村村委会".into(),
+        phone: "0511-84401234".into(),
+        complaint_phone: "12345".into(),
+        point: point.into(),
+        level: Some(level),
+        ..PointSettings::default()
+    }
+}
+
+fn township() -> HandlingOffice {
+    HandlingOffice {
+        level: Level::D,
+        point: "D01".into(),
+        name: "象山街道医保服务站".into(),
+    }
+}
+
+/// Opens 住院费用报销; its number.
+fn opened(d: &mut Workstation) -> String {
+    d.open_case(OpenRequest::person("national", "002036006002", "张三", ID))
+        .unwrap()
+        .case
+        .case
+        .case_no
+}
+
+/// Opens `item` of `catalog` and ticks every required material; its number.
+fn ticked(d: &mut Workstation, catalog: &str, item: &str) -> String {
+    let opened = d
+        .open_case(OpenRequest::person(catalog, item, "张三", ID))
+        .unwrap();
+    let no = opened.case.case.case_no.clone();
+    for e in opened
+        .case
+        .case
+        .checklist
+        .iter()
+        .filter(|e| !e.material.optional)
+    {
+        let option = e.material.any_of.first().cloned();
+        d.tick(&no, &e.material.key, Form::Original, 1, option)
+            .unwrap();
+    }
+    no
+}
+
+#[test]
+fn the_receipt_names_the_registered_office_and_the_sheet_goes_only_where_it_is_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut village = office("E01", Level::E);
+    village.handled_by = vec![township()];
+    let mut d = desk_with(dir.path(), village);
+    // 异地安置退休人员备案 at a village point: accepted on the applicant's behalf for the
+    // township.
+    let no = ticked(&mut d, "jiangsu-2024", "322036013001");
+    d.accept(&no).unwrap();
+    let receipt = flat(&d.document_pdf(&no, "receipt").unwrap());
+    assert!(receipt.contains("移交象山街道医保服务站办理"), "{receipt}");
+    assert!(!receipt.contains("办理层级"), "{receipt}");
+
+    // A mistyped code is not sent without the clerk's word; nothing is recorded.
+    let e = d
+        .hand_over_sheet(std::slice::from_ref(&no), "D1O", false)
+        .unwrap_err();
+    assert_eq!(e.code, ApiErrorCode::Unconfirmed);
+    assert!(
+        e.message.contains("象山街道医保服务站（D01）"),
+        "{}",
+        e.message
+    );
+    assert!(d.sheets(false).unwrap().is_empty());
+    // The registered township needs no confirmation, and the sheet names it.
+    let sent = d
+        .hand_over_sheet(std::slice::from_ref(&no), "D01", false)
+        .unwrap();
+    let sheet = flat(&d.sheet_pdf(&sent.sheet_no).unwrap());
+    assert!(sheet.contains("象山街道医保服务站（网点D01）"), "{sheet}");
+}
+
+#[test]
+fn an_unregistered_office_is_sent_to_once_confirmed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk_with(dir.path(), office("E01", Level::E));
+    let no = ticked(&mut d, "jiangsu-2024", "322036013001");
+    d.accept(&no).unwrap();
+    // Nothing registered: the receipt names the level as the list does, never its letter.
+    let receipt = flat(&d.document_pdf(&no, "receipt").unwrap());
+    assert!(
+        receipt.contains("乡镇(街道)医疗保障经办机构办理"),
+        "{receipt}"
+    );
+    assert!(!receipt.contains("办理层级"), "{receipt}");
+    let e = d
+        .hand_over_sheet(std::slice::from_ref(&no), "X99", false)
+        .unwrap_err();
+    assert_eq!(e.code, ApiErrorCode::Unconfirmed);
+    assert!(e.message.contains("尚未登记上级经办机构"), "{}", e.message);
+    let sent = d
+        .hand_over_sheet(std::slice::from_ref(&no), "X99", true)
+        .unwrap();
+    assert_eq!(sent.cases.len(), 1);
+    assert_eq!(sent.cases[0].case_no, no);
+}
+
+#[test]
+fn the_notice_gives_the_date_to_bring_what_is_missing_in_working_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut county = office("3211", Level::C);
+    county.notice_days = Some(5);
+    let mut d = desk_with(dir.path(), county);
+    let no = opened(&mut d);
+    for k in ["m1", "m2", "m3"] {
+        d.tick(&no, k, Form::Original, 1, None).unwrap();
+    }
+    d.notify(&no).unwrap();
+    // Fri 26 Sep 2025 + 5 working days: Sun 28 Sep (a make-up day), 29, 30 Sep, then the
+    // National Day holiday (1–8 Oct), 9 and 10 Oct.
+    let notice = flat(&d.document_pdf(&no, "notice").unwrap());
+    assert!(
+        notice.contains("补交期限：请于2025年10月10日前补交上述材料"),
+        "{notice}"
+    );
+    let history = d.case_detail(&no).unwrap().history;
+    assert!(
+        history
+            .iter()
+            .any(|h| h.detail.contains("2025-10-10前补交")),
+        "{history:?}"
+    );
+
+    // Without a 补交期限 the notice says so rather than leaving the applicant to guess.
+    let dir = tempfile::tempdir().unwrap();
+    let mut d = desk_with(dir.path(), office("3211", Level::C));
+    let no = opened(&mut d);
+    d.notify(&no).unwrap();
+    let notice = flat(&d.document_pdf(&no, "notice").unwrap());
+    assert!(notice.contains("本网点对补交上述材料不设期限"), "{notice}");
 }

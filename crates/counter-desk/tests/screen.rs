@@ -39,6 +39,8 @@ fn desk(dir: &std::path::Path, now: NaiveDateTime) -> Workstation {
             printer: None,
             catalog: None,
             reader_port: None,
+            notice_days: None,
+            handled_by: Vec::new(),
         };
         d.setup(office, "李主任", "secret1").unwrap();
         d.add_clerk("王芳", "pass123", false).unwrap();

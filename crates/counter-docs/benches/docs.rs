@@ -69,6 +69,8 @@ fn main() {
         printer: None,
         catalog: None,
         reader_port: None,
+        notice_days: None,
+        handled_by: Vec::new(),
     };
     let mut notified = case(1, "002036006002");
     for k in ["m1", "m2", "m3"] {

@@ -11,6 +11,11 @@ use std::time::{Duration, Instant};
 use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
 
+pub mod browser;
+pub mod procs;
+mod workstation;
+pub use workstation::*;
+
 pub struct Driver {
     pub child: Child,
     pub port: u16,
@@ -61,44 +66,21 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
-/// A workstation folder: office settings printing to CounterPDF, and (unless `fresh`) a clerk
-/// account 王芳 / pass123 already made, as a supervisor would have.
-pub fn workstation(fresh: bool) -> tempfile::TempDir {
-    workstation_as(fresh, "镇江市京口区医疗保障服务中心", "3211", "C")
-}
-
-/// A workstation of point `point` at `level`, set in its settings (never enrolled).
-pub fn workstation_as(fresh: bool, name: &str, point: &str, level: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("office.toml"),
-        format!("name = \"{name}\"\naddress = \"学府路88号政务服务中心二楼\"\nphone = \"0511-84401234\"\ncomplaint_phone = \"12345\"\npoint = \"{point}\"\nlevel = \"{level}\"\nprinter = \"CounterPDF\"\n"),
-    )
-    .unwrap();
-    if !fresh {
-        add_clerk(dir.path(), "王芳", "pass123");
-    }
-    dir
-}
-
-/// A clerk account in the workstation's store, as the supervisor would add under 设置.
-pub fn add_clerk(dir: &std::path::Path, name: &str, password: &str) {
-    let mut s =
-        counter_store::Store::open(&dir.join("counter.db"), &dir.join("store.key")).unwrap();
-    let now = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-        .unwrap()
-        .and_hms_opt(8, 0, 0)
-        .unwrap();
-    s.add_clerk(name, password, counter_store::Role::Clerk, now)
-        .unwrap();
-}
-
 pub async fn start(dir: &std::path::Path) -> (Driver, Client) {
     start_with(dir, &[]).await
 }
 
 /// Starts the app with `env` set besides the test defaults.
 pub async fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Driver, Client) {
+    start_app(env!("CARGO_BIN_EXE_counter-app").as_ref(), dir, env).await
+}
+
+/// Starts the program at `app` (the app, or the bench's packaged app or bare window).
+pub async fn start_app(
+    app: &std::path::Path,
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (Driver, Client) {
     assert!(
         std::env::var_os("DISPLAY").is_some(),
         "e2e tests need a display: run them under xvfb-run (see README)"
@@ -128,7 +110,7 @@ pub async fn start_with(dir: &std::path::Path, env: &[(&str, &str)]) -> (Driver,
     caps.insert("browserName".into(), "wry".into());
     caps.insert(
         "tauri:options".into(),
-        serde_json::json!({ "application": env!("CARGO_BIN_EXE_counter-app") }),
+        serde_json::json!({ "application": app }),
     );
     let url = format!("http://127.0.0.1:{}", driver.port);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -182,7 +164,27 @@ pub async fn texts(client: &Client, css: &str) -> Vec<String> {
     out
 }
 
+/// Keeps a corner pixel of the page changing (between two all but transparent shades) for two
+/// seconds. The app draws without hardware acceleration (src-tauri/src/webkit.rs), and then
+/// WebKitWebDriver's screenshot waits for the page's next paint: on a screen where nothing
+/// changes it waited for ever.
+const NUDGE: &str = "
+let d = document.getElementById('e2e-nudge');
+if (!d) {
+  d = document.createElement('div');
+  d.id = 'e2e-nudge';
+  d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+  document.body.appendChild(d);
+}
+let n = 40;
+const t = setInterval(() => {
+  d.style.background = n % 2 ? 'rgba(0,0,0,0.01)' : 'rgba(0,0,0,0.02)';
+  if (--n <= 0) clearInterval(t);
+}, 50);
+";
+
 pub async fn screenshot(client: &Client, name: &str) {
+    client.execute(NUDGE, vec![]).await.expect("nudge a paint");
     let png = client.screenshot().await.expect("screenshot");
     std::fs::write(artifacts().join(name), png).unwrap();
 }
@@ -410,6 +412,28 @@ pub const F3: &str = "\u{E033}";
 pub const F4: &str = "\u{E034}";
 pub const F6: &str = "\u{E036}";
 
+/// Sets the `<select>` at `css` to the option whose value is `value`, as picking it does (the
+/// change event Vue listens to). Not by clicking the option: WebKitWebDriver's click opens
+/// GTK's native popup menu, which then holds the next screenshot.
+pub async fn choose(client: &Client, css: &str, value: &str) {
+    let found = client
+        .execute(
+            "const s = document.querySelector(arguments[0]);
+             if (!s || ![...s.options].some(o => o.value === arguments[1])) return false;
+             s.value = arguments[1];
+             s.dispatchEvent(new Event('change', { bubbles: true }));
+             return true;",
+            vec![css.into(), value.into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        serde_json::Value::Bool(true),
+        "{css} has no option {value:?}"
+    );
+}
+
 /// Opens the ledger row of a case (today's ledger) in the case view.
 pub async fn open_ledger_row(client: &Client, case_no: &str) {
     let row = wait_for("ledger row", || async {
@@ -545,6 +569,20 @@ pub async fn ledger_row(client: &Client, case_no: &str) -> String {
 pub async fn tick_all(client: &Client, keys: &mut Keys<'_>) {
     keys.press("1234").await;
     wait_text(client, "#missing", "材料已齐").await;
+}
+
+/// One intake as a clerk makes it: search, applicant, tick, F8 shows the receipt, Enter prints
+/// it, Esc for the next applicant.
+pub async fn intake_printed(client: &Client, keys: &mut Keys<'_>) {
+    open_case(client, keys, "zyfy", "002036006002", None).await;
+    tick_all(client, keys).await;
+    keys.press(F8).await;
+    find(client, "#preview[data-kind='receipt']").await;
+    assert_preview_shows(client, 2).await;
+    keys.press(ENTER).await;
+    wait_text(client, "#message", "已送打印").await;
+    keys.press(ESC).await;
+    find(client, "#search:not([disabled])").await;
 }
 
 /// Ticks everything of the case on screen, accepts it with F8, closes the receipt and opens

@@ -9,4 +9,8 @@ export type Notice = { at: string, missing: Array<RequiredMaterial>,
  * Set when this point may not accept the item: the office the applicant goes to, with
  * everything the item needs.
  */
-apply_to: string | null, };
+apply_to: string | null, 
+/**
+ * 补交期限: the date by which to bring what is missing, when the point sets one.
+ */
+bring_by: string | null, };

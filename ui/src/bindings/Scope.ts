@@ -3,4 +3,4 @@
 /**
  * What a point of a given level may do with an item.
  */
-export type Scope = { "scope": "handles" } | { "scope": "assisted", office: string, } | { "scope": "elsewhere", office: string, };
+export type Scope = { "scope": "handles" } | { "scope": "assisted", office: string, point?: string, } | { "scope": "elsewhere", office: string, point?: string, };

@@ -24,7 +24,7 @@ impl Case {
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Draft], "受理")?;
-        if let Scope::Elsewhere { office } = scope {
+        if let Scope::Elsewhere { office, .. } = scope {
             return Err(CaseError::Custody(format!(
                 "本网点不能受理此事项，应由{office}办理。请出具一次性告知书，告知申请人到该机构办理及需携带的材料"
             )));
@@ -82,7 +82,19 @@ impl Case {
         catalog: &Catalog,
         now: NaiveDateTime,
     ) -> Result<Vec<CaseEvent>, CaseError> {
+        self.notify_until(catalog, None, now)
+    }
+
+    /// `notify`, giving `bring_by` as the date by which to bring what is missing (the point's
+    /// 补交期限 counted in working days). It cannot lie before the notice.
+    pub fn notify_until(
+        &mut self,
+        catalog: &Catalog,
+        bring_by: Option<NaiveDate>,
+        now: NaiveDateTime,
+    ) -> Result<Vec<CaseEvent>, CaseError> {
         self.require(&[CaseState::Draft], "出具一次性告知书")?;
+        check_bring_by(bring_by, now)?;
         self.check_answered(catalog)?;
         let missing: Vec<RequiredMaterial> = self.missing().into_iter().cloned().collect();
         if missing.is_empty() {
@@ -93,10 +105,12 @@ impl Case {
             at: now,
             missing,
             apply_to: None,
+            bring_by,
         });
         let change = Change::Notified {
             missing: keys,
             apply_to: None,
+            bring_by,
         };
         self.enter(&change)?;
         Ok(vec![self.event(now, change)])
@@ -123,10 +137,12 @@ impl Case {
             at: now,
             missing: bring,
             apply_to: Some(office.to_string()),
+            bring_by: None,
         });
         let change = Change::Notified {
             missing: keys,
             apply_to: Some(office.to_string()),
+            bring_by: None,
         };
         self.enter(&change)?;
         Ok(vec![self.event(now, change)])
@@ -310,5 +326,16 @@ impl Case {
     pub fn due_in_force(&self) -> Option<NaiveDate> {
         self.due()
             .filter(|_| !matches!(self.state, CaseState::Withdrawn | CaseState::Terminated))
+    }
+}
+
+/// A 补交期限 lies on or after the day of the notice.
+pub(super) fn check_bring_by(
+    bring_by: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> Result<(), CaseError> {
+    match bring_by {
+        Some(d) if d < now.date() => Err(CaseError::BadBringBy(d)),
+        _ => Ok(()),
     }
 }

@@ -74,8 +74,10 @@ pub fn guide(
     });
     let where_to_apply = match scope {
         Scope::Handles => "本窗口受理并办理".to_string(),
-        Scope::Assisted { office } => format!("本窗口代为受理（帮办代办），材料移交{office}办理"),
-        Scope::Elsewhere { office } => format!("本窗口不能受理，请到{office}办理"),
+        Scope::Assisted { office, .. } => {
+            format!("本窗口代为受理（帮办代办），材料移交{office}办理")
+        }
+        Scope::Elsewhere { office, .. } => format!("本窗口不能受理，请到{office}办理"),
     };
     Some(Guide {
         code: item.code.clone(),
@@ -127,6 +129,7 @@ mod tests {
         assert_eq!(agent.materials.len(), case_like.len());
         let away = Scope::Elsewhere {
             office: "县(市、区)医疗保障经办机构".into(),
+            point: None,
         };
         let g = guide(nat, "002036006002", &BTreeMap::new(), false, &away).unwrap();
         assert!(g

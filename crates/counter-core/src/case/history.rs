@@ -90,9 +90,16 @@ impl Case {
             Change::Accepted { due, .. } => due
                 .map(|d| format!("办结期限 {}", d.format("%Y-%m-%d")))
                 .unwrap_or_default(),
-            Change::Notified { missing, apply_to } => match apply_to {
-                Some(to) => format!("请到{to}办理"),
-                None => format!("缺 {}", names(missing)),
+            Change::Notified {
+                missing,
+                apply_to,
+                bring_by,
+            } => match (apply_to, bring_by) {
+                (Some(to), _) => format!("请到{to}办理"),
+                (None, Some(by)) => {
+                    format!("缺 {}，{}前补交", names(missing), by.format("%Y-%m-%d"))
+                }
+                (None, None) => format!("缺 {}", names(missing)),
             },
             Change::Refused { reason, .. }
             | Change::Returned { reason }

@@ -176,8 +176,13 @@ impl Case {
                 provisional,
                 calendar_version,
             } => self.judge_acceptance(catalog, *kind, *due, *provisional, calendar_version, at)?,
-            Change::Notified { missing, apply_to } => {
+            Change::Notified {
+                missing,
+                apply_to,
+                bring_by,
+            } => {
                 self.require(&[CaseState::Draft], "出具一次性告知书")?;
+                super::decisions::check_bring_by(*bring_by, at)?;
                 let listed: Vec<RequiredMaterial> = self
                     .checklist
                     .iter()
@@ -191,6 +196,7 @@ impl Case {
                     at,
                     missing: listed,
                     apply_to: apply_to.clone(),
+                    bring_by: *bring_by,
                 });
                 self.enter(change)?;
             }

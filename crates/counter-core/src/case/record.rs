@@ -121,6 +121,11 @@ pub enum Change {
         missing: Vec<String>,
         #[serde(default)]
         apply_to: Option<String>,
+        /// The date the notice gives to bring what is missing (the point's 补交期限), if any.
+        /// Absent from events made before it existed, whose hashes stay as they were.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        bring_by: Option<NaiveDate>,
     },
     Refused {
         reason: String,
@@ -268,6 +273,8 @@ pub enum CaseError {
     NoPromise(String),
     #[error("容缺期限{deadline}不能早于今天或晚于办结期限{due}")]
     BadDeadline { deadline: NaiveDate, due: String },
+    #[error("补交期限{0}不能早于告知当天")]
+    BadBringBy(NaiveDate),
     #[error("请先回答情形：{0}")]
     Unanswered(String),
     /// The second field says what the clerk can do: 容缺 (F7) is named only when a missing

@@ -96,7 +96,8 @@ fn inpatient_claim_notice_lists_exactly_the_fourth_material_then_resume_and_acce
         evs[0].change,
         Change::Notified {
             missing: vec!["m4".into()],
-            apply_to: None
+            apply_to: None,
+            bring_by: None,
         }
     );
     let notice = c.notice.clone().unwrap();

@@ -307,6 +307,9 @@ pub struct Notice {
     /// everything the item needs.
     #[serde(default)]
     pub apply_to: Option<String>,
+    /// 补交期限: the date by which to bring what is missing, when the point sets one.
+    #[serde(default)]
+    pub bring_by: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -31,6 +31,8 @@ pub fn office() -> PointSettings {
         printer: None,
         catalog: None,
         reader_port: None,
+        notice_days: None,
+        handled_by: Vec::new(),
     }
 }
 

@@ -46,7 +46,7 @@ fn ticked(set: &CatalogSet) -> Case {
             point: "V01".into(),
             clerk: "村代办员".into(),
             answers: Default::default(),
-            assisted: Some("乡镇(街道)医疗保障经办机构（办理层级D）".into()),
+            assisted: Some("乡镇(街道)医疗保障经办机构".into()),
             card_read: false,
         },
         js,
