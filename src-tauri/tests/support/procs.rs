@@ -37,12 +37,13 @@ pub fn comm(pid: u32) -> String {
         .to_string()
 }
 
-/// Whether the process was started with `arg` on its command line.
+/// Whether the process's command line holds `arg`. As a piece of the whole line, not one of its
+/// NUL-separated words: Chromium rewrites its children's lines as one space-separated string.
 pub fn has_arg(pid: u32, arg: &str) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .unwrap_or_default()
-        .split(|b| *b == 0)
-        .any(|a| a == arg.as_bytes())
+        .windows(arg.len())
+        .any(|w| w == arg.as_bytes())
 }
 
 /// The proportional set size of one process in kB (0 once it is gone).
