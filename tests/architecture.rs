@@ -244,6 +244,15 @@ fn every_crate_depends_only_on_what_the_layers_allow() {
         ),
         ("crates/counter-web", &["counter-desk"]),
         ("crates/counter-cli", &["counter-core", "counter-desk"]),
+        (
+            "crates/counter-testkit",
+            &[
+                "counter-core",
+                "counter-store",
+                "counter-server",
+                "counter-sync",
+            ],
+        ),
         ("src-tauri", &["counter-core", "counter-desk", "tauri"]),
     ];
     let mut crates = Vec::new();
@@ -264,6 +273,63 @@ fn every_crate_depends_only_on_what_the_layers_allow() {
         want.sort();
         assert_eq!(deps, want, "{krate}'s dependencies");
     }
+}
+
+/// The test kit and the stores' test hooks (bulk loading without fsync, a capped file, a
+/// tampered snapshot) never reach a shipped binary: only dev-dependencies name them.
+#[test]
+fn test_hooks_are_reachable_from_tests_only() {
+    let mut manifests = vec![
+        root().join("Cargo.toml"),
+        root().join("src-tauri/Cargo.toml"),
+    ];
+    for e in std::fs::read_dir(root().join("crates")).unwrap() {
+        manifests.push(e.unwrap().path().join("Cargo.toml"));
+    }
+    let mut checked = 0;
+    for m in &manifests {
+        if m.ends_with("counter-testkit/Cargo.toml") {
+            continue;
+        }
+        let toml = std::fs::read_to_string(m).unwrap();
+        let Some(deps) = toml.split("\n[dependencies]").nth(1) else {
+            continue;
+        };
+        let deps = deps.split("\n[").next().unwrap();
+        checked += 1;
+        assert!(
+            !deps.contains("counter-testkit") && !deps.contains("test-hooks"),
+            "{} ships a test hook: {deps}",
+            m.display()
+        );
+    }
+    assert!(checked >= 10, "the check read the manifests ({checked})");
+}
+
+/// The top level: the app's parts and the cross-crate tests; the code in crates/.
+#[test]
+fn the_top_level_holds_the_parts_only() {
+    let mut top: Vec<String> = std::fs::read_dir(root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| !n.starts_with('.') && n != "target" && n != "Cargo.lock")
+        .filter(|n| !n.ends_with(".md"))
+        .collect();
+    top.sort();
+    assert_eq!(
+        top,
+        [
+            "Cargo.toml",
+            "assets",
+            "catalogs",
+            "crates",
+            "docs",
+            "scripts",
+            "src-tauri",
+            "tests",
+            "ui"
+        ]
+    );
 }
 
 /// Inside the server, no two modules use each other (the HTTP layer uses the accept loop, not

@@ -9,7 +9,7 @@ use counter_core::case::{required_materials, Case, CaseView, Form, OpenCase, Tim
 use counter_core::catalog::Item;
 use counter_core::view::EntryView;
 use counter_core::{bundled, Catalog};
-use counter_tests::{fold, seed, seed_rows};
+use counter_testkit::seeds::{fold, repo_root, seed, seed_rows};
 
 const JIANGSU_SEED: &str = "000_b41f254667209e5a.txt";
 const NATIONAL_SEED: &str = "001_fe9af092f737fd31.txt";
@@ -99,9 +99,7 @@ fn the_dual_channel_form_is_the_application_form_the_seeds_print() {
         "{:?}",
         outpatient.notes
     );
-    let all =
-        std::fs::read_to_string(counter_tests::repo_root().join("catalogs/jiangsu-2024.toml"))
-            .unwrap();
+    let all = std::fs::read_to_string(repo_root().join("catalogs/jiangsu-2024.toml")).unwrap();
     assert!(!all.contains("待遇认定表"), "the unsupported title is gone");
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use counter_core::{bundled, Calendar, CatalogSet};
-use counter_tests::{fold, repo_root, seed, seed_rows};
+use counter_testkit::seeds::{fold, repo_root, seed, seed_rows};
 
 fn repo_catalog_files() -> Vec<(String, String)> {
     let mut files: Vec<(String, String)> = std::fs::read_dir(repo_root().join("catalogs"))

@@ -351,12 +351,7 @@ async fn the_township_office_scans_a_sheet_checks_the_paper_and_receives_it() {
     let dir = workstation_as(false, "京口区象山街道医保服务站", "D01", "D");
     let set = counter_core::bundled::catalogs().unwrap();
     let js = set.get("jiangsu-2024").unwrap();
-    let at = |h| {
-        chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-            .unwrap()
-            .and_hms_opt(h, 0, 0)
-            .unwrap()
-    };
+    let at = |h| counter_testkit::at(h, 0);
     let (mut c, _) = Case::open(
         OpenCase {
             case_no: "E01-20250926-0001".into(),

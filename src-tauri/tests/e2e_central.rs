@@ -12,33 +12,14 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a display and tauri-driver: run through the README's test command"]
 async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
-    let server_dir = tempfile::tempdir().unwrap();
-    // The server as a pilot runs it: HTTPS with its own authority (`keys-init`).
-    let tls = server_dir.path().join("keys");
-    counter_server::init_tls(&tls, &["localhost".into()], false).unwrap();
-    let central = counter_server::Central::open(
-        server_dir.path().join("central.db").to_str().unwrap(),
-        counter_server::Keys::ephemeral().with_tls(&tls).unwrap(),
-    )
-    .unwrap();
-    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    // The server as a pilot runs it: HTTPS with its own authority (`keys init`).
+    let running = counter_testkit::central::running(counter_testkit::central::Backend::Sqlite);
+    let central = running.central.clone();
     let code = central
         .enroll_code("E01", Some("E"), Some("京口区象山街道某村便民服务点"))
         .unwrap();
     let dir = workstation_as(false, "京口区象山街道某村便民服务点", "E01", "E");
-    {
-        let mut s = counter_store::Store::open(
-            &dir.path().join("counter.db"),
-            &dir.path().join("store.key"),
-        )
-        .unwrap();
-        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-            .unwrap()
-            .and_hms_opt(8, 0, 0)
-            .unwrap();
-        s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, at)
-            .unwrap();
-    }
+    add_supervisor(dir.path());
     run_in(dir, |client| async move {
         let mut keys = Keys {
             client: &client,
@@ -54,7 +35,7 @@ async fn enrolment_from_settings_and_a_refused_hand_over_shown_in_red() {
         click(&client, "#nav-settings").await;
         keys.type_into(
             &find(&client, "#enroll-server").await,
-            &format!("https://localhost:{}", addr.port()),
+            &running.server.url(),
         )
         .await;
         // The code without its fingerprint: refused in words, nothing sent.

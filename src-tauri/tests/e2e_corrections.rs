@@ -12,29 +12,13 @@ use fantoccini::Locator;
 #[ignore = "needs a display and tauri-driver: run through the README's test command"]
 async fn the_screen_offers_only_what_the_clerk_can_do_and_a_reprint_says_so() {
     let dir = workstation(false);
-    {
-        let mut s = counter_store::Store::open(
-            &dir.path().join("counter.db"),
-            &dir.path().join("store.key"),
-        )
-        .unwrap();
-        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-            .unwrap()
-            .and_hms_opt(8, 0, 0)
-            .unwrap();
-        s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, at)
-            .unwrap();
-    }
+    add_supervisor(dir.path());
     run_in(dir, |client| async move {
         let mut keys = Keys {
             client: &client,
             pressed: 0,
         };
-        keys.type_into(&find(&client, "#signin-name").await, "李主任").await;
-        keys.press(TAB).await;
-        keys.press("secret1").await;
-        keys.press(ENTER).await;
-        find(&client, "#search").await;
+        sign_in_as(&client, &mut keys, "李主任", "secret1").await;
 
         // 住院费用报销 (30 working days, nothing 容缺 in the list).
         let no = open_case(&client, &mut keys, "zyfy", "002036006002", None).await;
@@ -104,19 +88,7 @@ async fn in_view(client: &fantoccini::Client, css: &str) -> bool {
 #[ignore = "needs a display and tauri-driver: run through the README's test command"]
 async fn the_supervisor_manages_the_accounts_and_sees_each_answer_beside_the_button() {
     let dir = workstation(false);
-    {
-        let mut s = counter_store::Store::open(
-            &dir.path().join("counter.db"),
-            &dir.path().join("store.key"),
-        )
-        .unwrap();
-        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-            .unwrap()
-            .and_hms_opt(8, 0, 0)
-            .unwrap();
-        s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, at)
-            .unwrap();
-    }
+    add_supervisor(dir.path());
     run_in(dir, |client| async move {
         let mut keys = Keys {
             client: &client,
@@ -224,6 +196,68 @@ async fn an_applicant_who_only_asks_gets_the_guide_and_no_case_number_is_used() 
         // No case was opened: today's ledger is empty.
         keys.press(F3).await;
         wait_text(&client, "#ledger tbody", "没有符合条件的办件").await;
+        client
+    })
+    .await;
+}
+
+/// 设置 → 上级经办机构: the supervisor of a village point registers its township. A code with a
+/// stray sign is refused beside the button and nothing is saved; once saved, the settings file
+/// holds the office and F4 offers it by name.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a display and tauri-driver: run through the README's test command"]
+async fn the_supervisor_registers_the_township_and_the_hand_over_offers_it() {
+    let dir = workstation_as(false, "京口区象山街道某村便民服务点", "E01", "E");
+    add_supervisor(dir.path());
+    let settings = dir.path().join("office.toml");
+    run_in(dir, |client| async move {
+        let mut keys = Keys {
+            client: &client,
+            pressed: 0,
+        };
+        sign_in_as(&client, &mut keys, "李主任", "secret1").await;
+        click(&client, "#nav-settings").await;
+        click(&client, "#settings-add-office").await;
+        let row = client
+            .find_all(Locator::Css("#settings-handled-by .office-row input"))
+            .await
+            .unwrap();
+        assert_eq!(row.len(), 2, "a new row has a code and a name");
+        // A village's first office above is its township (level D), chosen for the clerk.
+        let level = find(&client, "#settings-handled-by .office-row select").await;
+        assert_eq!(level.prop("value").await.unwrap().as_deref(), Some("D"));
+        keys.type_into(&row[0], "D-1").await;
+        keys.type_into(&row[1], "象山街道医保服务站").await;
+        click(&client, "#office-save").await;
+        let told = wait_text(&client, "#office-error", "字母和数字").await;
+        assert!(told.contains("象山街道医保服务站"), "{told}");
+        screenshot(&client, "corrections-8-offices-refused.png").await;
+        assert!(
+            in_view(&client, "#office-error").await,
+            "the message is off screen"
+        );
+        let kept = std::fs::read_to_string(&settings).unwrap();
+        assert!(
+            !kept.contains("handled_by"),
+            "a refused office was saved: {kept}"
+        );
+        row[0].clear().await.unwrap();
+        keys.type_into(&row[0], "D01").await;
+        click(&client, "#office-save").await;
+        wait_text(&client, "#office-ok", "网点设置已保存").await;
+        assert!(
+            in_view(&client, "#office-ok").await,
+            "the confirmation is off screen"
+        );
+        let kept = std::fs::read_to_string(&settings).unwrap();
+        assert!(
+            kept.contains("[[handled_by]]") && kept.contains("point = \"D01\""),
+            "{kept}"
+        );
+        screenshot(&client, "corrections-8-offices.png").await;
+        keys.press(F4).await;
+        let offered = text_of(&client, "#ho-office").await;
+        assert!(offered.contains("象山街道医保服务站（D01）"), "{offered}");
         client
     })
     .await;

@@ -31,10 +31,7 @@ async fn a_draft_keeps_its_edition_when_a_newer_one_arrives_and_new_cases_get_th
         )
         .unwrap();
         let set = counter_core::bundled::catalogs().unwrap();
-        let at = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-            .unwrap()
-            .and_hms_opt(8, 30, 0)
-            .unwrap();
+        let at = counter_testkit::at(8, 30);
         let req = OpenCase::person("national", "002036006002", "3211", "王芳", "张三丰", ID);
         let opened = s.open_case(set.get("national").unwrap(), req, at).unwrap();
         // Verified and kept by a sync, as `counter sync now` does after checking the signature.

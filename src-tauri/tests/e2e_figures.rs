@@ -162,7 +162,7 @@ async fn alerts_until_opened_and_the_months_figures_as_counted_by_hand() {
         keys.type_into(&from, "2025-08-01").await;
         click(&client, "#fig-load").await;
         wait_text(&client, "#fig-cases", "5").await;
-        let expect = [("受理", "3"), ("一次性告知", "1"), ("不予受理", "1"), ("即将超期", "1"), ("差评待回访", "0")];
+        let expect = [("受理", "3"), ("一次性告知", "1"), ("不予受理", "1"), ("即将超期", "1"), ("差评待回访", "0"), ("按时办结率", "—")];
         assert_totals(&client, &expect).await;
         let due_soon = text_of(&client, "#fig-due-soon").await;
         assert!(due_soon.contains(&due), "{due_soon}");

@@ -282,10 +282,7 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             );
             println!(
                 "超期 {}，即将超期 {}，按时办结率 {}",
-                f.overdue,
-                f.due_soon,
-                f.on_time_rate
-                    .map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+                f.overdue, f.due_soon, f.on_time_text
             );
             for c in &f.by_item {
                 println!("  {} {} 件", c.label, c.count);

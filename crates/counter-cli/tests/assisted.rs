@@ -5,64 +5,39 @@
 //! both points see the same custody chain and the rating.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use counter_core::proto::RemoteStatus;
 use counter_server::Central;
+use counter_testkit::central::{pilot, Server};
+use counter_testkit::cli::Cli;
+use counter_testkit::pdf;
+use counter_testkit::ID;
 use serde_json::Value;
 
-const ID: &str = "11010519491231002X";
-
-fn run_at(dir: &Path, now: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_counter"))
-        .args(args)
-        .env("COUNTER_DB", dir.join("point.db"))
-        .env("COUNTER_KEY_FILE", dir.join("point.key"))
-        .env("COUNTER_NOW", now)
-        .env_remove("COUNTER_CATALOGS")
-        .env_remove("COUNTER_CLERK")
-        .output()
-        .unwrap()
+fn cli(dir: &Path) -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_counter"), dir)
 }
 
-fn run(dir: &Path, args: &[&str]) -> Output {
-    run_at(dir, "2025-09-26T09:30:00", args)
+fn run_at(dir: &Path, now: &str, args: &[&str]) -> Output {
+    cli(dir).at(now).run(args)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> Value {
-    let o = run(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap_or(Value::Null)
+    cli(dir).ok(args)
 }
 
 fn fails(dir: &Path, args: &[&str]) -> String {
-    let o = run(dir, args);
-    assert!(!o.status.success(), "{args:?} should fail");
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    cli(dir).fails(args)
 }
 
-fn start_server(d: &Path) -> (Central, std::net::SocketAddr) {
-    let central = Central::open(
-        d.join("central.db").to_str().unwrap(),
-        counter_server::Keys::ephemeral(),
-    )
-    .unwrap();
-    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-    (central, addr)
-}
-
-fn enroll(dir: &Path, central: &Central, addr: std::net::SocketAddr, point: &str, level: &str) {
+fn enroll(dir: &Path, central: &Central, server: &Server, point: &str, level: &str) {
     let code = central
         .enroll_code(point, Some(level), Some(&format!("{point}便民服务点")))
         .unwrap();
-    let server = format!("http://{addr}");
     ok(
         dir,
-        &["sync", "enroll", "--server", &server, "--code", &code],
+        &["sync", "enroll", "--server", &server.url(), "--code", &code],
     );
 }
 
@@ -119,9 +94,9 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     let (v, t) = (dir.path().join("village"), dir.path().join("township"));
     std::fs::create_dir_all(&v).unwrap();
     std::fs::create_dir_all(&t).unwrap();
-    let (central, addr) = start_server(dir.path());
-    enroll(&v, &central, addr, "E01", "E");
-    enroll(&t, &central, addr, "D01", "D");
+    let (central, server) = pilot(dir.path());
+    enroll(&v, &central, &server, "E01", "E");
+    enroll(&t, &central, &server, "D01", "D");
     // The village registers the township above it (设置 → 上级经办机构).
     std::fs::write(
         v.join("office.toml"),
@@ -151,11 +126,7 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
         &v,
         &["doc", "receipt", &case, "--out", receipt.to_str().unwrap()],
     );
-    let text = Command::new("pdftotext")
-        .args([receipt.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    let text = pdf::flat_of(&std::fs::read(&receipt).unwrap());
     // The receipt names the township as registered, not a level code.
     assert!(
         text.contains("本件为帮办代办") && text.contains("移交丁卯街道便民服务中心办理"),
@@ -181,11 +152,7 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
         &v,
         &["doc", "notice", &other, "--out", pdf.to_str().unwrap()],
     );
-    let text = Command::new("pdftotext")
-        .args([pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout).replace(char::is_whitespace, "");
+    let text = pdf::flat_of(&std::fs::read(&pdf).unwrap());
     assert!(
         text.contains("本网点不能代为受理") && text.contains("县(市、区)医疗保障经办机构"),
         "{text}"
@@ -247,30 +214,25 @@ fn the_paper_goes_from_village_to_township_and_back_and_both_see_the_chain() {
     );
     let sheet = s["sheet_no"].as_str().unwrap().to_string();
     assert_eq!(s["cases"], serde_json::json!([case]));
-    let text = Command::new("pdftotext")
-        .args([sheet_pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&text.stdout).contains(&sheet));
+    assert!(pdf::text_of(&std::fs::read(&sheet_pdf).unwrap()).contains(&sheet));
     // Its QR code carries the sheet number, for the receiving office's scanner.
     let png = v.join("sheet");
-    let st = Command::new("pdftoppm")
-        .args([
+    pdf::tool(
+        "pdftoppm",
+        &[
             "-r",
             "150",
             "-png",
             "-singlefile",
             sheet_pdf.to_str().unwrap(),
             png.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(st.success());
-    let qr = Command::new("zbarimg")
-        .args(["-q", "--raw", v.join("sheet.png").to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&qr.stdout).trim(), sheet);
+        ],
+    );
+    let qr = pdf::tool(
+        "zbarimg",
+        &["-q", "--raw", v.join("sheet.png").to_str().unwrap()],
+    );
+    assert_eq!(qr.trim(), sheet);
     // Handing the same paper over twice is refused.
     let e = fails(&v, &["handover", "create", "--cases", &case, "--to", "D01"]);
     assert!(e.contains("尚未接收"), "{e}");

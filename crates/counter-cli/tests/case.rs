@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use counter_testkit::cli::{stderr, stdout, Cli};
+use counter_testkit::pdf;
+use counter_testkit::{CLERK, ID, POINT};
 use serde_json::Value;
-
-const ID: &str = "11010519491231002X";
-const NOW: &str = "2025-09-26T09:30:00";
 
 struct Counter {
     dir: tempfile::TempDir,
@@ -28,19 +28,18 @@ impl Counter {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_counter"))
-            .args(args)
-            .env_remove("COUNTER_CATALOGS")
-            .env_remove("COUNTER_CALENDAR")
-            .env_remove("COUNTER_DB")
-            .env("COUNTER_KEY_FILE", self.dir.path().join("config/store.key"))
-            .env("COUNTER_NOW", NOW)
+        let dir = self.dir.path();
+        Cli::new(env!("CARGO_BIN_EXE_counter"), dir)
+            .env("COUNTER_DB", self.db().to_str().unwrap())
+            .env(
+                "COUNTER_KEY_FILE",
+                dir.join("config/store.key").to_str().unwrap(),
+            )
             .env("COUNTER_LOG", "debug")
-            .env("COUNTER_LOG_FILE", self.log())
-            .env("COUNTER_POINT", "3211")
-            .env("COUNTER_CLERK", "王芳")
-            .output()
-            .expect("run counter")
+            .env("COUNTER_LOG_FILE", self.log().to_str().unwrap())
+            .env("COUNTER_POINT", POINT)
+            .env("COUNTER_CLERK", CLERK)
+            .run(args)
     }
 
     /// Runs with `--db` after the verb and `--json`; the command must succeed.
@@ -69,14 +68,6 @@ impl Counter {
             .unwrap()
             .len()
     }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn statuses(v: &Value) -> Vec<(String, String)> {
@@ -422,17 +413,8 @@ fn the_notice_of_a_notified_case_is_a_small_one_page_pdf_and_prints() {
     assert!(o.status.success(), "{}", stderr(&o));
     let size = std::fs::metadata(&out).unwrap().len();
     assert!(size < 100_000, "{size} bytes");
-    let info = Command::new("pdfinfo").arg(&out).output().unwrap();
-    assert!(
-        stdout(&info).contains("Pages:           1"),
-        "{}",
-        stdout(&info)
-    );
-    let text = Command::new("pdftotext")
-        .args([out.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    let text = stdout(&text);
+    assert_eq!(pdf::pages(&out), 1);
+    let text = pdf::text(&out);
     assert!(text.contains("诊断证明") && text.contains(&no), "{text}");
     // A receipt for a case that is not accepted is refused with the reason.
     let err = c.fails(&["doc", "receipt", &no, "--out", "/tmp/never.pdf"]);

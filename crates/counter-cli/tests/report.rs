@@ -2,12 +2,11 @@
 //! read back by an independent reader (calamine), holds the same numbers.
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
+use counter_testkit::cli::Cli;
+use counter_testkit::{CLERK, ID, POINT};
 use serde_json::Value;
-
-const ID: &str = "11010519491231002X";
 
 struct Counter {
     dir: tempfile::TempDir,
@@ -15,25 +14,18 @@ struct Counter {
 
 impl Counter {
     fn run(&self, now: &str, args: &[&str]) -> Value {
-        let db = self.dir.path().join("counter.db");
+        let dir = self.dir.path();
+        let db = dir.join("counter.db");
         let mut a = vec!["--db", db.to_str().unwrap()];
         a.extend(args);
         a.push("--json");
-        let out = Command::new(env!("CARGO_BIN_EXE_counter"))
-            .args(&a)
-            .env_remove("COUNTER_DB")
-            .env("COUNTER_KEY_FILE", self.dir.path().join("store.key"))
-            .env("COUNTER_NOW", now)
-            .env("COUNTER_POINT", "3211")
-            .env("COUNTER_CLERK", "王芳")
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
+        Cli::new(env!("CARGO_BIN_EXE_counter"), dir)
+            .env("COUNTER_DB", db.to_str().unwrap())
+            .env("COUNTER_KEY_FILE", dir.join("store.key").to_str().unwrap())
+            .env("COUNTER_POINT", POINT)
+            .env("COUNTER_CLERK", CLERK)
+            .at(now)
+            .ok(&a)
     }
 
     fn open(&self, now: &str, item: &str) -> String {
@@ -132,6 +124,7 @@ fn the_figures_of_a_day_are_the_count_by_hand_and_the_workbook_holds_them() {
         f["on_time_rate"], 1.0,
         "the one completed with a due date was on time"
     );
+    assert_eq!(f["on_time_text"], "100.0%", "as every screen shows it");
     let overdue: Vec<&str> = f["overdue_cases"]
         .as_array()
         .unwrap()
@@ -197,12 +190,12 @@ fn the_figures_of_a_day_are_the_count_by_hand_and_the_workbook_holds_them() {
 #[test]
 fn a_period_backwards_is_refused_in_words() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_counter"))
-        .args(["--db", dir.path().join("c.db").to_str().unwrap()])
-        .args(["report", "--from", "2026-11-05", "--to", "2026-11-01"])
-        .env("COUNTER_KEY_FILE", dir.path().join("c.key"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("晚于结束日期"));
+    let err = Cli::new(env!("CARGO_BIN_EXE_counter"), dir.path()).fails(&[
+        "report",
+        "--from",
+        "2026-11-05",
+        "--to",
+        "2026-11-01",
+    ]);
+    assert!(err.contains("晚于结束日期"), "{err}");
 }

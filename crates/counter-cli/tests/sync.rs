@@ -1,57 +1,32 @@
 //! `counter sync` against the real central server on 127.0.0.1: a thousand cases made offline
 //! reach it exactly once, and a central decision comes back to the point's ledger.
 
+use std::path::Path;
 use std::process::{Command, Output};
 
 use counter_core::proto::RemoteStatus;
-use counter_server::Central;
+use counter_testkit::central::pilot;
+use counter_testkit::cli::Cli;
+use counter_testkit::{decided, pdf};
 use serde_json::Value;
 
-/// When the central office decides in these tests: weeks after the cases were accepted.
-fn decided() -> chrono::NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2025, 10, 15)
-        .unwrap()
-        .and_hms_opt(10, 20, 0)
-        .unwrap()
+fn cli(dir: &Path) -> Cli {
+    Cli::new(env!("CARGO_BIN_EXE_counter"), dir)
 }
 
-fn run(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_counter"))
-        .args(args)
-        .env("COUNTER_DB", dir.join("point.db"))
-        .env("COUNTER_KEY_FILE", dir.join("point.key"))
-        .env("COUNTER_NOW", "2025-09-26T09:30:00")
-        .env_remove("COUNTER_CATALOGS")
-        .output()
-        .unwrap()
+fn run(dir: &Path, args: &[&str]) -> Output {
+    cli(dir).run(args)
 }
 
-fn json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let o = run(dir, args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-/// The central server in-process on 127.0.0.1, its store in `d`.
-fn start_server(d: &std::path::Path) -> (Central, std::net::SocketAddr) {
-    let central = Central::open(
-        d.join("central.db").to_str().unwrap(),
-        counter_server::Keys::ephemeral(),
-    )
-    .unwrap();
-    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-    (central, addr)
+fn json(dir: &Path, args: &[&str]) -> Value {
+    cli(dir).ok(args)
 }
 
 #[test]
 fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (central, addr) = start_server(d);
+    let (central, server) = pilot(d);
     // Not enrolled yet: a clear message, nothing lost.
     let o = run(d, &["sync", "now"]);
     assert!(!o.status.success());
@@ -63,14 +38,7 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
     let code = central.enroll_code("9999", Some("E"), None).unwrap();
     let o = run(
         d,
-        &[
-            "sync",
-            "enroll",
-            "--server",
-            &format!("http://{addr}"),
-            "--code",
-            &code,
-        ],
+        &["sync", "enroll", "--server", &server.url(), "--code", &code],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let r = json(d, &["sync", "now", "--json"]);
@@ -112,14 +80,7 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
         ],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = Command::new("pdftotext")
-        .args([slip.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils, installed by scripts/setup.sh)");
-    let text: String = String::from_utf8_lossy(&text.stdout)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = pdf::flat_of(&std::fs::read(&slip).unwrap());
     assert!(text.contains("办结时间：2025年10月15日10:20"), "{text}");
     assert!(
         text.contains("中心：李审核") && text.contains("受理时间：2025年9月26日"),
@@ -137,21 +98,14 @@ fn offline_cases_reach_the_server_once_and_a_central_completion_comes_back() {
 fn a_pull_killed_midway_loses_and_repeats_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (central, addr) = start_server(d);
+    let (central, server) = pilot(d);
     assert!(run(d, &["case", "stress", "--count", "300"])
         .status
         .success());
     let code = central.enroll_code("9999", None, None).unwrap();
     assert!(run(
         d,
-        &[
-            "sync",
-            "enroll",
-            "--server",
-            &format!("http://{addr}"),
-            "--code",
-            &code
-        ]
+        &["sync", "enroll", "--server", &server.url(), "--code", &code]
     )
     .status
     .success());
@@ -209,10 +163,10 @@ fn a_pull_killed_midway_loses_and_repeats_nothing() {
 fn a_case_stays_on_the_catalog_edition_it_was_opened_under() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (central, addr) = start_server(d);
+    let (central, server) = pilot(d);
     let code = central.enroll_code("3211", None, None).unwrap();
-    let server = format!("http://{addr}");
-    let o = run(d, &["sync", "enroll", "--server", &server, "--code", &code]);
+    let url = server.url();
+    let o = run(d, &["sync", "enroll", "--server", &url, "--code", &code]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let open = |d: &std::path::Path| -> String {
         let v = json(
@@ -264,14 +218,7 @@ fn a_case_stays_on_the_catalog_edition_it_was_opened_under() {
         &["doc", "receipt", &old, "--out", receipt.to_str().unwrap()],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = Command::new("pdftotext")
-        .args([receipt.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    let text: String = String::from_utf8_lossy(&text.stdout)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = pdf::flat_of(&std::fs::read(&receipt).unwrap());
     assert!(
         text.contains("承诺件（30个工作日）") && text.contains("住院费用清单"),
         "{text}"

@@ -53,6 +53,8 @@ pub struct Figures {
     pub due_soon: u32,
     /// Completed by their due date, of those completed with one; `None` when there are none.
     pub on_time_rate: Option<f64>,
+    /// The rate as every screen and print shows it ("96.3%", "—" with none): written once here.
+    pub on_time_text: String,
     pub by_state: Vec<Count>,
     pub by_item: Vec<Count>,
     pub by_clerk: Vec<Count>,
@@ -62,6 +64,12 @@ pub struct Figures {
     pub follow_ups_open: u32,
     pub overdue_cases: Vec<CaseLine>,
     pub due_soon_cases: Vec<CaseLine>,
+}
+
+/// A share as the figures show it: one decimal and a per-cent sign; "—" where there is none
+/// (no case to count, never a misleading 0%).
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
 }
 
 fn counts(map: BTreeMap<String, (String, u32)>) -> Vec<Count> {
@@ -105,6 +113,7 @@ pub fn figures(
         overdue: 0,
         due_soon: 0,
         on_time_rate: None,
+        on_time_text: String::new(),
         by_state: Vec::new(),
         by_item: Vec::new(),
         by_clerk: Vec::new(),
@@ -166,6 +175,7 @@ pub fn figures(
         }
     }
     f.on_time_rate = (done_with_due > 0).then(|| f64::from(on_time) / f64::from(done_with_due));
+    f.on_time_text = percent(f.on_time_rate);
     f.by_state = counts(by_state);
     f.by_item = counts(by_item);
     f.by_clerk = counts(by_clerk);
@@ -173,4 +183,17 @@ pub fn figures(
     levels.sort_by(|a, b| b.key.cmp(&a.key));
     f.ratings = levels;
     f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent;
+
+    #[test]
+    fn a_share_reads_with_one_decimal_and_none_reads_as_a_dash() {
+        assert_eq!(percent(Some(1.0)), "100.0%");
+        assert_eq!(percent(Some(2.0 / 3.0)), "66.7%");
+        assert_eq!(percent(Some(0.0)), "0.0%");
+        assert_eq!(percent(None), "—");
+    }
 }

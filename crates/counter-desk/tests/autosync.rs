@@ -5,42 +5,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use counter_core::case::{Form, OpenCase};
-use counter_core::scope::Scope;
 use counter_desk::autosync::{spawn, Schedule};
 use counter_desk::{Clock, Paths, Workstation};
+use counter_testkit::now;
 
-fn now() -> chrono::NaiveDateTime {
-    chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap()
-}
-
-/// Opens and accepts a 住院费用报销 case in the store (6 events waiting to be sent).
+/// Opens and accepts a standard case in the store (6 events waiting to be sent).
 fn accepted_case(s: &mut counter_store::Store) -> String {
-    let set = counter_core::bundled::catalogs().unwrap();
-    let cal = counter_core::bundled::calendar().unwrap();
-    let nat = set.get("national").unwrap();
-    let req = OpenCase::person(
-        "national",
-        "002036006002",
-        "3211",
-        "王芳",
-        "张三",
-        "11010519491231002X",
-    );
-    let no = s.open_case(nat, req, now()).unwrap().case.case_no;
-    s.update(&no, |c| {
-        let mut evs = Vec::new();
-        for k in ["m1", "m2", "m3", "m4"] {
-            evs.extend(c.tick(k, Form::Original, 1, None, now())?);
-        }
-        evs.extend(c.accept(nat, &cal, &Scope::Handles, now())?);
-        Ok(evs)
-    })
-    .unwrap();
-    no
+    counter_testkit::points::accepted_case(s, counter_testkit::POINT).unwrap()
 }
 
 fn until(what: &str, mut done: impl FnMut() -> bool) {
@@ -54,12 +25,7 @@ fn until(what: &str, mut done: impl FnMut() -> bool) {
 #[test]
 fn what_waits_is_sent_by_itself_and_the_window_stays_free() {
     let dir = tempfile::tempdir().unwrap();
-    let central = counter_server::Central::open(
-        dir.path().join("central.db").to_str().unwrap(),
-        counter_server::Keys::ephemeral(),
-    )
-    .unwrap();
-    let addr = counter_server::spawn(central.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let (central, server) = counter_testkit::central::pilot(dir.path());
     let paths = Paths {
         db: dir.path().join("counter.db"),
         key: dir.path().join("store.key"),
@@ -69,7 +35,7 @@ fn what_waits_is_sent_by_itself_and_the_window_stays_free() {
     };
     let mut store = counter_store::Store::open(&paths.db, &paths.key).unwrap();
     let pass = central.enroll_code("3211", Some("C"), None).unwrap();
-    counter_sync::enroll(&mut store, &format!("http://{addr}"), &pass, "测试").unwrap();
+    counter_sync::enroll(&mut store, &server.url(), &pass, "测试").unwrap();
     let no = accepted_case(&mut store);
     drop(store);
 

@@ -4,36 +4,26 @@
 //! every page; the confirmation names the printer, not CUPS's job number; the offices
 //! registered above a point are named and handed to; the notice gives its 补交期限.
 
-use chrono::NaiveDate;
 use counter_core::case::Form;
 use counter_core::catalog::Level;
 use counter_core::settings::{HandlingOffice, PointSettings};
 use counter_desk::{ApiErrorCode, Clock, LedgerFilter, OpenRequest, Paths, Workstation};
-
-const ID: &str = "11010519491231002X";
+use counter_testkit::pdf::{flat_of, text_of};
+use counter_testkit::{at, now, ID};
 
 fn desk(dir: &std::path::Path) -> Workstation {
     desk_with(
         dir,
         PointSettings {
-            name: "京口区医保服务中心".into(),
-            address: "学府路88号".into(),
-            phone: "0511-84401234".into(),
-            complaint_phone: "12345".into(),
-            point: "3211".into(),
-            level: Some(counter_core::catalog::Level::C),
             printer: Some("CounterPDF".into()),
-            ..PointSettings::default()
+            ..counter_testkit::office(Some(Level::C))
         },
     )
 }
 
 /// A workstation on Fri 26 Sep 2025 (before the National Day holiday) set up with `office`.
 fn desk_with(dir: &std::path::Path, office: PointSettings) -> Workstation {
-    let now = NaiveDate::from_ymd_opt(2025, 9, 26)
-        .unwrap()
-        .and_hms_opt(9, 30, 0)
-        .unwrap();
+    let now = at(9, 30);
     let paths = Paths {
         db: dir.join("counter.db"),
         key: dir.join("store.key"),
@@ -58,22 +48,6 @@ fn accepted(d: &mut Workstation) -> String {
     }
     d.accept(&no).unwrap();
     no
-}
-
-/// The PDF's text without the layout's spaces and line breaks.
-fn flat(pdf: &[u8]) -> String {
-    pdf_text(pdf).replace(char::is_whitespace, "")
-}
-
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("doc.pdf");
-    std::fs::write(&p, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args([p.to_str().unwrap(), "-"])
-        .output()
-        .expect("pdftotext (poppler-utils, installed by scripts/setup.sh)");
-    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]
@@ -113,7 +87,7 @@ fn every_print_is_recorded_and_a_second_one_says_so_on_every_page() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = desk(dir.path());
     let no = accepted(&mut d);
-    let original = pdf_text(&d.document_pdf(&no, "receipt").unwrap());
+    let original = text_of(&d.document_pdf(&no, "receipt").unwrap());
     assert!(!original.contains("补打"), "{original}");
     assert_eq!(d.print(&no, "receipt").unwrap(), "已送打印机“CounterPDF”");
     assert_eq!(
@@ -121,7 +95,7 @@ fn every_print_is_recorded_and_a_second_one_says_so_on_every_page() {
         "已补打，送打印机“CounterPDF”"
     );
     // From now on the receipt, shown or printed, is a copy: each page says so.
-    let copy = pdf_text(&d.document_pdf(&no, "receipt").unwrap());
+    let copy = text_of(&d.document_pdf(&no, "receipt").unwrap());
     let pages = copy.split('\u{c}').filter(|p| !p.trim().is_empty()).count();
     assert!(pages >= 2, "{pages} pages");
     assert_eq!(copy.matches("【补打】").count(), pages, "{copy}");
@@ -214,10 +188,7 @@ fn the_supervisor_stops_an_account_and_resets_a_password() {
 fn the_last_supervisor_in_service_is_never_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path();
-    let now = NaiveDate::from_ymd_opt(2025, 9, 26)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap();
+    let now = now();
     let mut s = counter_store::Store::open(&p.join("c.db"), &p.join("k")).unwrap();
     s.add_clerk("李主任", "secret1", counter_store::Role::Supervisor, now)
         .unwrap();
@@ -267,11 +238,8 @@ fn office(point: &str, level: Level) -> PointSettings {
     PointSettings {
         name: "象山街道某村便民服务点".into(),
         address: "某村村委会".into(),
-        phone: "0511-84401234".into(),
-        complaint_phone: "12345".into(),
         point: point.into(),
-        level: Some(level),
-        ..PointSettings::default()
+        ..counter_testkit::office(Some(level))
     }
 }
 
@@ -322,7 +290,7 @@ fn the_receipt_names_the_registered_office_and_the_sheet_goes_only_where_it_is_k
     // township.
     let no = ticked(&mut d, "jiangsu-2024", "322036013001");
     d.accept(&no).unwrap();
-    let receipt = flat(&d.document_pdf(&no, "receipt").unwrap());
+    let receipt = flat_of(&d.document_pdf(&no, "receipt").unwrap());
     assert!(receipt.contains("移交象山街道医保服务站办理"), "{receipt}");
     assert!(!receipt.contains("办理层级"), "{receipt}");
 
@@ -341,7 +309,7 @@ fn the_receipt_names_the_registered_office_and_the_sheet_goes_only_where_it_is_k
     let sent = d
         .hand_over_sheet(std::slice::from_ref(&no), "D01", false)
         .unwrap();
-    let sheet = flat(&d.sheet_pdf(&sent.sheet_no).unwrap());
+    let sheet = flat_of(&d.sheet_pdf(&sent.sheet_no).unwrap());
     assert!(sheet.contains("象山街道医保服务站（网点D01）"), "{sheet}");
 }
 
@@ -352,7 +320,7 @@ fn an_unregistered_office_is_sent_to_once_confirmed() {
     let no = ticked(&mut d, "jiangsu-2024", "322036013001");
     d.accept(&no).unwrap();
     // Nothing registered: the receipt names the level as the list does, never its letter.
-    let receipt = flat(&d.document_pdf(&no, "receipt").unwrap());
+    let receipt = flat_of(&d.document_pdf(&no, "receipt").unwrap());
     assert!(
         receipt.contains("乡镇(街道)医疗保障经办机构办理"),
         "{receipt}"
@@ -383,7 +351,7 @@ fn the_notice_gives_the_date_to_bring_what_is_missing_in_working_days() {
     d.notify(&no).unwrap();
     // Fri 26 Sep 2025 + 5 working days: Sun 28 Sep (a make-up day), 29, 30 Sep, then the
     // National Day holiday (1–8 Oct), 9 and 10 Oct.
-    let notice = flat(&d.document_pdf(&no, "notice").unwrap());
+    let notice = flat_of(&d.document_pdf(&no, "notice").unwrap());
     assert!(
         notice.contains("补交期限：请于2025年10月10日前补交上述材料"),
         "{notice}"
@@ -401,6 +369,6 @@ fn the_notice_gives_the_date_to_bring_what_is_missing_in_working_days() {
     let mut d = desk_with(dir.path(), office("3211", Level::C));
     let no = opened(&mut d);
     d.notify(&no).unwrap();
-    let notice = flat(&d.document_pdf(&no, "notice").unwrap());
+    let notice = flat_of(&d.document_pdf(&no, "notice").unwrap());
     assert!(notice.contains("本网点对补交上述材料不设期限"), "{notice}");
 }

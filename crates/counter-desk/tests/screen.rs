@@ -3,10 +3,9 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::case::{CaseState, Decision, Form, ScreenStage};
-use counter_core::settings::PointSettings;
 use counter_desk::{ApiErrorCode, Clock, LedgerFilter, OpenRequest, Paths, Workstation};
 
-const ID: &str = "11010519491231002X";
+use counter_testkit::ID;
 
 fn at(day: u32, h: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2025, 9, day)
@@ -28,20 +27,7 @@ fn paths(dir: &std::path::Path) -> Paths {
 fn desk(dir: &std::path::Path, now: NaiveDateTime) -> Workstation {
     let mut d = Workstation::open(paths(dir), Clock::Fixed(now)).unwrap();
     if d.status().unwrap().needs_setup {
-        let office = PointSettings {
-            name: "京口区医保服务中心".into(),
-            address: "学府路88号".into(),
-            phone: "0511-84401234".into(),
-            complaint_phone: "12345".into(),
-            point: "3211".into(),
-            window: 1,
-            level: Some(counter_core::catalog::Level::D),
-            printer: None,
-            catalog: None,
-            reader_port: None,
-            notice_days: None,
-            handled_by: Vec::new(),
-        };
+        let office = counter_testkit::office(Some(counter_core::catalog::Level::D));
         d.setup(office, "李主任", "secret1").unwrap();
         d.add_clerk("王芳", "pass123", false).unwrap();
         d.sign_out();

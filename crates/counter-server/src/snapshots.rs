@@ -78,7 +78,7 @@ impl Central {
     }
 
     /// Overwrites a stored snapshot's text (tests of a tampered catalog only).
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn tamper(&self, kind: &str, id: &str, text: &str) -> Result<(), ServerFailure> {
         self.tx(|t| {
             t.exec(

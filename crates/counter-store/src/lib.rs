@@ -373,8 +373,9 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
-    /// Bulk loading (benchmark fills, imports): `synchronous=OFF` while `on`. A crash while on
-    /// may lose the last transactions; never on during counter work.
+    /// Bulk loading (benchmark fills): `synchronous=OFF` while `on`. A crash while on may lose
+    /// the last transactions, so only tests and benches can reach it.
+    #[cfg(feature = "test-hooks")]
     pub fn bulk_load_mode(&self, on: bool) -> Result<(), StoreError> {
         self.conn
             .pragma_update(None, "synchronous", if on { "OFF" } else { "FULL" })?;
@@ -382,6 +383,7 @@ impl Store {
     }
 
     /// Caps the file at `pages` pages, as a full disk would (tests of a disk that fills).
+    #[cfg(feature = "test-hooks")]
     pub fn limit_pages(&self, pages: u32) -> Result<(), StoreError> {
         self.conn.pragma_update(None, "max_page_count", pages)?;
         Ok(())

@@ -2,17 +2,14 @@
 //! run when the wait is short, and otherwise stops with the wait for the background sync to
 //! keep; nothing is deleted from the outbox either way.
 
-#[macro_use]
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
 use counter_sync::sync_now;
+use counter_testkit::prelude::*;
 
 /// A server whose first `busy` pushes answer `status` with `Retry-After: after`; then it
 /// acknowledges everything.

@@ -3,15 +3,12 @@
 //! HTTPS, on SQLite and PostgreSQL, refused with its reason and leaving every other device's
 //! cases as they were.
 
-#[macro_use]
-mod common;
-
-use common::*;
 use counter_core::case::{Case, CaseEvent, Change, Form, OpenCase, TimeLimitKind};
 use counter_core::proto::{PushResponse, RemoteStatus, WireEvent};
 use counter_server::Central;
 use counter_store::Store;
 use counter_sync::sync_now;
+use counter_testkit::prelude::*;
 
 both!(
     a_device_never_completes_what_needs_review,

@@ -3,15 +3,12 @@
 //! or answers pages that do not move on; a hand-over sheet of hundreds of cases. Each gets the right
 //! answer and nothing is lost.
 
-#[macro_use]
-mod common;
-
-use common::*;
 use counter_core::case::Change;
 use counter_core::proto::{PushRequest, WireEvent};
 use counter_server::Central;
 use counter_store::Store;
 use counter_sync::sync_now;
+use counter_testkit::prelude::*;
 
 both!(
     hostile_pushes_are_refused_with_reasons_and_honest_events_still_arrive,

@@ -1,9 +1,7 @@
 //! Two server instances over one database: an enrolment code is used once, however many
 //! devices present it at the same moment through different instances.
 
-#[macro_use]
-mod common;
-use common::*;
+use counter_testkit::prelude::*;
 
 use counter_core::proto::EnrollRequest;
 

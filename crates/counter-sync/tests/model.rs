@@ -16,17 +16,14 @@
 //!
 //! The test command runs a few cases; `COUNTER_MODEL_CASES=200` runs more.
 
-#[macro_use]
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use common::*;
 use counter_core::proto::{PushRequest, RemoteStatus};
 use counter_server::Central;
 use counter_store::Store;
 use counter_sync::sync_now;
+use counter_testkit::prelude::*;
 use proptest::prelude::*;
 
 #[path = "model/hostile.rs"]

@@ -3,16 +3,13 @@
 //! runs twice, against the SQLite and the PostgreSQL backend (the conformance suite); the
 //! PostgreSQL server is named by COUNTER_TEST_PG, which the test command sets.
 
-#[macro_use]
-mod common;
-
-use common::*;
 use counter_core::bundled;
 use counter_core::case::CaseState;
 use counter_core::proto::RemoteStatus;
 use counter_server::Central;
 use counter_store::LedgerQuery;
 use counter_sync::{sync_now, Options, SyncError};
+use counter_testkit::prelude::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -4,13 +4,10 @@
 //! with the key of the device it names; and no ID number rests in clear in the server's
 //! database.
 
-#[macro_use]
-mod common;
-
-use common::*;
 use counter_core::proto::RemoteStatus;
 use counter_server::{Central, Keys};
 use counter_sync::{sync_now, SyncError};
+use counter_testkit::prelude::*;
 
 both!(
     an_export_opens_only_as_the_device_it_names,

@@ -3,14 +3,11 @@
 //! event then never followed the server's sequence. Upgraded by the shipped migrations and
 //! the repair, it syncs, and nothing is pushed twice or skipped.
 
-#[macro_use]
-mod common;
-
-use common::*;
 use counter_core::proto::RemoteStatus;
 use counter_server::Central;
 use counter_store::Store;
 use counter_sync::sync_now;
+use counter_testkit::prelude::*;
 use rusqlite::Connection;
 
 both!(a_schema_4_store_that_pulled_a_decision_upgrades_and_syncs);

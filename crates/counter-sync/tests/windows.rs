@@ -2,14 +2,11 @@
 //! 127.0.0.1 and real stores: no case number names two applicants, no case is lost, nothing is
 //! pushed twice or skipped. Every test runs against SQLite and PostgreSQL.
 
-#[macro_use]
-mod common;
-
-use common::*;
 use counter_core::case::CaseState;
 use counter_core::proto::RemoteStatus;
 use counter_store::Store;
 use counter_sync::sync_now;
+use counter_testkit::prelude::*;
 
 both!(
     two_windows_of_one_point_number_apart_and_a_decision_changes_one_case,

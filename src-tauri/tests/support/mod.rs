@@ -253,7 +253,7 @@ pub const DOWN: &str = "\u{E015}";
 pub const F8: &str = "\u{E038}";
 pub const F9: &str = "\u{E039}";
 pub const F10: &str = "\u{E03A}";
-pub const ID: &str = "11010519491231002X";
+pub use counter_testkit::ID;
 
 /// Waits for an element; on a timeout the screen is saved as `failed.png` and the error
 /// messages on it are reported.
@@ -302,10 +302,15 @@ pub async fn wait_text(client: &Client, css: &str, part: &str) -> String {
 }
 
 pub async fn sign_in(client: &Client, keys: &mut Keys<'_>) {
-    let name = find(client, "#signin-name").await;
-    keys.type_into(&name, "王芳").await;
+    sign_in_as(client, keys, "王芳", "pass123").await;
+}
+
+/// Signs in as `name` (the supervisor 李主任 / secret1 of `add_supervisor`, say).
+pub async fn sign_in_as(client: &Client, keys: &mut Keys<'_>, name: &str, password: &str) {
+    let field = find(client, "#signin-name").await;
+    keys.type_into(&field, name).await;
     keys.press(TAB).await;
-    keys.press("pass123").await;
+    keys.press(password).await;
     keys.press(ENTER).await;
     find(client, "#search").await;
 }

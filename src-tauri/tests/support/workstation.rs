@@ -33,12 +33,17 @@ pub fn register_above(dir: &std::path::Path, level: &str, point: &str, name: &st
 
 /// A clerk account in the workstation's store, as the supervisor would add under 设置.
 pub fn add_clerk(dir: &std::path::Path, name: &str, password: &str) {
+    add_account(dir, name, password, counter_store::Role::Clerk);
+}
+
+/// The supervisor 李主任 / secret1, as the first start makes one.
+pub fn add_supervisor(dir: &std::path::Path) {
+    add_account(dir, "李主任", "secret1", counter_store::Role::Supervisor);
+}
+
+fn add_account(dir: &std::path::Path, name: &str, password: &str, role: counter_store::Role) {
     let mut s =
         counter_store::Store::open(&dir.join("counter.db"), &dir.join("store.key")).unwrap();
-    let now = chrono::NaiveDate::from_ymd_opt(2025, 9, 26)
-        .unwrap()
-        .and_hms_opt(8, 0, 0)
-        .unwrap();
-    s.add_clerk(name, password, counter_store::Role::Clerk, now)
+    s.add_clerk(name, password, role, counter_testkit::at(8, 0))
         .unwrap();
 }

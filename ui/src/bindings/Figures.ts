@@ -37,7 +37,11 @@ due_soon: number,
 /**
  * Completed by their due date, of those completed with one; `None` when there are none.
  */
-on_time_rate: number | null, by_state: Array<Count>, by_item: Array<Count>, by_clerk: Array<Count>, 
+on_time_rate: number | null, 
+/**
+ * The rate as every screen and print shows it ("96.3%", "—" with none): written once here.
+ */
+on_time_text: string, by_state: Array<Count>, by_item: Array<Count>, by_clerk: Array<Count>, 
 /**
  * 好差评 by level, best first.
  */

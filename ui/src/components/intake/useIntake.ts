@@ -4,9 +4,9 @@
 // useIntake(). What only one part uses (the search's hits, the checklist's key handling, the
 // refusal and deferral forms' submits) stays in that part.
 import { computed, inject, nextTick, provide, reactive, ref, watch, type InjectionKey } from "vue";
+import { useAction } from "../../action";
 import {
   api,
-  asApiError,
   type CaseView,
   type Form,
   type IdType,
@@ -20,7 +20,8 @@ function createIntake() {
   const query = ref("");
   const chosen = ref<SearchHit | null>(null);
   const message = ref("");
-  const error = ref("");
+  // The screen's one error line (#error): every part runs its commands through `run`.
+  const { error, run } = useAction();
 
   // ── the applicant ─────────────────────────────────────────────────────────────────────────
   // Kept for the screen's life: the next applicant starts with the same ID type.
@@ -102,10 +103,11 @@ function createIntake() {
         : "请输入申请人姓名";
       return;
     }
-    try {
+    const item = chosen.value;
+    await run(async () => {
       const o = await api.openCase({
-        catalog: chosen.value.catalog,
-        item: chosen.value.code,
+        catalog: item.catalog,
+        item: item.code,
         name: applicant.name,
         id_type: applicant.id_type,
         id_number: applicant.id_number,
@@ -119,12 +121,9 @@ function createIntake() {
       nameNote.value = o.name_note;
       scope.value = o.scope;
       show(o.case);
-      error.value = "";
       await nextTick();
       focusNext();
-    } catch (e) {
-      error.value = asApiError(e).message;
-    }
+    });
   }
 
   function show(c: CaseView) {
@@ -143,7 +142,7 @@ function createIntake() {
   async function decide(action: "accept" | "notify" | "complete") {
     const c = kase.value;
     if (!c) return;
-    try {
+    await run(async () => {
       const next =
         action === "accept"
           ? await api.accept(c.case_no)
@@ -151,14 +150,11 @@ function createIntake() {
             ? await api.notify(c.case_no)
             : await api.complete(c.case_no);
       show(next);
-      error.value = "";
       const deferred = next.materials.some((m) => m.status === "deferred");
       const kind =
         action === "notify" ? "notice" : action === "complete" ? "completion" : deferred ? "deferral" : "receipt";
       preview.value = await api.document(next.case_no, kind);
-    } catch (e) {
-      error.value = asApiError(e).message;
-    }
+    });
   }
 
   async function startRefuse() {
@@ -168,7 +164,7 @@ function createIntake() {
   }
 
   async function resume(scanned: string) {
-    try {
+    await run(async () => {
       const c = await api.resume(scanned);
       duplicates.value = [];
       nameNote.value = null;
@@ -181,18 +177,17 @@ function createIntake() {
       show(c);
       row.value = Math.max(c.materials.findIndex((m) => c.missing.includes(m.key)), 0);
       message.value = c.state === "draft" ? `已调出办件 ${c.case_no}，请补齐下列缺件` : `办件 ${c.case_no}：${c.state_label}`;
-      error.value = "";
       await nextTick();
       listBox.value?.focus();
-    } catch (e) {
-      error.value = asApiError(e).message;
-    }
+    });
   }
 
   /** Back to an empty screen for the next applicant. */
   function next() {
     // The applicant's screen: a draft set aside leaves it; a decided case stays for its rating.
-    api.nextApplicant().catch(() => undefined);
+    // If it could not be told, the clerk is (the applicant may still see this case), and what
+    // the line said about the case stays.
+    run(() => api.nextApplicant(), { keep: true, prefix: "申请人屏未能转到下一位申请人：" });
     kase.value = null;
     chosen.value = null;
     scope.value = { scope: "handles" };
@@ -214,6 +209,7 @@ function createIntake() {
     chosen,
     message,
     error,
+    run,
     applicant,
     idCheck,
     canOpen,

@@ -1,10 +1,13 @@
-//! Helpers shared by the cross-crate tests under `tests/`.
+//! The four official documents the catalogs come from (`../shared/seeds` beside the
+//! repository, or `COUNTER_SEEDS`), and the folding that lets a catalog's text be found in
+//! their OCR.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The repository root (where `catalogs/` lives).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The seed documents: `../shared/seeds` beside the repository, or `COUNTER_SEEDS`.
@@ -43,7 +46,7 @@ pub fn fold(s: &str) -> String {
 
 /// The rows of a seed table, folded: each starts at a line holding an item code (`prefix` +
 /// six digits) and runs to the next such line. Keyed by code.
-pub fn seed_rows(text: &str, prefix: &str) -> std::collections::BTreeMap<String, String> {
+pub fn seed_rows(text: &str, prefix: &str) -> BTreeMap<String, String> {
     let lines: Vec<&str> = text.lines().collect();
     // The first item code on the line (main-item codes end in Y and are skipped).
     let code_in = |l: &str| -> Option<String> {
@@ -58,7 +61,7 @@ pub fn seed_rows(text: &str, prefix: &str) -> std::collections::BTreeMap<String,
         .enumerate()
         .filter_map(|(i, l)| code_in(l).map(|c| (i, c)))
         .collect();
-    let mut rows = std::collections::BTreeMap::new();
+    let mut rows = BTreeMap::new();
     for (k, (start, code)) in starts.iter().enumerate() {
         let end = starts.get(k + 1).map_or(lines.len(), |s| s.0);
         rows.insert(code.clone(), fold(&lines[*start..end].join("\n")));
