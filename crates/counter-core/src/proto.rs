@@ -275,6 +275,9 @@ pub enum ServerCode {
     Storage,
     /// Two stores push as one device (a copied PC): the device is stopped.
     Cloned,
+    /// The server has no connection to its database free for long enough: 503, come back
+    /// after `Retry-After`.
+    Busy,
     /// A code of a newer server.
     #[serde(other)]
     Unknown,
@@ -282,7 +285,7 @@ pub enum ServerCode {
 
 impl ServerCode {
     /// Every code the server sends (not `Unknown`, which only a client reads).
-    pub const SENT: [ServerCode; 11] = [
+    pub const SENT: [ServerCode; 12] = [
         ServerCode::BadRequest,
         ServerCode::InvalidInput,
         ServerCode::Auth,
@@ -294,5 +297,6 @@ impl ServerCode {
         ServerCode::RateLimited,
         ServerCode::Storage,
         ServerCode::Cloned,
+        ServerCode::Busy,
     ];
 }

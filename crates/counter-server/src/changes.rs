@@ -98,6 +98,7 @@ impl Central {
             }
         };
         self.tx(|t| {
+            crate::db::lock_cases(t, [case_no])?;
             let known = crate::claims::known(t, case_no)?
                 .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
             let now = known.life;

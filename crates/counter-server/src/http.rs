@@ -22,14 +22,23 @@ pub(crate) struct ApiFailure(StatusCode, ServerCode, String);
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        (
+        let busy = self.0 == StatusCode::SERVICE_UNAVAILABLE;
+        let mut r = (
             self.0,
             Json(ServerError {
                 code: self.1,
                 message: self.2,
             }),
         )
-            .into_response()
+            .into_response();
+        if busy {
+            // The counter's sync waits this long (with its own jitter) before it asks again.
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("2"),
+            );
+        }
+        r
     }
 }
 
@@ -44,6 +53,11 @@ impl From<ServerFailure> for ApiFailure {
             }
             ServerFailure::Cloned(m) => ApiFailure(StatusCode::CONFLICT, ServerCode::Cloned, m),
             ServerFailure::Stopped(m) => ApiFailure(StatusCode::FORBIDDEN, ServerCode::Cloned, m),
+            e @ ServerFailure::Busy => ApiFailure(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ServerCode::Busy,
+                e.to_string(),
+            ),
             other => {
                 tracing::error!(error = %other, "server failure");
                 ApiFailure(

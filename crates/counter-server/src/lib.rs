@@ -2,7 +2,7 @@
 //! acknowledged only after commit), and pull the changes the central office makes.
 //! Storage: one SQLite file by default, or PostgreSQL; the same tests run against both.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use counter_core::proto::{hex, public_key};
 use sha2::{Digest, Sha256};
@@ -21,6 +21,7 @@ mod share;
 mod snapshots;
 
 pub use changes::Judged;
+pub use db::DB_POOL;
 use db::{Db, Exec};
 pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};
@@ -48,12 +49,17 @@ pub enum ServerFailure {
     /// The device was stopped as a clone; the reason.
     #[error("{0}")]
     Stopped(String),
+    /// Every connection to the database is in use for longer than a request may wait: the
+    /// client comes back after a while (503 with `Retry-After`).
+    #[error("服务器繁忙，请稍后重试")]
+    Busy,
 }
 
-/// The central store: SQLite (`sqlite:FILE`) or PostgreSQL (`postgres://…`), one writer.
+/// The central store: SQLite (`sqlite:FILE`, one writer) or PostgreSQL (`postgres://…`, a
+/// pool; any number of instances over one database).
 #[derive(Clone)]
 pub struct Central {
-    db: Arc<Mutex<Db>>,
+    db: Arc<Db>,
     /// Rate limits of this process (enrolments, failed authentications).
     pub(crate) guard: Arc<guard::Guard>,
     /// Signing, sealing and TLS keys, from a directory apart from the database.
@@ -77,8 +83,13 @@ impl Central {
     /// Opens (creating, migrating) the store named by `db` with the server's `keys`. Data an
     /// earlier version wrote in clear is sealed, and the signing key it kept in the database
     /// moves to the key directory.
-    pub fn open(db: &str, mut keys: Keys) -> Result<Central, ServerFailure> {
-        let mut db = Db::open(db)?;
+    pub fn open(db: &str, keys: Keys) -> Result<Central, ServerFailure> {
+        Central::open_pooled(db, keys, db::DB_POOL)
+    }
+
+    /// As [`Central::open`], holding at most `pool` connections to PostgreSQL.
+    pub fn open_pooled(db: &str, mut keys: Keys, pool: usize) -> Result<Central, ServerFailure> {
+        let db = Db::open(db, pool)?;
         if let Some(legacy) = db.transaction(&keys, seal::legacy_signing_key)? {
             if keys.new_signing {
                 keys.adopt_signing(legacy)?;
@@ -112,7 +123,7 @@ impl Central {
             }
         }
         Ok(Central {
-            db: Arc::new(Mutex::new(db)),
+            db: Arc::new(db),
             guard: Arc::default(),
             keys: Arc::new(keys),
             editions: Arc::new(claims::Editions::built_in()),
@@ -132,7 +143,6 @@ impl Central {
         &self,
         f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
     ) -> Result<T, ServerFailure> {
-        let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.transaction(&self.keys, f)
+        self.db.transaction(&self.keys, f)
     }
 }

@@ -26,6 +26,15 @@ struct Cli {
         default_value = "counter-server-keys"
     )]
     keys: std::path::PathBuf,
+    /// Connections to PostgreSQL this process holds at most (several instances over one
+    /// database each hold their own: keep their sum under PostgreSQL's max_connections).
+    #[arg(
+        long,
+        global = true,
+        env = "COUNTER_SERVER_DB_POOL",
+        default_value_t = counter_server::DB_POOL
+    )]
+    db_pool: usize,
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -102,8 +111,12 @@ fn run(cli: Cli) -> Result<(), String> {
         let made = counter_server::init_tls(&cli.keys, hosts, *renew).map_err(|e| e.to_string())?;
         // Through the database: one of an earlier version hands over the signing key
         // counters already pin, and the fingerprint printed is the one in use.
-        let central = Central::open(&cli.db, Keys::open(&cli.keys).map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
+        let central = Central::open_pooled(
+            &cli.db,
+            Keys::open(&cli.keys).map_err(|e| e.to_string())?,
+            cli.db_pool,
+        )
+        .map_err(|e| e.to_string())?;
         let keys = central.keys();
         if made.authority {
             println!(
@@ -122,7 +135,8 @@ fn run(cli: Cli) -> Result<(), String> {
         return Ok(());
     }
     let keys = Keys::open(&cli.keys).map_err(|e| e.to_string())?;
-    let mut central = Central::open(&cli.db, keys).map_err(|e| e.to_string())?;
+    let mut central =
+        Central::open_pooled(&cli.db, keys, cli.db_pool).map_err(|e| e.to_string())?;
     match cli.cmd {
         Cmd::KeysInit { .. } => unreachable!("handled above"),
         Cmd::KeysShow => {

@@ -52,6 +52,7 @@ impl Central {
                 .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
             let mut last = row[0].int();
             let seat = Seat::parse(row[1].int(), row[2].text());
+            crate::db::lock_cases(t, req.events.iter().map(|e| e.case_no.as_str()))?;
             if let Some(e) = req.events.iter().find(|e| e.seq < 1) {
                 return Err(ServerFailure::Input(format!(
                     "事件 {} 的序号 {} 无效：序号从 1 开始",

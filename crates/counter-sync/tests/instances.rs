@@ -89,3 +89,117 @@ fn one_window_is_one_device_whatever_instance_enrols_it(backend: Backend) {
 }
 
 both!(one_window_is_one_device_whatever_instance_enrols_it);
+
+/// The central office decides a case through one instance while another takes a decision on
+/// it too (a reviewer completes what a colleague returns): the decisions serialize on the
+/// case, so whatever order they take, the point that pulls them ends where the server is, and
+/// a refused one says why (never a storage error).
+fn two_decisions_on_one_case_through_two_instances_end_as_one_history(backend: Backend) {
+    use counter_core::proto::RemoteStatus;
+    let Running {
+        server,
+        central: first,
+        db,
+        dir,
+    } = running(backend);
+    let second = counter_server::Central::open(&db.url, first.keys().clone()).unwrap();
+    let mut s = store(dir.path(), "point");
+    enroll(&mut s, &first, &server, "3211");
+    let cases = offline_cases(&mut s, "3211", 12);
+    counter_sync::sync_now(&mut s, quick()).unwrap();
+    for no in &cases {
+        let barrier = std::sync::Barrier::new(2);
+        let (a, b) = std::thread::scope(|t| {
+            let a = t.spawn(|| {
+                barrier.wait();
+                first.decide(no, RemoteStatus::Completed, None, "甲审核", decided())
+            });
+            let b = t.spawn(|| {
+                barrier.wait();
+                second.decide(
+                    no,
+                    RemoteStatus::Returned,
+                    Some("缺少发票原件"),
+                    "乙审核",
+                    decided(),
+                )
+            });
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        for refused in [a, b].into_iter().filter_map(Result::err) {
+            let why = refused.to_string();
+            assert!(
+                why.contains("不能"),
+                "{no}: refused without its reason: {why}"
+            );
+        }
+    }
+    counter_sync::sync_now(&mut s, quick()).unwrap();
+    for no in &cases {
+        let (state, _) = first.case_record(no).unwrap().unwrap();
+        assert_eq!(
+            s.case(no).unwrap().state.as_str(),
+            state,
+            "{no}: the point and the server disagree"
+        );
+    }
+    drop(server);
+}
+
+both!(two_decisions_on_one_case_through_two_instances_end_as_one_history);
+
+/// A point withdraws a case (its push reaches one instance) while the central office completes
+/// it through another: exactly one of them takes effect, and the other is refused with its
+/// reason — never a case the server holds as both withdrawn and completed.
+fn a_withdrawal_and_a_completion_of_one_case_never_both_take_effect(backend: Backend) {
+    use counter_core::proto::{PushRequest, RemoteStatus};
+    let Running {
+        server,
+        central: first,
+        db,
+        dir,
+    } = running(backend);
+    let second = counter_server::Central::open(&db.url, first.keys().clone()).unwrap();
+    let mut s = store(dir.path(), "point");
+    enroll(&mut s, &first, &server, "3211");
+    let cases = offline_cases(&mut s, "3211", 10);
+    counter_sync::sync_now(&mut s, quick()).unwrap();
+    let device = s.sync_link().unwrap().unwrap().device_id;
+    for no in &cases {
+        s.update(no, |c| c.withdraw(Some("申请人撤回申请"), now()))
+            .unwrap();
+        let events = s.outbox_batch(100).unwrap();
+        let barrier = std::sync::Barrier::new(2);
+        let (pushed, completed) = std::thread::scope(|t| {
+            let pushed = t.spawn(|| {
+                barrier.wait();
+                second.push(&device, "3211", &PushRequest { events })
+            });
+            let completed = t.spawn(|| {
+                barrier.wait();
+                first.decide(no, RemoteStatus::Completed, None, "甲审核", decided())
+            });
+            (pushed.join().unwrap(), completed.join().unwrap())
+        });
+        let pushed = pushed.expect("the push is answered");
+        let (state, _) = first.case_record(no).unwrap().unwrap();
+        match state.as_str() {
+            "withdrawn" => {
+                assert!(pushed.rejected.is_empty(), "{no}: {pushed:?}");
+                let why = completed
+                    .expect_err("completed a withdrawn case")
+                    .to_string();
+                assert!(why.contains("不能"), "{no}: {why}");
+            }
+            "completed" => {
+                assert!(completed.is_ok(), "{no}: {completed:?}");
+                assert_eq!(pushed.rejected.len(), 1, "{no}: withdrew a completed case");
+            }
+            other => panic!("{no}: {other}"),
+        }
+        s.ack_outbox(pushed.acked_through).unwrap();
+    }
+    drop(server);
+}
+
+both!(a_withdrawal_and_a_completion_of_one_case_never_both_take_effect);

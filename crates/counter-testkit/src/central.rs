@@ -165,14 +165,19 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().unwrap();
+            let serving = central.clone();
             rt.block_on(async move {
                 let l = tokio::net::TcpListener::from_std(std_listener).unwrap();
-                counter_server::serve_until(central, l, async {
+                counter_server::serve_until(serving, l, async {
                     let _ = rx.await;
                 })
                 .await
                 .unwrap();
             });
+            // The store may go with this thread's reference (the test dropped its own first):
+            // a blocking PostgreSQL client must close outside the runtime.
+            drop(rt);
+            drop(central);
         });
         Server {
             addr,

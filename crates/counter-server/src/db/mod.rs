@@ -1,0 +1,211 @@
+//! The two storage backends behind one small interface: SQLite (one file, zero setup) and
+//! PostgreSQL. The server's SQL is written once with `?N` placeholders and plain types (text,
+//! 64-bit integers, null); where the dialects differ the caller asks [`Exec::is_pg`]. SQLite is
+//! one connection (one writer); PostgreSQL a pool (`pg`), so requests run side by side.
+
+mod pg;
+
+use rusqlite::TransactionBehavior;
+
+use crate::keys::Keys;
+use crate::ServerFailure;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Int(i64),
+    Text(String),
+    Null,
+}
+
+impl Val {
+    pub fn int(&self) -> i64 {
+        match self {
+            Val::Int(i) => *i,
+            Val::Text(t) => t.parse().unwrap_or(0),
+            Val::Null => 0,
+        }
+    }
+
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Val::Text(t) => Some(t.clone()),
+            Val::Int(i) => Some(i.to_string()),
+            Val::Null => None,
+        }
+    }
+}
+
+impl From<i64> for Val {
+    fn from(i: i64) -> Val {
+        Val::Int(i)
+    }
+}
+impl From<&str> for Val {
+    fn from(s: &str) -> Val {
+        Val::Text(s.to_string())
+    }
+}
+impl From<&String> for Val {
+    fn from(s: &String) -> Val {
+        Val::Text(s.clone())
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Text(s)
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(o: Option<T>) -> Val {
+        o.map_or(Val::Null, Into::into)
+    }
+}
+
+/// Statements inside one transaction.
+pub trait Exec {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure>;
+    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure>;
+    fn is_pg(&self) -> bool;
+    /// The server's keys: personal data is sealed before it is written and opened after it
+    /// is read, inside the transaction.
+    fn keys(&self) -> &Keys;
+
+    fn row(&mut self, sql: &str, params: &[Val]) -> Result<Option<Vec<Val>>, ServerFailure> {
+        Ok(self.rows(sql, params)?.into_iter().next())
+    }
+}
+
+/// Takes the cases' locks for the rest of the transaction, in one order (so two writers never
+/// wait on each other): every writer of a case — a device's push, a central decision — takes
+/// them before it reads the case, so instances over one PostgreSQL never both act on what the
+/// other is changing. SQLite has one writer at a time already.
+pub(crate) fn lock_cases<'c>(
+    t: &mut dyn Exec,
+    cases: impl IntoIterator<Item = &'c str>,
+) -> Result<(), ServerFailure> {
+    if !t.is_pg() {
+        return Ok(());
+    }
+    let cases: std::collections::BTreeSet<&str> = cases.into_iter().collect();
+    for case_no in cases {
+        // The two-key form keeps these apart from the enrolment's one-key locks.
+        t.exec(
+            "SELECT pg_advisory_xact_lock(1, hashtext(?1))",
+            &[case_no.into()],
+        )?;
+    }
+    Ok(())
+}
+
+pub enum Db {
+    Sqlite(std::sync::Mutex<rusqlite::Connection>),
+    Pg(pg::PgPool),
+}
+
+/// Connections to PostgreSQL an instance holds at most (`counter-server --db-pool`): a few
+/// instances of a province stay well under PostgreSQL's default of 100.
+pub const DB_POOL: usize = 16;
+
+const SQLITE_MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_flags.sql"),
+    include_str!("../../migrations/0003_snapshots.sql"),
+    include_str!("../../migrations/0004_custody.sql"),
+    include_str!("../../migrations/0005_decision_time.sql"),
+    include_str!("../../migrations/0006_case_state.sql"),
+    include_str!("../../migrations/0007_devices_own_cases.sql"),
+    include_str!("../../migrations/0008_code_expiry.sql"),
+    include_str!("../../migrations/0009_export_key.sql"),
+    include_str!("../../migrations/0010_device_claims.sql"),
+];
+
+impl Db {
+    /// `sqlite:FILE` (or a plain path) or `postgres://…` (at most `pool` connections);
+    /// migrates forward.
+    pub fn open(url: &str, pool: usize) -> Result<Db, ServerFailure> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Db::Pg(pg::PgPool::open(url, pool)?));
+        }
+        let path = url.strip_prefix("sqlite:").unwrap_or(url);
+        let mut conn = rusqlite::Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // What is deleted or overwritten (a body sealed in place) leaves no copy in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in SQLITE_MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(Db::Sqlite(std::sync::Mutex::new(conn)))
+    }
+
+    /// Runs `f` in one transaction (SQLite: `BEGIN IMMEDIATE`), committing only if it succeeds.
+    pub fn transaction<T>(
+        &self,
+        keys: &Keys,
+        f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
+    ) -> Result<T, ServerFailure> {
+        match self {
+            Db::Sqlite(conn) => {
+                let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let r = f(&mut SqliteExec(&tx, keys))?;
+                tx.commit()?;
+                Ok(r)
+            }
+            Db::Pg(pool) => pool.transaction(keys, f),
+        }
+    }
+}
+
+struct SqliteExec<'a>(&'a rusqlite::Transaction<'a>, &'a Keys);
+
+fn to_sqlite(v: &Val) -> rusqlite::types::Value {
+    match v {
+        Val::Int(i) => rusqlite::types::Value::Integer(*i),
+        Val::Text(t) => rusqlite::types::Value::Text(t.clone()),
+        Val::Null => rusqlite::types::Value::Null,
+    }
+}
+
+impl Exec for SqliteExec<'_> {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure> {
+        Ok(self.0.execute(
+            sql,
+            rusqlite::params_from_iter(params.iter().map(to_sqlite)),
+        )? as u64)
+    }
+
+    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure> {
+        let mut stmt = self.0.prepare(sql)?;
+        let n = stmt.column_count();
+        let rows = stmt.query_map(
+            rusqlite::params_from_iter(params.iter().map(to_sqlite)),
+            |r| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match r.get::<_, rusqlite::types::Value>(i)? {
+                            rusqlite::types::Value::Integer(x) => Val::Int(x),
+                            rusqlite::types::Value::Text(t) => Val::Text(t),
+                            _ => Val::Null,
+                        })
+                    })
+                    .collect()
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn is_pg(&self) -> bool {
+        false
+    }
+
+    fn keys(&self) -> &Keys {
+        self.1
+    }
+}

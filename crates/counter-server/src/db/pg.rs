@@ -1,0 +1,256 @@
+//! PostgreSQL: a pool of tokio-postgres connections (deadpool), each keeping its prepared
+//! statements. The server's rules are written against the synchronous `Exec`, and run on the
+//! blocking threads the handlers already use; each statement is driven to its end on a small
+//! runtime of the pool's own, so any number of requests hold connections side by side.
+
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
+use tokio_postgres::types::{ToSql, Type};
+
+use super::{Exec, Val};
+use crate::keys::Keys;
+use crate::ServerFailure;
+
+const PG_MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/pg/0001_init.sql"),
+    include_str!("../../migrations/pg/0002_flags.sql"),
+    include_str!("../../migrations/pg/0003_snapshots.sql"),
+    include_str!("../../migrations/pg/0004_custody.sql"),
+    include_str!("../../migrations/pg/0005_decision_time.sql"),
+    include_str!("../../migrations/pg/0006_case_state.sql"),
+    include_str!("../../migrations/pg/0007_devices_own_cases.sql"),
+    include_str!("../../migrations/pg/0008_code_expiry.sql"),
+    include_str!("../../migrations/pg/0009_export_key.sql"),
+    include_str!("../../migrations/pg/0010_device_claims.sql"),
+];
+
+/// How long a request waits for a free connection before the server answers 503 (busy) and
+/// the counter comes back after `Retry-After`.
+const WAIT: Duration = Duration::from_secs(5);
+
+pub struct PgPool {
+    pool: Pool,
+    driver: Driver,
+}
+
+/// The runtime the connections live on. A store may be dropped inside another runtime (the
+/// server's, at its end): this one then shuts down in the background instead of blocking.
+struct Driver(Option<tokio::runtime::Runtime>);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl PgPool {
+    /// Connects (a refused connection is said in PostgreSQL's words) and migrates forward.
+    pub fn open(url: &str, size: usize) -> Result<PgPool, ServerFailure> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
+            ServerFailure::Input(format!("PostgreSQL 地址无效：{}", pg_message(&e)))
+        })?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("counter-pg")
+            .enable_all()
+            .build()
+            .map_err(|e| ServerFailure::Storage(e.to_string()))?;
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(size.max(1))
+            .wait_timeout(Some(WAIT))
+            .create_timeout(Some(Duration::from_secs(10)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(|e| ServerFailure::Storage(e.to_string()))?;
+        let pg = PgPool {
+            pool,
+            driver: Driver(Some(rt)),
+        };
+        pg.migrate().map_err(|e| match e {
+            ServerFailure::Storage(m) => ServerFailure::Input(format!("无法连接 PostgreSQL：{m}")),
+            other => other,
+        })?;
+        Ok(pg)
+    }
+
+    fn rt(&self) -> &tokio::runtime::Handle {
+        self.driver
+            .0
+            .as_ref()
+            .expect("the driver lives as long as the pool")
+            .handle()
+    }
+
+    fn client(&self) -> Result<deadpool_postgres::Object, ServerFailure> {
+        self.rt().block_on(self.pool.get()).map_err(|e| match e {
+            PoolError::Timeout(_) => ServerFailure::Busy,
+            PoolError::Backend(e) => pg_failure(e),
+            other => ServerFailure::Storage(other.to_string()),
+        })
+    }
+
+    fn migrate(&self) -> Result<(), ServerFailure> {
+        let mut client = self.client()?;
+        self.rt()
+            .block_on(async {
+                client
+                    .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (v BIGINT NOT NULL)")
+                    .await?;
+                let tx = client.transaction().await?;
+                // One migrating process at a time.
+                tx.batch_execute("LOCK TABLE schema_version IN EXCLUSIVE MODE")
+                    .await?;
+                let v: i64 = tx
+                    .query_opt("SELECT max(v) FROM schema_version", &[])
+                    .await?
+                    .and_then(|r| r.get::<_, Option<i64>>(0))
+                    .unwrap_or(0);
+                for (i, sql) in PG_MIGRATIONS.iter().enumerate().skip(v as usize) {
+                    tx.batch_execute(sql).await?;
+                    tx.execute(
+                        "INSERT INTO schema_version (v) VALUES ($1)",
+                        &[&(i as i64 + 1)],
+                    )
+                    .await?;
+                }
+                tx.commit().await
+            })
+            .map_err(pg_failure)
+    }
+
+    /// Runs `f` in one transaction on a pooled connection; rolled back unless `f` succeeds.
+    pub fn transaction<T>(
+        &self,
+        keys: &Keys,
+        f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
+    ) -> Result<T, ServerFailure> {
+        let rt = self.rt();
+        let mut client = self.client()?;
+        let tx = rt.block_on(client.transaction()).map_err(pg_failure)?;
+        let r = f(&mut PgExec { tx: &tx, rt, keys })?;
+        rt.block_on(tx.commit()).map_err(pg_failure)?;
+        Ok(r)
+    }
+}
+
+struct PgExec<'a> {
+    tx: &'a deadpool_postgres::Transaction<'a>,
+    rt: &'a tokio::runtime::Handle,
+    keys: &'a Keys,
+}
+
+impl PgExec<'_> {
+    /// Prepared once per connection (deadpool keeps them), not per call.
+    fn statement(&self, sql: &str) -> Result<tokio_postgres::Statement, ServerFailure> {
+        self.rt
+            .block_on(self.tx.prepare_cached(&pg_sql(sql)))
+            .map_err(pg_failure)
+    }
+}
+
+/// PostgreSQL's own words: the error displays only "db error" for a server-side error (a
+/// missing database, a refused password); the message, detail and SQLSTATE are in its cause.
+fn pg_message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!(
+                "{} {}（SQLSTATE {}）",
+                db.severity(),
+                db.message(),
+                db.code().code()
+            );
+            if let Some(d) = db.detail() {
+                m.push_str(&format!("：{d}"));
+            }
+            m
+        }
+        None => {
+            let mut m = e.to_string();
+            let mut cause = std::error::Error::source(e);
+            while let Some(c) = cause {
+                m.push_str(&format!("：{c}"));
+                cause = c.source();
+            }
+            m
+        }
+    }
+}
+
+fn pg_failure(e: tokio_postgres::Error) -> ServerFailure {
+    ServerFailure::Storage(pg_message(&e))
+}
+
+/// `?1` → `$1`.
+fn pg_sql(sql: &str) -> String {
+    sql.replace('?', "$")
+}
+
+fn pg_params(params: &[Val]) -> Vec<Box<dyn ToSql + Sync + Send>> {
+    params
+        .iter()
+        .map(|v| -> Box<dyn ToSql + Sync + Send> {
+            match v {
+                Val::Int(i) => Box::new(*i),
+                Val::Text(t) => Box::new(t.clone()),
+                Val::Null => Box::new(None::<String>),
+            }
+        })
+        .collect()
+}
+
+impl Exec for PgExec<'_> {
+    fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure> {
+        let st = self.statement(sql)?;
+        let p = pg_params(params);
+        let refs: Vec<&(dyn ToSql + Sync)> = p.iter().map(|b| b.as_ref() as _).collect();
+        self.rt
+            .block_on(self.tx.execute(&st, &refs))
+            .map_err(pg_failure)
+    }
+
+    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure> {
+        let st = self.statement(sql)?;
+        let p = pg_params(params);
+        let refs: Vec<&(dyn ToSql + Sync)> = p.iter().map(|b| b.as_ref() as _).collect();
+        let rows = self
+            .rt
+            .block_on(self.tx.query(&st, &refs))
+            .map_err(pg_failure)?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        let ty = r.columns()[i].type_().clone();
+                        if ty == Type::INT8 {
+                            r.get::<_, Option<i64>>(i).map_or(Val::Null, Val::Int)
+                        } else if ty == Type::INT4 {
+                            r.get::<_, Option<i32>>(i)
+                                .map_or(Val::Null, |x| Val::Int(i64::from(x)))
+                        } else {
+                            r.get::<_, Option<String>>(i).map_or(Val::Null, Val::Text)
+                        }
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    fn is_pg(&self) -> bool {
+        true
+    }
+
+    fn keys(&self) -> &Keys {
+        self.keys
+    }
+}
