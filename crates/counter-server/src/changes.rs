@@ -258,25 +258,15 @@ pub(crate) fn add_change(
     body: Option<String>,
     at: Option<chrono::NaiveDateTime>,
 ) -> Result<(), ServerFailure> {
-    if t.is_pg() {
-        // Sequence values are taken at insert; serializing the inserts makes commit order
-        // equal sequence order, so a pull cursor never skips a late commit.
-        t.exec("LOCK TABLE changes IN EXCLUSIVE MODE", &[])?;
-    }
-    t.exec(
-        "INSERT INTO changes (point, case_no, status, reason, by, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        &[
-            point.into(),
-            case_no.into(),
-            status.into(),
-            // A return reason may name the applicant: sealed like the bodies.
-            reason
-                .map(|r| seal::seal(t, seal::Place::ChangeReason { point, case_no }, r))
-                .into(),
-            by.into(),
-            body.into(),
-            at.map(|a| a.format("%Y-%m-%dT%H:%M:%S").to_string()).into(),
-        ],
-    )?;
-    Ok(())
+    // A return reason may name the applicant: sealed like the bodies.
+    let reason = reason.map(|r| seal::seal(t, seal::Place::ChangeReason { point, case_no }, r));
+    t.feed(vec![
+        point.into(),
+        case_no.into(),
+        status.into(),
+        reason.into(),
+        by.into(),
+        body.into(),
+        at.map(|a| a.format("%Y-%m-%dT%H:%M:%S").to_string()).into(),
+    ])
 }

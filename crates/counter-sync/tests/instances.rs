@@ -203,3 +203,120 @@ fn a_withdrawal_and_a_completion_of_one_case_never_both_take_effect(backend: Bac
 }
 
 both!(a_withdrawal_and_a_completion_of_one_case_never_both_take_effect);
+
+/// Decisions on the cases of one point through two instances at once, while the point pulls:
+/// the cursor never passes a change that commits later, so every change reaches the pull
+/// exactly once, in each case's order.
+fn a_pull_during_concurrent_decisions_misses_no_change(backend: Backend) {
+    use counter_core::proto::RemoteStatus;
+    let Running {
+        server,
+        central: first,
+        db,
+        dir,
+    } = running(backend);
+    let second = counter_server::Central::open(&db.url, first.keys().clone()).unwrap();
+    let mut s = store(dir.path(), "point");
+    enroll(&mut s, &first, &server, "3211");
+    let cases = offline_cases(&mut s, "3211", 40);
+    counter_sync::sync_now(&mut s, quick()).unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let mut seen: Vec<(String, RemoteStatus)> = Vec::new();
+    std::thread::scope(|t| {
+        let deciders: Vec<_> = cases
+            .chunks(10)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let central = if i % 2 == 0 { &first } else { &second };
+                t.spawn(move || {
+                    for status in [RemoteStatus::InReview, RemoteStatus::Completed] {
+                        for no in chunk {
+                            central.decide(no, status, None, "审核", decided()).unwrap();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let puller = t.spawn(|| {
+            let mut cursor = 0;
+            let mut got = Vec::new();
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let page = first.changes("3211", cursor, 7).unwrap();
+                cursor = page.cursor;
+                let empty = page.changes.is_empty();
+                got.extend(page.changes.into_iter().map(|c| (c.case_no, c.status)));
+                if finished && empty {
+                    return got;
+                }
+            }
+        });
+        for d in deciders {
+            d.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        seen = puller.join().unwrap();
+    });
+    for no in &cases {
+        let mine: Vec<&RemoteStatus> = seen
+            .iter()
+            .filter(|(c, _)| c == no)
+            .map(|(_, s)| s)
+            .collect();
+        assert_eq!(
+            mine,
+            [&RemoteStatus::InReview, &RemoteStatus::Completed],
+            "{no}: the pull saw these of its two decisions"
+        );
+    }
+    assert_eq!(seen.len(), 80);
+    drop(server);
+}
+
+both!(a_pull_during_concurrent_decisions_misses_no_change);
+
+/// A point's feed waits only on its own writers: while another session holds point 3211's feed
+/// lock (as a transaction about to commit its changes does), a decision for 3211 waits and one
+/// for 3212 goes through.
+#[test]
+fn one_points_feed_never_holds_up_another_points() {
+    use counter_core::proto::RemoteStatus;
+    let r = running(Backend::Postgres);
+    let (mut a, mut b) = (store(r.dir.path(), "a"), store(r.dir.path(), "b"));
+    enroll(&mut a, &r.central, &r.server, "3211");
+    enroll(&mut b, &r.central, &r.server, "3212");
+    let (ca, cb) = (
+        offline_cases(&mut a, "3211", 1),
+        offline_cases(&mut b, "3212", 1),
+    );
+    counter_sync::sync_now(&mut a, quick()).unwrap();
+    counter_sync::sync_now(&mut b, quick()).unwrap();
+    let mut other = postgres::Client::connect(&r.db.url, postgres::NoTls).unwrap();
+    other
+        .execute("SELECT pg_advisory_lock(2, hashtext($1))", &[&"3211"])
+        .unwrap();
+    let waiting = {
+        let (c, no) = (r.central.clone(), ca[0].clone());
+        std::thread::spawn(move || c.decide(&no, RemoteStatus::InReview, None, "审核", decided()))
+    };
+    let started = std::time::Instant::now();
+    r.central
+        .decide(&cb[0], RemoteStatus::InReview, None, "审核", decided())
+        .unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        !waiting.is_finished(),
+        "3211's change did not wait for its feed's lock"
+    );
+    assert_eq!(r.central.changes("3211", 0, 10).unwrap().changes.len(), 0);
+    other
+        .execute("SELECT pg_advisory_unlock(2, hashtext($1))", &[&"3211"])
+        .unwrap();
+    waiting.join().unwrap().unwrap();
+    assert_eq!(r.central.changes("3211", 0, 10).unwrap().changes.len(), 1);
+}

@@ -70,10 +70,20 @@ pub trait Exec {
     /// is read, inside the transaction.
     fn keys(&self) -> &Keys;
 
+    /// Adds a row to a point's change feed (the values of [`INSERT_CHANGE`], the point first).
+    /// PostgreSQL writes a transaction's rows last, each point's under that point's lock,
+    /// taken in order and held to the commit: a point's changes commit in the order of their
+    /// numbers, so a pull's cursor never passes one that commits later, and writers for other
+    /// points never wait. SQLite (one writer) writes it at once.
+    fn feed(&mut self, row: Vec<Val>) -> Result<(), ServerFailure>;
+
     fn row(&mut self, sql: &str, params: &[Val]) -> Result<Option<Vec<Val>>, ServerFailure> {
         Ok(self.rows(sql, params)?.into_iter().next())
     }
 }
+
+/// One row of a point's change feed.
+pub(crate) const INSERT_CHANGE: &str = "INSERT INTO changes (point, case_no, status, reason, by, body, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 /// Takes the cases' locks for the rest of the transaction, in one order (so two writers never
 /// wait on each other): every writer of a case — a device's push, a central decision — takes
@@ -203,6 +213,10 @@ impl Exec for SqliteExec<'_> {
 
     fn is_pg(&self) -> bool {
         false
+    }
+
+    fn feed(&mut self, row: Vec<Val>) -> Result<(), ServerFailure> {
+        self.exec(INSERT_CHANGE, &row).map(|_| ())
     }
 
     fn keys(&self) -> &Keys {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{Exec, Val};
+use super::{Exec, Val, INSERT_CHANGE};
 use crate::keys::Keys;
 use crate::ServerFailure;
 
@@ -137,7 +137,14 @@ impl PgPool {
         let rt = self.rt();
         let mut client = self.client()?;
         let tx = rt.block_on(client.transaction()).map_err(pg_failure)?;
-        let r = f(&mut PgExec { tx: &tx, rt, keys })?;
+        let mut exec = PgExec {
+            tx: &tx,
+            rt,
+            keys,
+            feed: Vec::new(),
+        };
+        let r = f(&mut exec)?;
+        exec.write_feed()?;
         rt.block_on(tx.commit()).map_err(pg_failure)?;
         Ok(r)
     }
@@ -147,9 +154,30 @@ struct PgExec<'a> {
     tx: &'a deadpool_postgres::Transaction<'a>,
     rt: &'a tokio::runtime::Handle,
     keys: &'a Keys,
+    /// The change-feed rows of this transaction, written just before it commits.
+    feed: Vec<Vec<Val>>,
 }
 
 impl PgExec<'_> {
+    /// The feed's rows, each point's under its lock (see `Exec::feed`). Points in one order,
+    /// after every other lock the transaction takes: two transactions never wait on each
+    /// other in a circle.
+    fn write_feed(&mut self) -> Result<(), ServerFailure> {
+        let rows = std::mem::take(&mut self.feed);
+        let points: std::collections::BTreeSet<String> =
+            rows.iter().filter_map(|r| r[0].text()).collect();
+        for point in &points {
+            self.exec(
+                "SELECT pg_advisory_xact_lock(2, hashtext(?1))",
+                &[point.into()],
+            )?;
+        }
+        for row in &rows {
+            self.exec(INSERT_CHANGE, row)?;
+        }
+        Ok(())
+    }
+
     /// Prepared once per connection (deadpool keeps them), not per call.
     fn statement(&self, sql: &str) -> Result<tokio_postgres::Statement, ServerFailure> {
         self.rt
@@ -248,6 +276,11 @@ impl Exec for PgExec<'_> {
 
     fn is_pg(&self) -> bool {
         true
+    }
+
+    fn feed(&mut self, row: Vec<Val>) -> Result<(), ServerFailure> {
+        self.feed.push(row);
+        Ok(())
     }
 
     fn keys(&self) -> &Keys {
