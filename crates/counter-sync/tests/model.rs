@@ -14,9 +14,14 @@
 //! - the server's judged copy of each honest case has the device's materials: nothing the
 //!   hostile device said changed an honest case.
 //!
+//! The same holds with the central store on PostgreSQL served by two and three instances at
+//! once: each device syncs through the instance it enrolled with, the central office decides
+//! and the transport misbehaves through any of them, and a sync races a decision on another
+//! instance (`Op::Race`).
+//!
 //! The test command runs a few cases; `COUNTER_MODEL_CASES=200` runs more.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use counter_core::proto::{PushRequest, RemoteStatus};
@@ -26,6 +31,8 @@ use counter_sync::sync_now;
 use counter_testkit::prelude::*;
 use proptest::prelude::*;
 
+#[path = "model/check.rs"]
+mod check;
 #[path = "model/hostile.rs"]
 mod hostile;
 use hostile::Hostile;
@@ -46,8 +53,11 @@ enum Op {
     LostAnswer(usize),
     Duplicate(usize),
     HalfPull(usize),
-    StopServer,
-    StartServer,
+    /// Instance `i`'s server stops (its address refuses) or starts again.
+    StopServer(usize),
+    StartServer(usize),
+    /// Device `d` syncs while two reviewers decide case `c` through two other instances.
+    Race(usize, usize, u8),
     /// The store of device `d` copied onto another PC, which goes on as if it were `d`.
     Clone(usize),
     /// The hostile device sends one arbitrary event (target, change).
@@ -69,8 +79,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => d.clone().prop_map(Op::LostAnswer),
         1 => d.clone().prop_map(Op::Duplicate),
         1 => d.clone().prop_map(Op::HalfPull),
-        1 => Just(Op::StopServer),
-        1 => Just(Op::StartServer),
+        1 => (0..3usize).prop_map(Op::StopServer),
+        1 => (0..3usize).prop_map(Op::StartServer),
+        2 => (0..4usize, 0..64usize, 0..3u8).prop_map(|(d, c, k)| Op::Race(d, c, k)),
         1 => d.clone().prop_map(Op::Clone),
         3 => (0..64usize, 0..12u8).prop_map(|(c, k)| Op::Hostile(c, k)),
     ]
@@ -99,10 +110,13 @@ impl Device {
 }
 
 struct World {
+    // Dropped first: no server outlives its store.
+    servers: Vec<Option<Server>>,
+    addrs: Vec<std::net::SocketAddr>,
+    /// The instances over one central store; the checks read through the first.
+    centrals: Vec<Central>,
+    db: CentralDb,
     dir: tempfile::TempDir,
-    central: Central,
-    server: Option<Server>,
-    addr: std::net::SocketAddr,
     devices: Vec<Device>,
     cases: Vec<String>,
     /// Every event id any device ever held (a restore forgets some).
@@ -124,18 +138,44 @@ fn try_open(s: &mut Store, point: &str) -> Option<String> {
     accepted_case(s, point).ok()
 }
 
+/// What each test runs its histories on.
+#[derive(Clone, Copy, Debug)]
+struct Setup {
+    backend: Backend,
+    instances: usize,
+}
+
+/// A decision as `Op::Decide` and `Op::Race` take it.
+fn decision(k: u8) -> RemoteStatus {
+    [
+        RemoteStatus::InReview,
+        RemoteStatus::Returned,
+        RemoteStatus::Completed,
+    ][k as usize % 3]
+}
+
 impl World {
-    fn new() -> World {
+    fn new(setup: Setup) -> World {
         let dir = tempfile::tempdir().unwrap();
-        let central =
-            Central::open(dir.path().join("central.db").to_str().unwrap(), keys()).unwrap();
-        let server = Server::start(central.clone(), None);
-        let addr = server.addr;
+        let db = CentralDb::new(dir.path(), setup.backend);
+        let first = Central::open(&db.url, keys()).unwrap();
+        let mut centrals = vec![first.clone()];
+        for _ in 1..setup.instances {
+            centrals.push(Central::open(&db.url, first.keys().clone()).unwrap());
+        }
+        let servers: Vec<Server> = centrals
+            .iter()
+            .map(|c| Server::start(c.clone(), None))
+            .collect();
+        let addrs = servers.iter().map(|s| s.addr).collect();
+        let central = &first;
         let mut devices = Vec::new();
         for (i, (point, window)) in [(0, 1), (0, 2), (1, 1), (1, 2)].into_iter().enumerate() {
             let mut store = store(dir.path(), &format!("d{i}"));
             store.set_window(window);
             let code = central.enroll_code(POINTS[point], Some("E"), None).unwrap();
+            // Each device syncs through the instance it enrolled with.
+            let server = &servers[i % servers.len()];
             let id = counter_sync::enroll(&mut store, &server.url(), &code, "model")
                 .unwrap()
                 .device_id;
@@ -154,19 +194,31 @@ impl World {
         let mut h = store(dir.path(), "hostile");
         h.set_window(3);
         let code = central.enroll_code(POINTS[0], Some("E"), None).unwrap();
-        let device = counter_sync::enroll(&mut h, &server.url(), &code, "hostile")
+        let device = counter_sync::enroll(&mut h, &servers[0].url(), &code, "hostile")
             .unwrap()
             .device_id;
         World {
+            servers: servers.into_iter().map(Some).collect(),
+            addrs,
+            centrals,
+            db,
             dir,
-            central,
-            server: Some(server),
-            addr,
             devices,
             cases: Vec::new(),
             ever: BTreeSet::new(),
             hostile: Hostile::new(device),
         }
+    }
+
+    /// The instance the `k`th of something goes through.
+    fn at(&self, k: usize) -> &Central {
+        &self.centrals[k % self.centrals.len()]
+    }
+
+    /// The URL of a running instance, the `k`th if it runs.
+    fn url(&self, k: usize) -> Option<String> {
+        let n = self.servers.len();
+        (0..n).find_map(|j| self.servers[(k + j) % n].as_ref().map(Server::url))
     }
 
     fn remember(&mut self, d: usize) {
@@ -221,25 +273,43 @@ impl World {
             }
             Op::Decide(c, k) => {
                 if let Some(no) = self.cases.get(c % self.cases.len().max(1)) {
-                    let status = [
-                        RemoteStatus::InReview,
-                        RemoteStatus::Returned,
-                        RemoteStatus::Completed,
-                    ][k as usize];
                     let _ =
-                        self.central
-                            .decide(no, status, Some("材料不清晰"), "审核员", decided());
+                        self.at(c)
+                            .decide(no, decision(k), Some("材料不清晰"), "审核员", decided());
                 }
+            }
+            Op::Race(d, c, k) => {
+                let Some(no) = self.cases.get(c % self.cases.len().max(1)).cloned() else {
+                    return;
+                };
+                let n = self.centrals.len();
+                let (one, other) = (&self.centrals[(d + 1) % n], &self.centrals[(d + 2) % n]);
+                let s = self.devices[d].s();
+                std::thread::scope(|t| {
+                    for (central, k) in [(one, k), (other, k + 1)] {
+                        let no = &no;
+                        t.spawn(move || {
+                            let _ = central.decide(
+                                no,
+                                decision(k),
+                                Some("材料不清晰"),
+                                "审核员",
+                                decided(),
+                            );
+                        });
+                    }
+                    let _ = sync_now(s, quiet());
+                });
             }
             Op::ReEnrol(d) | Op::Backup(d) | Op::Restore(d) if !honest(d) => {}
             Op::ReEnrol(d) => {
-                let Some(server) = &self.server else { return };
-                let url = server.url();
+                let Some(url) = self.url(d) else { return };
+                let central = self.at(d + 1).clone();
                 let dev = &mut self.devices[d];
                 let point = dev.point;
                 let id = dev.s().sync_link().unwrap().unwrap().device_id;
-                self.central.revoke(&id).unwrap();
-                let code = self.central.enroll_code(point, Some("E"), None).unwrap();
+                central.revoke(&id).unwrap();
+                let code = central.enroll_code(point, Some("E"), None).unwrap();
                 // Refused while another active device holds the seat (this store restored
                 // from a backup older than its last enrolment): see `enrol_again`.
                 if let Ok(r) = counter_sync::enroll(dev.s(), &url, &code, "model") {
@@ -278,14 +348,16 @@ impl World {
                     return;
                 }
                 let req = PushRequest { events };
-                let Ok(r) = self.central.push(&link.device_id, &link.point, &req) else {
+                let (first, again) = (
+                    &self.centrals[d % self.centrals.len()],
+                    &self.centrals[(d + 1) % self.centrals.len()],
+                );
+                let Ok(r) = first.push(&link.device_id, &link.point, &req) else {
                     return;
                 };
                 if matches!(op, Op::Duplicate(_)) && !r.gap {
-                    let r = self
-                        .central
-                        .push(&link.device_id, &link.point, &req)
-                        .unwrap();
+                    // Delivered again, through another instance where there are several.
+                    let r = again.push(&link.device_id, &link.point, &req).unwrap();
                     s.record_rejections(&r.rejected, "2025-09-26 09:00:00")
                         .unwrap();
                     s.ack_outbox(r.acked_through).unwrap();
@@ -293,22 +365,26 @@ impl World {
             }
             Op::HalfPull(d) => {
                 // A pull that dies after its first page.
+                let central = &self.centrals[(d + 1) % self.centrals.len()];
                 let s = self.devices[d].s();
                 let link = s.sync_link().unwrap().unwrap();
-                let page = self.central.changes(&link.point, link.cursor, 2).unwrap();
+                let page = central.changes(&link.point, link.cursor, 2).unwrap();
                 if !page.changes.is_empty() {
                     s.apply_remote(&page.changes, page.cursor, now(), &link.device_id)
                         .unwrap();
                 }
             }
-            Op::StopServer => {
-                if let Some(s) = self.server.take() {
+            Op::StopServer(i) => {
+                let i = i % self.servers.len();
+                if let Some(s) = self.servers[i].take() {
                     s.stop();
                 }
             }
-            Op::StartServer => {
-                if self.server.is_none() {
-                    self.server = Some(Server::start(self.central.clone(), Some(self.addr)));
+            Op::StartServer(i) => {
+                let i = i % self.servers.len();
+                if self.servers[i].is_none() {
+                    let c = self.centrals[i].clone();
+                    self.servers[i] = Some(Server::start(c, Some(self.addrs[i])));
                 }
             }
             Op::Clone(d) => {
@@ -343,7 +419,10 @@ impl World {
                     clone_of: Some(d),
                 });
             }
-            Op::Hostile(c, k) => self.hostile.act(&self.central, &self.cases, c, k),
+            Op::Hostile(c, k) => {
+                let central = &self.centrals[c % self.centrals.len()];
+                self.hostile.act(central, &self.cases, c, k)
+            }
         }
     }
 
@@ -351,9 +430,9 @@ impl World {
     /// backup older than a re-enrolment): the central office revokes the seat's devices, and
     /// the store enrols again.
     fn enrol_again(&mut self, d: usize) {
-        let url = self.server.as_ref().unwrap().url();
+        let url = self.url(d).unwrap();
         for id in std::mem::take(&mut self.devices[d].ids) {
-            self.central.revoke(&id).unwrap();
+            self.at(d).revoke(&id).unwrap();
         }
         self.enrol(d, &url);
     }
@@ -367,8 +446,7 @@ impl World {
             let w = dev.window;
             dev.s().set_window(w);
         }
-        let code = self
-            .central
+        let code = self.centrals[0]
             .enroll_code(dev.point, Some("E"), None)
             .unwrap();
         let r = counter_sync::enroll(dev.s(), url, &code, "model").unwrap();
@@ -378,9 +456,9 @@ impl World {
     /// What the operator does about a copied PC: revokes the registration both push as, and
     /// each PC enrols again, the original first (it keeps its window).
     fn separate(&mut self, d: usize) {
-        let url = self.server.as_ref().unwrap().url();
+        let url = self.url(d).unwrap();
         let id = self.devices[d].s().sync_link().unwrap().unwrap().device_id;
-        self.central.revoke(&id).unwrap();
+        self.at(d + 1).revoke(&id).unwrap();
         let mut sharing: Vec<usize> = (0..self.devices.len())
             .filter(|&e| self.devices[e].s().sync_link().unwrap().unwrap().device_id == id)
             .collect();
@@ -391,7 +469,9 @@ impl World {
     }
 
     fn quiesce(&mut self) {
-        self.apply(&Op::StartServer);
+        for i in 0..self.servers.len() {
+            self.apply(&Op::StartServer(i));
+        }
         for _ in 0..3 {
             for d in 0..self.devices.len() {
                 match sync_now(self.devices[d].s(), quick()) {
@@ -413,89 +493,6 @@ impl World {
             self.remember(d);
         }
     }
-
-    /// How the server's file holds an event (for the failure message).
-    fn server_row(&self, id: &str) -> Option<(String, i64, Option<String>)> {
-        let conn = rusqlite::Connection::open(self.dir.path().join("central.db")).ok()?;
-        conn.query_row(
-            "SELECT device, seq, rejected FROM events WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .ok()
-    }
-
-    /// Case numbers a clone and its original both made: two applicants under one number.
-    fn copies(&self) -> BTreeSet<String> {
-        let mut out = BTreeSet::new();
-        for dev in &self.devices {
-            if let Some(o) = dev.clone_of {
-                out.extend(dev.made.intersection(&self.devices[o].made).cloned());
-            }
-        }
-        out
-    }
-
-    fn check(&mut self) -> Result<(), TestCaseError> {
-        let on_server: BTreeSet<String> = self.central.event_ids().unwrap().into_iter().collect();
-        let copies = self.copies();
-        let mut made: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, dev) in self.devices.iter().enumerate() {
-            for no in dev.made.difference(&copies) {
-                prop_assert!(made.insert(no.clone(), i).is_none(), "{no} made twice");
-            }
-            let s = dev.store.as_ref().unwrap();
-            prop_assert_eq!(s.sync_state().unwrap().pending, 0);
-            let rejected = s.rejections(None).unwrap();
-            prop_assert!(
-                rejected.iter().all(|r| copies.contains(&r.case_no)),
-                "{:?}",
-                rejected
-            );
-            let me = s.sync_link().unwrap().unwrap().device_id;
-            for id in s.own_event_ids().unwrap() {
-                let case_no = s.event_case(&id).unwrap().unwrap_or_default();
-                prop_assert!(
-                    on_server.contains(&id) || copies.contains(&case_no),
-                    "{id} of device {i} not on the server: {:?}",
-                    self.server_row(&id)
-                );
-            }
-            for row in s.ledger(&Default::default(), now().date()).unwrap() {
-                if !dev.made.contains(&row.case_no) {
-                    continue;
-                }
-                let mine = s.case(&row.case_no).unwrap();
-                let (state, owner) = self.central.case_record(&row.case_no).unwrap().unwrap();
-                let counter_server::Judged {
-                    case: judged,
-                    opening,
-                } = self.central.judged(&row.case_no).unwrap().unwrap();
-                let my_opening = s.opening_of(&row.case_no).unwrap();
-                if copies.contains(&row.case_no) && opening != my_opening {
-                    // The other applicant's case holds the number: this one took nothing.
-                    prop_assert_eq!(mine.state.as_str(), "accepted", "{}", row.case_no);
-                    continue;
-                }
-                prop_assert_eq!(state.as_str(), mine.state.as_str(), "{}", row.case_no);
-                // Nothing the hostile device said reached the server's copy of the case.
-                let judged = judged.expect("judged");
-                prop_assert_eq!(&judged.checklist, &mine.checklist, "{}", row.case_no);
-                prop_assert_eq!(judged.applicant.name(), mine.applicant.name());
-                // A clone's cases pushed before it was found follow the original's seat.
-                if dev.clone_of.is_none() && !copies.contains(&row.case_no) {
-                    prop_assert_eq!(owner.as_deref(), Some(me.as_str()));
-                }
-            }
-        }
-        for id in &on_server {
-            prop_assert!(
-                self.ever.contains(id) || id.starts_with("hostile-"),
-                "the server holds {id}, which no device made"
-            );
-        }
-        Ok(())
-    }
 }
 
 fn cases() -> u32 {
@@ -509,11 +506,25 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 64, ..ProptestConfig::default() })]
     #[test]
     fn every_device_and_the_server_agree_after_any_history(ops in prop::collection::vec(op(), 10..50)) {
-        let mut w = World::new();
-        for op in &ops {
-            w.apply(op);
-        }
-        w.quiesce();
-        w.check()?;
+        run(Setup { backend: Backend::Sqlite, instances: 1 }, &ops)?;
     }
+
+    #[test]
+    fn two_instances_over_postgresql_hold_as_one_server(ops in prop::collection::vec(op(), 10..50)) {
+        run(Setup { backend: Backend::Postgres, instances: 2 }, &ops)?;
+    }
+
+    #[test]
+    fn three_instances_over_postgresql_hold_as_one_server(ops in prop::collection::vec(op(), 10..50)) {
+        run(Setup { backend: Backend::Postgres, instances: 3 }, &ops)?;
+    }
+}
+
+fn run(setup: Setup, ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut w = World::new(setup);
+    for op in ops {
+        w.apply(op);
+    }
+    w.quiesce();
+    w.check()
 }
