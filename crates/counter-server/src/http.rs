@@ -141,12 +141,35 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Segment
     }
 }
 
-/// The peer's address (set by the accept loop; loopback when served otherwise).
-fn peer(parts: &Parts) -> IpAddr {
-    parts
+/// The client's address, for rate limits: the peer's (set by the accept loop; loopback when
+/// served otherwise), or, when the peer is a trusted load balancer, the nearest address in
+/// `X-Forwarded-For` that is not one of them (the ones further left a client may have written).
+fn peer(parts: &Parts, c: &Central) -> IpAddr {
+    let connected = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip())
+        .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    let trusted = |ip: &IpAddr| c.proxies.iter().any(|p| p.contains(ip));
+    if !trusted(&connected) {
+        return connected;
+    }
+    let forwarded = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse::<IpAddr>())
+        .collect::<Vec<_>>();
+    for hop in forwarded.into_iter().rev() {
+        match hop {
+            Ok(ip) if trusted(&ip) => continue,
+            Ok(ip) => return ip,
+            // Garbled: nothing left of it can be believed; the balancer is what is known.
+            Err(_) => break,
+        }
+    }
+    connected
 }
 
 fn too_many() -> ApiFailure {
@@ -169,7 +192,7 @@ impl FromRequestParts<Central> for Device {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, c: &Central) -> Result<Self, ApiFailure> {
-        let ip = peer(parts);
+        let ip = peer(parts, c);
         let unknown = || {
             ApiFailure(
                 StatusCode::UNAUTHORIZED,
@@ -200,11 +223,11 @@ impl FromRequestParts<Central> for Device {
 /// The peer's address, for rate limits.
 struct Peer(IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for Peer {
+impl FromRequestParts<Central> for Peer {
     type Rejection = ApiFailure;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiFailure> {
-        Ok(Peer(peer(parts)))
+    async fn from_request_parts(parts: &mut Parts, c: &Central) -> Result<Self, ApiFailure> {
+        Ok(Peer(peer(parts, c)))
     }
 }
 

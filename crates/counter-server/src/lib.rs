@@ -25,6 +25,7 @@ pub use db::DB_POOL;
 use db::{Db, Exec};
 pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};
+pub use ipnet::IpNet;
 pub use keys::{init_tls, KeyError, Keys, Made};
 pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
@@ -66,6 +67,9 @@ pub struct Central {
     pub(crate) keys: Arc<Keys>,
     /// The catalog editions cases are judged by.
     pub(crate) editions: Arc<claims::Editions>,
+    /// Load balancers in front of the instances: the client's address of a request they pass
+    /// on is the one they add to `X-Forwarded-For`. Nobody else's header is believed.
+    pub(crate) proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 pub(crate) fn hash(key: &str) -> String {
@@ -90,6 +94,8 @@ impl Central {
     /// As [`Central::open`], holding at most `pool` connections to PostgreSQL.
     pub fn open_pooled(db: &str, mut keys: Keys, pool: usize) -> Result<Central, ServerFailure> {
         let db = Db::open(db, pool)?;
+        // Another instance starting at the same time waits until this one is through.
+        let _starting = db.start()?;
         if let Some(legacy) = db.transaction(&keys, seal::legacy_signing_key)? {
             if keys.new_signing {
                 keys.adopt_signing(legacy)?;
@@ -127,7 +133,15 @@ impl Central {
             guard: Arc::default(),
             keys: Arc::new(keys),
             editions: Arc::new(claims::Editions::built_in()),
+            proxies: Arc::default(),
         })
+    }
+
+    /// Believes `X-Forwarded-For` from these addresses (`serve --trusted-proxy`), so the rate
+    /// limits count each client behind a load balancer, not the balancer.
+    pub fn trusting_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Central {
+        self.proxies = Arc::new(proxies);
+        self
     }
 
     /// What counters pin (the pass printed by `enroll-code` carries its fingerprint).

@@ -64,6 +64,15 @@ enum Cmd {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8750")]
         listen: String,
+        /// A load balancer in front of the instances (CIDR, repeat or separate with commas):
+        /// the client address it adds to X-Forwarded-For is what the rate limits count.
+        /// Nobody else's X-Forwarded-For is believed.
+        #[arg(
+            long = "trusted-proxy",
+            env = "COUNTER_SERVER_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<counter_server::IpNet>,
     },
     /// Prints a one-time enrolment code for a point.
     EnrollCode {
@@ -167,8 +176,12 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("此前发出而未使用的注册码已作废，请重新发放；现在启动 counter-server serve");
             Ok(())
         }
-        Cmd::Serve { listen } => {
+        Cmd::Serve {
+            listen,
+            trusted_proxies,
+        } => {
             let tls = central.trust().ca_pem.is_some();
+            let central = central.trusting_proxies(trusted_proxies);
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async {
                 let l = tokio::net::TcpListener::bind(&listen)

@@ -138,6 +138,44 @@ fn failed_authentication_is_limited_per_credential_and_per_address() {
     assert_eq!(get(""), 401);
 }
 
+/// Behind a load balancer every client has the balancer's address: with the balancer trusted
+/// (`serve --trusted-proxy`), the limits count each client by the address the balancer adds to
+/// `X-Forwarded-For`, so one PC failing does not lock out the others; a client's own header is
+/// never believed from anyone else (here: nobody is trusted, so it is ignored).
+#[test]
+fn behind_a_trusted_balancer_each_client_is_counted_by_its_own_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |file: &str| {
+        Central::open(
+            dir.path().join(file).to_str().unwrap(),
+            counter_server::Keys::ephemeral(),
+        )
+        .unwrap()
+    };
+    let balanced = open("balanced.db").trusting_proxies(vec!["127.0.0.0/8".parse().unwrap()]);
+    let behind = counter_server::spawn(balanced, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let get = |addr, from: &str, i: usize| {
+        let h = format!("x-forwarded-for: {from}\r\nauthorization: Bearer a{i}.b\r\n");
+        request(addr, "GET", "/v1/changes", &h, "").0
+    };
+    // One PC behind the balancer fails with many credentials: it alone is limited.
+    let one: Vec<u16> = (0..24).map(|i| get(behind, "203.0.113.7", i)).collect();
+    assert!(one[..20].iter().all(|s| *s == 401), "{one:?}");
+    assert!(one[20..].iter().all(|s| *s == 429), "{one:?}");
+    // Another PC of the hall, through the same balancer, is not.
+    assert_eq!(get(behind, "203.0.113.8", 100), 401);
+    // A client's own header, passed on by the balancer: the balancer's entry counts.
+    assert_eq!(get(behind, "198.51.100.1, 203.0.113.9", 101), 401);
+    assert_eq!(get(behind, "203.0.113.8, 203.0.113.7", 102), 429);
+
+    // Nobody trusted: the header is ignored and every request is the peer's (loopback).
+    let direct = counter_server::spawn(open("direct.db"), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let spoofed: Vec<u16> = (0..24)
+        .map(|i| get(direct, &format!("203.0.113.{i}"), i))
+        .collect();
+    assert!(spoofed[20..].iter().all(|s| *s == 429), "{spoofed:?}");
+}
+
 #[test]
 fn every_bad_request_is_answered_as_code_and_message() {
     let (_dir, _central, addr) = server();

@@ -320,3 +320,34 @@ fn one_points_feed_never_holds_up_another_points() {
     waiting.join().unwrap().unwrap();
     assert_eq!(r.central.changes("3211", 0, 10).unwrap().changes.len(), 1);
 }
+
+/// The instances of a province start together (after an update, after a power cut) on a new
+/// database: their start-up work (migrations, the signing key's record) is done one at a time,
+/// and every one comes up.
+#[test]
+fn instances_starting_together_all_come_up() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let db = CentralDb::new(dir.path(), Backend::Postgres);
+        let keys = keys();
+        let barrier = std::sync::Barrier::new(3);
+        let opened: Vec<_> = std::thread::scope(|t| {
+            let starting: Vec<_> = (0..3)
+                .map(|_| {
+                    t.spawn(|| {
+                        barrier.wait();
+                        counter_server::Central::open(&db.url, keys.clone())
+                    })
+                })
+                .collect();
+            starting.into_iter().map(|s| s.join().unwrap()).collect()
+        });
+        for (i, o) in opened.iter().enumerate() {
+            assert!(
+                o.is_ok(),
+                "round {round}, instance {i}: {}",
+                o.as_ref().err().unwrap()
+            );
+        }
+    }
+}

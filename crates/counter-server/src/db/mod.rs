@@ -130,8 +130,8 @@ const SQLITE_MIGRATIONS: &[&str] = &[
 ];
 
 impl Db {
-    /// `sqlite:FILE` (or a plain path) or `postgres://…` (at most `pool` connections);
-    /// migrates forward.
+    /// `sqlite:FILE` (or a plain path, migrated forward) or `postgres://…` (at most `pool`
+    /// connections; migrated by [`Db::start`]).
     pub fn open(url: &str, pool: usize) -> Result<Db, ServerFailure> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Db::Pg(pg::PgPool::open(url, pool)?));
@@ -152,6 +152,15 @@ impl Db {
             tx.commit()?;
         }
         Ok(Db::Sqlite(std::sync::Mutex::new(conn)))
+    }
+
+    /// PostgreSQL: waits for any other instance's start-up to end, migrates, and holds the
+    /// start-up lock until the returned guard is dropped. SQLite migrated at open.
+    pub fn start(&self) -> Result<Option<pg::StartLock>, ServerFailure> {
+        match self {
+            Db::Sqlite(_) => Ok(None),
+            Db::Pg(pool) => pool.start().map(Some),
+        }
     }
 
     /// Runs `f` in one transaction (SQLite: `BEGIN IMMEDIATE`), committing only if it succeeds.

@@ -72,15 +72,29 @@ impl PgPool {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| ServerFailure::Storage(e.to_string()))?;
-        let pg = PgPool {
+        Ok(PgPool {
             pool,
             driver: Driver(Some(rt)),
-        };
-        pg.migrate().map_err(|e| match e {
+        })
+    }
+
+    /// Takes the start-up lock and migrates forward. Instances starting together over one
+    /// database do their start-up work (migrations, sealing what an earlier version left in
+    /// clear, recording the signing key) one after the other: the lock is a session lock on a
+    /// connection of its own, held until the returned guard is dropped (or the process dies).
+    pub fn start(&self) -> Result<StartLock, ServerFailure> {
+        let connecting = |e| match e {
             ServerFailure::Storage(m) => ServerFailure::Input(format!("无法连接 PostgreSQL：{m}")),
             other => other,
-        })?;
-        Ok(pg)
+        };
+        let client = self.client().map_err(connecting)?;
+        self.rt()
+            .block_on(client.batch_execute("SELECT pg_advisory_lock(3, 0)"))
+            .map_err(pg_failure)?;
+        // Out of the pool: the lock ends with this connection, never lent to a request.
+        let lock = StartLock(deadpool_postgres::Object::take(client));
+        self.migrate().map_err(connecting)?;
+        Ok(lock)
     }
 
     fn rt(&self) -> &tokio::runtime::Handle {
@@ -149,6 +163,10 @@ impl PgPool {
         Ok(r)
     }
 }
+
+/// Held while an instance starts (see [`PgPool::start`]); dropping it closes its connection,
+/// which ends the lock.
+pub struct StartLock(#[allow(dead_code)] deadpool_postgres::ClientWrapper);
 
 struct PgExec<'a> {
     tx: &'a deadpool_postgres::Transaction<'a>,
