@@ -10,6 +10,8 @@ bash scripts/cups.sh
 bash scripts/postgres.sh
 # The central server's conformance tests run against SQLite and this PostgreSQL.
 export COUNTER_TEST_PG="postgres://counter:counter@127.0.0.1/counter"
+# The authority scripts/postgres.sh made for the cluster's TLS (the sslmode=require test).
+export COUNTER_TEST_PG_CA=/etc/postgresql/counter-tls/ca.pem
 
 step() { printf '\n== %s\n' "$*"; }
 

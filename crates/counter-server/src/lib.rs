@@ -21,8 +21,8 @@ mod share;
 mod snapshots;
 
 pub use changes::Judged;
-pub use db::DB_POOL;
 use db::{Db, Exec};
+pub use db::{DbOptions, DB_POOL};
 pub use enrol::DeviceRow;
 pub use http::{router, serve, serve_until, spawn};
 pub use ipnet::IpNet;
@@ -88,12 +88,16 @@ impl Central {
     /// earlier version wrote in clear is sealed, and the signing key it kept in the database
     /// moves to the key directory.
     pub fn open(db: &str, keys: Keys) -> Result<Central, ServerFailure> {
-        Central::open_pooled(db, keys, db::DB_POOL)
+        Central::open_with(db, keys, &DbOptions::default())
     }
 
-    /// As [`Central::open`], holding at most `pool` connections to PostgreSQL.
-    pub fn open_pooled(db: &str, mut keys: Keys, pool: usize) -> Result<Central, ServerFailure> {
-        let db = Db::open(db, pool)?;
+    /// As [`Central::open`], reaching PostgreSQL as `options` say (pool size, TLS authority).
+    pub fn open_with(
+        db: &str,
+        mut keys: Keys,
+        options: &DbOptions,
+    ) -> Result<Central, ServerFailure> {
+        let db = Db::open(db, options)?;
         // Another instance starting at the same time waits until this one is through.
         let _starting = db.start()?;
         if let Some(legacy) = db.transaction(&keys, seal::legacy_signing_key)? {

@@ -35,8 +35,21 @@ struct Cli {
         default_value_t = counter_server::DB_POOL
     )]
     db_pool: usize,
+    /// The authority (PEM) PostgreSQL's certificate is checked against when the database
+    /// address says `sslmode=require`; the system's authorities when not given.
+    #[arg(long, global = true, env = "COUNTER_SERVER_DB_CA")]
+    db_ca: Option<std::path::PathBuf>,
     #[command(subcommand)]
     cmd: Cmd,
+}
+
+impl Cli {
+    fn db_options(&self) -> counter_server::DbOptions {
+        counter_server::DbOptions {
+            pool: self.db_pool,
+            ca: self.db_ca.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -120,10 +133,10 @@ fn run(cli: Cli) -> Result<(), String> {
         let made = counter_server::init_tls(&cli.keys, hosts, *renew).map_err(|e| e.to_string())?;
         // Through the database: one of an earlier version hands over the signing key
         // counters already pin, and the fingerprint printed is the one in use.
-        let central = Central::open_pooled(
+        let central = Central::open_with(
             &cli.db,
             Keys::open(&cli.keys).map_err(|e| e.to_string())?,
-            cli.db_pool,
+            &cli.db_options(),
         )
         .map_err(|e| e.to_string())?;
         let keys = central.keys();
@@ -145,7 +158,7 @@ fn run(cli: Cli) -> Result<(), String> {
     }
     let keys = Keys::open(&cli.keys).map_err(|e| e.to_string())?;
     let mut central =
-        Central::open_pooled(&cli.db, keys, cli.db_pool).map_err(|e| e.to_string())?;
+        Central::open_with(&cli.db, keys, &cli.db_options()).map_err(|e| e.to_string())?;
     match cli.cmd {
         Cmd::KeysInit { .. } => unreachable!("handled above"),
         Cmd::KeysShow => {

@@ -13,7 +13,8 @@ use counter_testkit::prelude::*;
 fn a_waiting_request_holds_one_connection_and_a_full_pool_answers_busy() {
     let dir = tempfile::tempdir().unwrap();
     let db = CentralDb::new(dir.path(), Backend::Postgres);
-    let central = Central::open_pooled(&db.url, keys(), 2).unwrap();
+    let options = counter_server::DbOptions { pool: 2, ca: None };
+    let central = Central::open_with(&db.url, keys(), &options).unwrap();
     let server = Server::start(central.clone(), None);
     let mut s = store(dir.path(), "point");
     enroll(&mut s, &central, &server, "3211");
@@ -80,4 +81,52 @@ fn a_waiting_request_holds_one_connection_and_a_full_pool_answers_busy() {
     for no in &cases {
         assert_eq!(s.case(no).unwrap().state.as_str(), "in_review");
     }
+}
+
+/// `sslmode=require`: the pool's connections are encrypted and PostgreSQL's certificate is
+/// verified against the authority given (`--db-ca`); another authority's certificate is
+/// refused at start, in words.
+#[test]
+fn the_connection_to_postgresql_is_encrypted_and_its_certificate_checked() {
+    let ca = std::env::var("COUNTER_TEST_PG_CA")
+        .expect("COUNTER_TEST_PG_CA is not set: scripts/test.sh sets it after scripts/postgres.sh");
+    let dir = tempfile::tempdir().unwrap();
+    let db = CentralDb::new(dir.path(), Backend::Postgres);
+    let url = format!("{}?sslmode=require", db.url);
+    let options = counter_server::DbOptions {
+        pool: 4,
+        ca: Some(ca.into()),
+    };
+    let central = Central::open_with(&url, keys(), &options).unwrap();
+    central.enroll_code("3211", Some("C"), None).unwrap();
+    let name = db.url.rsplit('/').next().unwrap().to_string();
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    let (plain, encrypted): (i64, i64) = {
+        let r = admin
+            .query_one(
+                "SELECT count(*) FILTER (WHERE NOT s.ssl), count(*) FILTER (WHERE s.ssl)
+                 FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+                 WHERE a.datname = $1 AND a.pid <> pg_backend_pid()",
+                &[&name],
+            )
+            .unwrap();
+        (r.get(0), r.get(1))
+    };
+    assert!(
+        encrypted >= 1 && plain == 0,
+        "{encrypted} encrypted, {plain} plain"
+    );
+    drop(central);
+
+    // The test authority of the API's own certificates is not PostgreSQL's.
+    let wrong = counter_server::DbOptions {
+        pool: 1,
+        ca: Some(tls_dir().join("ca.pem")),
+    };
+    let refused = Central::open_with(&url, keys(), &wrong)
+        .err()
+        .expect("opened");
+    let said = refused.to_string();
+    assert!(said.contains("无法连接 PostgreSQL"), "{said}");
+    assert!(said.to_lowercase().contains("certificate"), "{said}");
 }

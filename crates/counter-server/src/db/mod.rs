@@ -116,6 +116,25 @@ pub enum Db {
 /// instances of a province stay well under PostgreSQL's default of 100.
 pub const DB_POOL: usize = 16;
 
+/// How an instance reaches PostgreSQL (SQLite ignores both).
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    /// Connections held at most.
+    pub pool: usize,
+    /// The authority (PEM) PostgreSQL's certificate is verified against with
+    /// `sslmode=require` (`--db-ca`); the system's authorities when `None`.
+    pub ca: Option<std::path::PathBuf>,
+}
+
+impl Default for DbOptions {
+    fn default() -> DbOptions {
+        DbOptions {
+            pool: DB_POOL,
+            ca: None,
+        }
+    }
+}
+
 const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_flags.sql"),
@@ -130,11 +149,11 @@ const SQLITE_MIGRATIONS: &[&str] = &[
 ];
 
 impl Db {
-    /// `sqlite:FILE` (or a plain path, migrated forward) or `postgres://…` (at most `pool`
-    /// connections; migrated by [`Db::start`]).
-    pub fn open(url: &str, pool: usize) -> Result<Db, ServerFailure> {
+    /// `sqlite:FILE` (or a plain path, migrated forward) or `postgres://…` (as `options` say;
+    /// migrated by [`Db::start`]).
+    pub fn open(url: &str, options: &DbOptions) -> Result<Db, ServerFailure> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Db::Pg(pg::PgPool::open(url, pool)?));
+            return Ok(Db::Pg(pg::PgPool::open(url, options)?));
         }
         let path = url.strip_prefix("sqlite:").unwrap_or(url);
         let mut conn = rusqlite::Connection::open(path)?;

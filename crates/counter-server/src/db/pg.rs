@@ -3,12 +3,17 @@
 //! blocking threads the handlers already use; each statement is driven to its end on a small
 //! runtime of the pool's own, so any number of requests hold connections side by side.
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
+use tokio_postgres::config::SslMode;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{Exec, Val, INSERT_CHANGE};
+use super::{DbOptions, Exec, Val, INSERT_CHANGE};
 use crate::keys::Keys;
 use crate::ServerFailure;
 
@@ -47,8 +52,9 @@ impl Drop for Driver {
 }
 
 impl PgPool {
-    /// Connects (a refused connection is said in PostgreSQL's words) and migrates forward.
-    pub fn open(url: &str, size: usize) -> Result<PgPool, ServerFailure> {
+    /// The pool for `url` (`sslmode=require`: TLS, the certificate verified against
+    /// `options.ca` or the system's authorities, for the host named); nothing connects yet.
+    pub fn open(url: &str, options: &DbOptions) -> Result<PgPool, ServerFailure> {
         let config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
             ServerFailure::Input(format!("PostgreSQL 地址无效：{}", pg_message(&e)))
         })?;
@@ -58,15 +64,18 @@ impl PgPool {
             .enable_all()
             .build()
             .map_err(|e| ServerFailure::Storage(e.to_string()))?;
-        let manager = Manager::from_config(
-            config,
-            tokio_postgres::NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let recycling = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        // Without `sslmode=require` the connection is plain, as libpq's `prefer` would find it
+        // against a server with a certificate nobody here can verify.
+        let manager = if config.get_ssl_mode() == SslMode::Require {
+            Manager::from_config(config, tls(options.ca.as_deref())?, recycling)
+        } else {
+            Manager::from_config(config, tokio_postgres::NoTls, recycling)
+        };
         let pool = Pool::builder(manager)
-            .max_size(size.max(1))
+            .max_size(options.pool.max(1))
             .wait_timeout(Some(WAIT))
             .create_timeout(Some(Duration::from_secs(10)))
             .runtime(deadpool_postgres::Runtime::Tokio1)
@@ -162,6 +171,42 @@ impl PgPool {
         rt.block_on(tx.commit()).map_err(pg_failure)?;
         Ok(r)
     }
+}
+
+/// TLS to PostgreSQL trusting the authority in `ca` (PEM), or the system's.
+fn tls(ca: Option<&Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, ServerFailure> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca {
+        Some(path) => {
+            let unreadable = |e: &dyn std::fmt::Display| {
+                ServerFailure::Input(format!(
+                    "无法读取 PostgreSQL 的证书机构 {}：{e}",
+                    path.display()
+                ))
+            };
+            for cert in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+                roots
+                    .add(cert.map_err(|e| unreadable(&e))?)
+                    .map_err(|e| unreadable(&e))?;
+            }
+            if roots.is_empty() {
+                return Err(unreadable(&"文件中没有证书"));
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ServerFailure::Storage(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
 /// Held while an instance starts (see [`PgPool::start`]); dropping it closes its connection,
