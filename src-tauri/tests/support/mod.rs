@@ -301,20 +301,6 @@ pub async fn wait_text(client: &Client, css: &str, part: &str) -> String {
     .await
 }
 
-pub async fn sign_in(client: &Client, keys: &mut Keys<'_>) {
-    sign_in_as(client, keys, "王芳", "pass123").await;
-}
-
-/// Signs in as `name` (the supervisor 李主任 / secret1 of `add_supervisor`, say).
-pub async fn sign_in_as(client: &Client, keys: &mut Keys<'_>, name: &str, password: &str) {
-    let field = find(client, "#signin-name").await;
-    keys.type_into(&field, name).await;
-    keys.press(TAB).await;
-    keys.press(password).await;
-    keys.press(ENTER).await;
-    find(client, "#search").await;
-}
-
 /// Searches, picks the hit whose code is `code`, types the applicant and opens the case.
 pub async fn open_case(
     client: &Client,

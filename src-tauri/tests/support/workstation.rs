@@ -1,5 +1,8 @@
 //! The workstation folders the end-to-end tests start the app on: office settings, clerk
-//! accounts, the offices registered above a point.
+//! accounts, the offices registered above a point; and signing in to it.
+
+use super::{find, Keys, ENTER, TAB};
+use fantoccini::Client;
 
 /// A workstation folder: office settings printing to CounterPDF, and (unless `fresh`) a clerk
 /// account 王芳 / pass123 already made, as a supervisor would have.
@@ -46,4 +49,19 @@ fn add_account(dir: &std::path::Path, name: &str, password: &str, role: counter_
         counter_store::Store::open(&dir.join("counter.db"), &dir.join("store.key")).unwrap();
     s.add_clerk(name, password, role, counter_testkit::at(8, 0))
         .unwrap();
+}
+
+/// Signs in as 王芳 / pass123 (the clerk of `workstation(false)`).
+pub async fn sign_in(client: &Client, keys: &mut Keys<'_>) {
+    sign_in_as(client, keys, "王芳", "pass123").await;
+}
+
+/// Signs in as `name` (the supervisor 李主任 / secret1 of `add_supervisor`, say).
+pub async fn sign_in_as(client: &Client, keys: &mut Keys<'_>, name: &str, password: &str) {
+    let field = find(client, "#signin-name").await;
+    keys.type_into(&field, name).await;
+    keys.press(TAB).await;
+    keys.press(password).await;
+    keys.press(ENTER).await;
+    find(client, "#search").await;
 }
