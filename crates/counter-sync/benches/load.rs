@@ -17,12 +17,10 @@
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use counter_core::bundled;
-use counter_core::case::{Form, OpenCase};
 use counter_core::proto::{PushRequest, PushResponse, WireEvent};
-use counter_core::scope::Scope;
 use counter_server::Central;
 use counter_store::Store;
+use counter_testkit::points::accepted_case_of;
 use hdrhistogram::Histogram;
 
 /// A valid, distinct 居民身份证号码 per applicant (real counters see mostly different people).
@@ -57,13 +55,6 @@ fn device(
     central: &Central,
     server: &str,
 ) -> Device {
-    let set = bundled::catalogs().unwrap();
-    let cal = bundled::calendar().unwrap();
-    let nat = set.get("national").unwrap();
-    let now = NaiveDate::from_ymd_opt(2025, 9, 26)
-        .unwrap()
-        .and_hms_opt(9, 0, 0)
-        .unwrap();
     let mut s = Store::open(
         &dir.join(format!("d{d}.db")),
         &dir.join(format!("d{d}.key")),
@@ -71,24 +62,7 @@ fn device(
     .unwrap();
     s.bulk_load_mode(true).unwrap();
     for i in 0..cases {
-        let req = OpenCase::person(
-            "national",
-            "002036006002",
-            point,
-            "王芳",
-            "张三",
-            &id_number((d * cases + i) as u64),
-        );
-        let no = s.open_case(nat, req, now).unwrap().case.case_no;
-        s.update(&no, |c| {
-            let mut evs = Vec::new();
-            for k in ["m1", "m2", "m3", "m4"] {
-                evs.extend(c.tick(k, Form::Original, 1, None, now)?);
-            }
-            evs.extend(c.accept(nat, &cal, &Scope::Handles, now)?);
-            Ok(evs)
-        })
-        .unwrap();
+        accepted_case_of(&mut s, point, &id_number((d * cases + i) as u64)).unwrap();
     }
     let code = central.enroll_code(point, None, None).unwrap();
     counter_sync::enroll(&mut s, server, &code, "bench").unwrap();

@@ -90,23 +90,44 @@ fn one_window_is_one_device_whatever_instance_enrols_it(backend: Backend) {
 
 both!(one_window_is_one_device_whatever_instance_enrols_it);
 
+/// Point 3211 enrolled through the first instance of a store served by two, with `n` accepted
+/// cases synced.
+struct Point {
+    running: Running,
+    second: counter_server::Central,
+    s: counter_store::Store,
+    cases: Vec<String>,
+}
+
+fn point_at_two_instances(backend: Backend, n: usize) -> Point {
+    let running = running(backend);
+    let second =
+        counter_server::Central::open(&running.db.url, running.central.keys().clone()).unwrap();
+    let mut s = store(running.dir.path(), "point");
+    enroll(&mut s, &running.central, &running.server, "3211");
+    let cases = offline_cases(&mut s, "3211", n);
+    counter_sync::sync_now(&mut s, quick()).unwrap();
+    Point {
+        running,
+        second,
+        s,
+        cases,
+    }
+}
+
 /// The central office decides a case through one instance while another takes a decision on
 /// it too (a reviewer completes what a colleague returns): the decisions serialize on the
 /// case, so whatever order they take, the point that pulls them ends where the server is, and
 /// a refused one says why (never a storage error).
 fn two_decisions_on_one_case_through_two_instances_end_as_one_history(backend: Backend) {
     use counter_core::proto::RemoteStatus;
-    let Running {
-        server,
-        central: first,
-        db,
-        dir,
-    } = running(backend);
-    let second = counter_server::Central::open(&db.url, first.keys().clone()).unwrap();
-    let mut s = store(dir.path(), "point");
-    enroll(&mut s, &first, &server, "3211");
-    let cases = offline_cases(&mut s, "3211", 12);
-    counter_sync::sync_now(&mut s, quick()).unwrap();
+    let Point {
+        running,
+        second,
+        mut s,
+        cases,
+    } = point_at_two_instances(backend, 12);
+    let first = &running.central;
     for no in &cases {
         let barrier = std::sync::Barrier::new(2);
         let (a, b) = std::thread::scope(|t| {
@@ -143,7 +164,6 @@ fn two_decisions_on_one_case_through_two_instances_end_as_one_history(backend: B
             "{no}: the point and the server disagree"
         );
     }
-    drop(server);
 }
 
 both!(two_decisions_on_one_case_through_two_instances_end_as_one_history);
@@ -153,17 +173,13 @@ both!(two_decisions_on_one_case_through_two_instances_end_as_one_history);
 /// reason — never a case the server holds as both withdrawn and completed.
 fn a_withdrawal_and_a_completion_of_one_case_never_both_take_effect(backend: Backend) {
     use counter_core::proto::{PushRequest, RemoteStatus};
-    let Running {
-        server,
-        central: first,
-        db,
-        dir,
-    } = running(backend);
-    let second = counter_server::Central::open(&db.url, first.keys().clone()).unwrap();
-    let mut s = store(dir.path(), "point");
-    enroll(&mut s, &first, &server, "3211");
-    let cases = offline_cases(&mut s, "3211", 10);
-    counter_sync::sync_now(&mut s, quick()).unwrap();
+    let Point {
+        running,
+        second,
+        mut s,
+        cases,
+    } = point_at_two_instances(backend, 10);
+    let first = &running.central;
     let device = s.sync_link().unwrap().unwrap().device_id;
     for no in &cases {
         s.update(no, |c| c.withdraw(Some("申请人撤回申请"), now()))
@@ -199,7 +215,6 @@ fn a_withdrawal_and_a_completion_of_one_case_never_both_take_effect(backend: Bac
         }
         s.ack_outbox(pushed.acked_through).unwrap();
     }
-    drop(server);
 }
 
 both!(a_withdrawal_and_a_completion_of_one_case_never_both_take_effect);
@@ -209,17 +224,13 @@ both!(a_withdrawal_and_a_completion_of_one_case_never_both_take_effect);
 /// exactly once, in each case's order.
 fn a_pull_during_concurrent_decisions_misses_no_change(backend: Backend) {
     use counter_core::proto::RemoteStatus;
-    let Running {
-        server,
-        central: first,
-        db,
-        dir,
-    } = running(backend);
-    let second = counter_server::Central::open(&db.url, first.keys().clone()).unwrap();
-    let mut s = store(dir.path(), "point");
-    enroll(&mut s, &first, &server, "3211");
-    let cases = offline_cases(&mut s, "3211", 40);
-    counter_sync::sync_now(&mut s, quick()).unwrap();
+    let Point {
+        running,
+        second,
+        s: _,
+        cases,
+    } = point_at_two_instances(backend, 40);
+    let first = &running.central;
     let done = std::sync::atomic::AtomicBool::new(false);
     let mut seen: Vec<(String, RemoteStatus)> = Vec::new();
     std::thread::scope(|t| {
@@ -227,7 +238,7 @@ fn a_pull_during_concurrent_decisions_misses_no_change(backend: Backend) {
             .chunks(10)
             .enumerate()
             .map(|(i, chunk)| {
-                let central = if i % 2 == 0 { &first } else { &second };
+                let central = if i % 2 == 0 { first } else { &second };
                 t.spawn(move || {
                     for status in [RemoteStatus::InReview, RemoteStatus::Completed] {
                         for no in chunk {
@@ -270,7 +281,6 @@ fn a_pull_during_concurrent_decisions_misses_no_change(backend: Backend) {
         );
     }
     assert_eq!(seen.len(), 80);
-    drop(server);
 }
 
 both!(a_pull_during_concurrent_decisions_misses_no_change);

@@ -28,10 +28,16 @@ pub fn request(point: &str) -> OpenCase {
 /// Opens and accepts one standard case at `point` (6 events); the store's refusal (a
 /// restored one before its sync) as it comes.
 pub fn accepted_case(s: &mut Store, point: &str) -> Result<String, StoreError> {
+    accepted_case_of(s, point, ID)
+}
+
+/// Opens and accepts one standard case at `point` for the applicant with `id_number`.
+pub fn accepted_case_of(s: &mut Store, point: &str, id_number: &str) -> Result<String, StoreError> {
     let set = bundled::catalogs().unwrap();
     let cal = bundled::calendar().unwrap();
     let nat = set.get(CATALOG).unwrap();
-    let no = s.open_case(nat, request(point), now())?.case.case_no;
+    let req = OpenCase::person(CATALOG, ITEM, point, CLERK, APPLICANT, id_number);
+    let no = s.open_case(nat, req, now())?.case.case_no;
     s.update(&no, |c| {
         let mut evs = Vec::new();
         for k in ITEM_MATERIALS {
