@@ -9,8 +9,9 @@ export default defineConfig({
     target: "safari15",
     outDir: "dist",
     emptyOutDir: true,
-    // Two pages: the clerk's window and the applicant's screen (申请人屏).
-    rollupOptions: { input: { main: "index.html", applicant: "applicant.html" } },
+    // Three pages: the clerk's window, the applicant's screen (申请人屏) and the central console
+    // (served by counter-server at /console/).
+    rollupOptions: { input: { main: "index.html", applicant: "applicant.html", console: "console.html" } },
   },
   test: { environment: "happy-dom" },
 });

@@ -278,6 +278,8 @@ pub enum ServerCode {
     /// The server has no connection to its database free for long enough: 503, come back
     /// after `Retry-After`.
     Busy,
+    /// The console: signed in, but the role (or the origin of the request) does not allow it.
+    Forbidden,
     /// A code of a newer server.
     #[serde(other)]
     Unknown,
@@ -285,7 +287,7 @@ pub enum ServerCode {
 
 impl ServerCode {
     /// Every code the server sends (not `Unknown`, which only a client reads).
-    pub const SENT: [ServerCode; 12] = [
+    pub const SENT: [ServerCode; 13] = [
         ServerCode::BadRequest,
         ServerCode::InvalidInput,
         ServerCode::Auth,
@@ -298,5 +300,6 @@ impl ServerCode {
         ServerCode::Storage,
         ServerCode::Cloned,
         ServerCode::Busy,
+        ServerCode::Forbidden,
     ];
 }

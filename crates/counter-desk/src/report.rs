@@ -83,7 +83,7 @@ impl Workstation {
         let f = self.figures(from, to)?;
         let cases = self.store.cases_opened(from, to).map_err(store_err)?;
         let made_at = self.now().format("%Y-%m-%d %H:%M").to_string();
-        let bytes = counter_docs::report::workbook(&self.office.name, &f, &cases, &made_at)
+        let bytes = counter_docs::report::workbook(&self.office.name, &f, &cases, &made_at, &who)
             .map_err(|e| err(ApiErrorCode::Storage, format!("无法生成统计表：{e}")))?;
         std::fs::write(path, bytes).map_err(|e| {
             err(

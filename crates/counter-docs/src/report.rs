@@ -1,5 +1,5 @@
 //! The supervisor's figures as an Excel workbook: a sheet of figures and a sheet of the
-//! period's cases, each headed with the office, the period and when it was made. ID numbers
+//! period's cases, each headed with the office, the period, when it was made and by whom. ID numbers
 //! are masked.
 
 use counter_core::case::Case;
@@ -13,6 +13,7 @@ pub fn workbook(
     figures: &Figures,
     cases: &[Case],
     made_at: &str,
+    made_by: &str,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
@@ -23,7 +24,7 @@ pub fn workbook(
             0,
             format!("统计期间：{} 至 {}", figures.from, figures.to),
         )?;
-        sheet.write_string(2, 0, format!("制表时间：{made_at}"))?;
+        sheet.write_string(2, 0, format!("制表时间：{made_at}　制表人：{made_by}"))?;
         Ok(())
     };
 

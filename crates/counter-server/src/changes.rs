@@ -43,7 +43,7 @@ impl Central {
                     Some("event") => RemoteStatus::Event,
                     _ => RemoteStatus::Completed,
                 };
-                cursor = r[0].int();
+                cursor = r[0].int()?;
                 changes.push(RemoteChange {
                     seq: cursor,
                     status,
@@ -81,76 +81,14 @@ impl Central {
         by: &str,
         at: chrono::NaiveDateTime,
     ) -> Result<(), ServerFailure> {
-        if status == RemoteStatus::Returned && reason.is_none_or(|r| r.trim().is_empty()) {
-            return Err(ServerFailure::Input("退回需要写明理由".into()));
-        }
-        let (s, change) = match status {
-            RemoteStatus::InReview => ("in_review", Change::ReviewStarted),
-            RemoteStatus::Completed => ("completed", Change::Completed),
-            RemoteStatus::Returned => (
-                "returned",
-                Change::Returned {
-                    reason: reason.unwrap_or_default().trim().to_string(),
-                },
-            ),
-            RemoteStatus::Event => {
-                return Err(ServerFailure::Input("中心只能审核、退回或办结".into()))
-            }
-        };
-        self.tx(|t| {
-            crate::db::lock_cases(t, [case_no])?;
-            let known = crate::claims::known(t, case_no)?
-                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
-            let now = known.life;
-            // The same decision twice is one decision.
-            if now.state.map(CaseState::as_str) == Some(s) && status != RemoteStatus::Returned {
-                return Ok(());
-            }
-            // A case waiting for review enters it first, as at the counter (`Case::apply_decision`).
-            let waiting = matches!(now.state, Some(CaseState::Accepted | CaseState::Returned));
-            let reviewing = if waiting && change != Change::ReviewStarted {
-                now.after(&Change::ReviewStarted).ok()
-            } else {
-                None
-            };
-            let next = reviewing.unwrap_or(now).after(&change).map_err(|action| {
-                let state = now.state.map_or("未登记", CaseState::label);
-                ServerFailure::Input(format!("办件{case_no}在中心为“{state}”，不能{action}"))
-            })?;
-            // The server's copy of the case takes the decision by the rules the counter
-            // applies when it pulls it (`Case::apply_decision`): a deferred material still
-            // outstanding stops a completion here as it would there.
-            let case = match known.case {
-                Some(mut case) => {
-                    let decision = match &change {
-                        Change::ReviewStarted => Decision::StartReview,
-                        Change::Returned { reason } => Decision::Return {
-                            reason: reason.clone(),
-                        },
-                        _ => Decision::Complete,
-                    };
-                    case.apply_decision(&decision, by, at)
-                        .map_err(|e| ServerFailure::Input(e.to_string()))?;
-                    Some(case)
-                }
-                None => None,
-            };
-            // Every point that is part of the case learns the decision: the one that accepted
-            // it, and any that holds its paper.
-            for point in case_points(t, case_no)? {
-                add_change(t, &point, case_no, s, reason, by, None, Some(at))?;
-            }
-            let life = case.as_ref().map_or(next, Case::lifecycle);
-            crate::claims::store(t, case_no, &crate::claims::Known { life, case })?;
-            Ok(())
-        })
+        self.tx(|t| decide_in(t, case_no, status, reason, by, at))
     }
 
     /// Counts for tests and operators: (accepted events, rejected events, cases).
     pub fn counts(&self) -> Result<(i64, i64, i64), ServerFailure> {
         self.tx(|t| {
             let n = |t: &mut dyn Exec, sql: &str| -> Result<i64, ServerFailure> {
-                Ok(t.row(sql, &[])?.map_or(0, |r| r[0].int()))
+                t.row(sql, &[])?.map_or(Ok(0), |r| r[0].int())
             };
             Ok((
                 n(t, "SELECT count(*) FROM events WHERE rejected IS NULL")?,
@@ -225,6 +163,76 @@ impl Central {
             .collect())
         })
     }
+}
+
+/// A central decision inside a transaction (the console records who decided in the same one).
+pub(crate) fn decide_in(
+    t: &mut dyn Exec,
+    case_no: &str,
+    status: RemoteStatus,
+    reason: Option<&str>,
+    by: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<(), ServerFailure> {
+    if status == RemoteStatus::Returned && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(ServerFailure::Input("退回需要写明理由".into()));
+    }
+    let (s, change) = match status {
+        RemoteStatus::InReview => ("in_review", Change::ReviewStarted),
+        RemoteStatus::Completed => ("completed", Change::Completed),
+        RemoteStatus::Returned => (
+            "returned",
+            Change::Returned {
+                reason: reason.unwrap_or_default().trim().to_string(),
+            },
+        ),
+        RemoteStatus::Event => return Err(ServerFailure::Input("中心只能审核、退回或办结".into())),
+    };
+    crate::db::lock_cases(t, [case_no])?;
+    let known =
+        crate::claims::known(t, case_no)?.ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+    let now = known.life;
+    // The same decision twice is one decision.
+    if now.state.map(CaseState::as_str) == Some(s) && status != RemoteStatus::Returned {
+        return Ok(());
+    }
+    // A case waiting for review enters it first, as at the counter (`Case::apply_decision`).
+    let waiting = matches!(now.state, Some(CaseState::Accepted | CaseState::Returned));
+    let reviewing = if waiting && change != Change::ReviewStarted {
+        now.after(&Change::ReviewStarted).ok()
+    } else {
+        None
+    };
+    let next = reviewing.unwrap_or(now).after(&change).map_err(|action| {
+        let state = now.state.map_or("未登记", CaseState::label);
+        ServerFailure::Input(format!("办件{case_no}在中心为“{state}”，不能{action}"))
+    })?;
+    // The server's copy of the case takes the decision by the rules the counter
+    // applies when it pulls it (`Case::apply_decision`): a deferred material still
+    // outstanding stops a completion here as it would there.
+    let case = match known.case {
+        Some(mut case) => {
+            let decision = match &change {
+                Change::ReviewStarted => Decision::StartReview,
+                Change::Returned { reason } => Decision::Return {
+                    reason: reason.clone(),
+                },
+                _ => Decision::Complete,
+            };
+            case.apply_decision(&decision, by, at)
+                .map_err(|e| ServerFailure::Input(e.to_string()))?;
+            Some(case)
+        }
+        None => None,
+    };
+    // Every point that is part of the case learns the decision: the one that accepted
+    // it, and any that holds its paper.
+    for point in case_points(t, case_no)? {
+        add_change(t, &point, case_no, s, reason, by, None, Some(at))?;
+    }
+    let life = case.as_ref().map_or(next, Case::lifecycle);
+    crate::claims::store(t, case_no, &crate::claims::Known { life, case })?;
+    Ok(())
 }
 
 /// A case as the server judged it, and the id of the opening it holds.

@@ -8,7 +8,7 @@ use counter_core::case::{window_of, Author, Case, CaseState, Change, Lifecycle};
 use counter_core::catalog::Catalog;
 use counter_core::proto::WireEvent;
 
-use crate::db::Exec;
+use crate::db::{Exec, Val};
 use crate::seal::{self, Place};
 use crate::ServerFailure;
 
@@ -80,27 +80,37 @@ pub(crate) struct Known {
 }
 
 pub(crate) fn known(t: &mut dyn Exec, case_no: &str) -> Result<Option<Known>, ServerFailure> {
-    let Some(r) = t.row(
+    match t.row(
         "SELECT state, immediate, body FROM cases WHERE case_no = ?1",
         &[case_no.into()],
-    )?
-    else {
-        return Ok(None);
-    };
-    let case = match r[2].text() {
+    )? {
+        Some(r) => decode(t, case_no, &r[0], &r[1], &r[2]).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A case from its stored state, `immediate` flag and sealed body.
+pub(crate) fn decode(
+    t: &dyn Exec,
+    case_no: &str,
+    state: &Val,
+    immediate: &Val,
+    body: &Val,
+) -> Result<Known, ServerFailure> {
+    let case = match body.text() {
         Some(b) => Some(
             serde_json::from_str(&seal::open(t, Place::Case { case_no }, &b)?)
                 .map_err(|e| ServerFailure::Storage(format!("中心存储的办件无法读取：{e}")))?,
         ),
         None => None,
     };
-    Ok(Some(Known {
+    Ok(Known {
         life: Lifecycle {
-            state: r[0].text().as_deref().and_then(CaseState::parse),
-            immediate: r[1].int() != 0,
+            state: state.text().as_deref().and_then(CaseState::parse),
+            immediate: immediate.int()? != 0,
         },
         case,
-    }))
+    })
 }
 
 /// Writes a known case's new state (and body) back.

@@ -100,11 +100,12 @@ impl Central {
                 )?,
                 None => None,
             };
-            let earlier = previous.as_ref().map(|r| {
-                crate::claims::Seat::parse(r[4].int(), r[5].text()).text()
-            });
+            let earlier = match &previous {
+                Some(r) => Some(crate::claims::Seat::parse(r[4].int()?, r[5].text()).text()),
+                None => None,
+            };
             if let Some(r) = &previous {
-                let live = r[2].int() == 0;
+                let live = r[2].int()? == 0;
                 let proven = r[3].text().is_none()
                     && req
                         .previous_key
@@ -239,7 +240,7 @@ impl Central {
                     "SELECT last_seq FROM devices WHERE id = ?1",
                     &[device.into()],
                 )?
-                .map_or(0, |r| r[0].int());
+                .map_or(Ok(0), |r| r[0].int())?;
             let mut numbers: Vec<String> = t
                 .rows(
                     "SELECT DISTINCT case_no FROM events WHERE device = ?1",
@@ -253,7 +254,7 @@ impl Central {
                 &[device.into()],
             )? {
                 if let counter_core::case::Change::HandedOver { sheet_no, .. } =
-                    crate::seal::event(t, device, r[0].int(), &r[1].text().unwrap_or_default())?
+                    crate::seal::event(t, device, r[0].int()?, &r[1].text().unwrap_or_default())?
                         .change
                 {
                     numbers.push(sheet_no);
@@ -268,27 +269,29 @@ impl Central {
     /// Every enrolled device, by point and window.
     pub fn devices(&self) -> Result<Vec<DeviceRow>, ServerFailure> {
         self.tx(|t| {
-            Ok(t
+            t
                 .rows(
                     "SELECT id, point, window_no, name, revoked, cloned FROM devices ORDER BY point, window_no, id",
                     &[],
                 )?
                 .into_iter()
-                .map(|r| DeviceRow {
-                    id: r[0].text().unwrap_or_default(),
-                    point: r[1].text().unwrap_or_default(),
-                    window: r[2].int(),
-                    name: r[3].text().unwrap_or_default(),
-                    revoked: r[4].int() != 0,
-                    cloned: r[5].text().is_some(),
+                .map(|r| {
+                    Ok(DeviceRow {
+                        id: r[0].text().unwrap_or_default(),
+                        point: r[1].text().unwrap_or_default(),
+                        window: r[2].int()?,
+                        name: r[3].text().unwrap_or_default(),
+                        revoked: r[4].int()? != 0,
+                        cloned: r[5].text().is_some(),
+                    })
                 })
-                .collect())
+                .collect::<Result<_, ServerFailure>>()
         })
     }
 }
 
 /// An enrolled device as `counter-server devices` lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceRow {
     pub id: String,
     pub point: String,

@@ -15,6 +15,9 @@ use serde::de::DeserializeOwned;
 
 use crate::{Central, ServerFailure, OPENAPI};
 
+mod console;
+mod pages;
+
 /// Bytes an enrolment request may have.
 const ENROL_BODY: usize = 16 * 1024;
 
@@ -53,6 +56,9 @@ impl From<ServerFailure> for ApiFailure {
             }
             ServerFailure::Cloned(m) => ApiFailure(StatusCode::CONFLICT, ServerCode::Cloned, m),
             ServerFailure::Stopped(m) => ApiFailure(StatusCode::FORBIDDEN, ServerCode::Cloned, m),
+            ServerFailure::Forbidden(m) => {
+                ApiFailure(StatusCode::FORBIDDEN, ServerCode::Forbidden, m)
+            }
             e @ ServerFailure::Busy => ApiFailure(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ServerCode::Busy,
@@ -335,6 +341,8 @@ pub fn router(central: Central) -> Router {
         .route("/v1/snapshots", get(list_snapshots))
         .route("/v1/snapshots/{kind}/{id}/{version}", get(get_snapshot))
         .route("/openapi.yaml", get(openapi))
+        .merge(console::routes())
+        .merge(pages::routes())
         .fallback(|| async {
             ApiFailure(
                 StatusCode::NOT_FOUND,
@@ -355,12 +363,14 @@ pub fn router(central: Central) -> Router {
 /// Serves until the process ends.
 pub async fn serve(central: Central, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     let tls = central.keys.tls().map(|t| t.config.clone());
+    let limits = central.limits();
     crate::listen::run(
         router(central),
         listener,
         tls,
         std::future::pending(),
         timed_out,
+        limits,
     )
     .await
 }
@@ -394,5 +404,6 @@ pub async fn serve_until(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let tls = central.keys.tls().map(|t| t.config.clone());
-    crate::listen::run(router(central), listener, tls, stop, timed_out).await
+    let limits = central.limits();
+    crate::listen::run(router(central), listener, tls, stop, timed_out, limits).await
 }

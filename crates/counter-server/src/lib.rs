@@ -7,20 +7,27 @@ use std::sync::Arc;
 use counter_core::proto::{hex, public_key};
 use sha2::{Digest, Sha256};
 
+mod audit;
+mod batch;
 mod changes;
 mod claims;
+mod console;
 mod db;
 mod enrol;
 mod guard;
 mod http;
 mod keys;
 mod listen;
+mod proxy;
 mod push;
 mod seal;
 mod share;
 mod snapshots;
+mod staff;
 
+pub use audit::AuditEntry;
 pub use changes::Judged;
+pub use console::{QueueCase, Verdict};
 use db::{Db, Exec};
 pub use db::{DbOptions, DB_POOL};
 pub use enrol::DeviceRow;
@@ -28,6 +35,7 @@ pub use http::{router, serve, serve_until, spawn};
 pub use ipnet::IpNet;
 pub use keys::{init_tls, KeyError, Keys, Made};
 pub use listen::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
+pub use staff::{SignInFailure, StaffMember, StaffRole, FREE_TRIES, IDLE_SECONDS, LOCK_SECONDS};
 
 /// The OpenAPI description of this API, served at `/openapi.yaml` and kept in the repository.
 pub const OPENAPI: &str = include_str!("../openapi.yaml");
@@ -54,6 +62,9 @@ pub enum ServerFailure {
     /// client comes back after a while (503 with `Retry-After`).
     #[error("服务器繁忙，请稍后重试")]
     Busy,
+    /// Signed in, but the role does not allow it (403).
+    #[error("{0}")]
+    Forbidden(String),
 }
 
 /// The central store: SQLite (`sqlite:FILE`, one writer) or PostgreSQL (`postgres://…`, a
@@ -70,10 +81,19 @@ pub struct Central {
     /// Load balancers in front of the instances: the client's address of a request they pass
     /// on is the one they add to `X-Forwarded-For`. Nobody else's header is believed.
     pub(crate) proxies: Arc<Vec<ipnet::IpNet>>,
+    /// Connections served at once (`serve --max-connections`).
+    pub(crate) max_connections: usize,
+    /// The trusted balancers' connections begin with a PROXY protocol header.
+    pub(crate) proxy_protocol: bool,
 }
 
 pub(crate) fn hash(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
+}
+
+/// Now, in Unix seconds (sessions, locks, the audit log).
+pub(crate) fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
 }
 
 pub(crate) fn random_token(bytes: usize) -> String {
@@ -138,6 +158,8 @@ impl Central {
             keys: Arc::new(keys),
             editions: Arc::new(claims::Editions::built_in()),
             proxies: Arc::default(),
+            max_connections: MAX_CONNECTIONS,
+            proxy_protocol: false,
         })
     }
 
@@ -148,6 +170,33 @@ impl Central {
         self
     }
 
+    /// Serves at most `n` connections at once; more wait in the listen backlog until one
+    /// ends (an instance behind a balancer that keeps a connection per counter needs more
+    /// than the default, and as many open files).
+    pub fn capping_connections(mut self, n: usize) -> Central {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Reads a PROXY protocol header (v1 or v2) at the start of every connection from the
+    /// trusted balancers (`serve --proxy-protocol`, with `--trusted-proxy`): a TCP balancer's
+    /// way of naming the client. Their connections without one are closed.
+    pub fn reading_proxy_protocol(mut self) -> Central {
+        self.proxy_protocol = true;
+        self
+    }
+
+    pub(crate) fn limits(&self) -> listen::Limits {
+        listen::Limits {
+            cap: self.max_connections,
+            proxy_protocol_from: if self.proxy_protocol {
+                self.proxies.clone()
+            } else {
+                Arc::default()
+            },
+        }
+    }
+
     /// What counters pin (the pass printed by `enroll-code` carries its fingerprint).
     pub fn trust(&self) -> counter_core::trust::Trust {
         self.keys.trust()
@@ -155,6 +204,12 @@ impl Central {
 
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// Statements this process ran on the store since it opened (the fleet bench divides them
+    /// by the events pushed).
+    pub fn statements(&self) -> u64 {
+        self.db.statements()
     }
 
     pub(crate) fn tx<T>(

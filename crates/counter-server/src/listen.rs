@@ -17,8 +17,8 @@ use hyper_util::service::TowerToHyperService;
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
 
-/// Open connections at once; more are closed as they come. Well under the 1,024 open files
-/// a server process commonly has.
+/// Open connections at once by default (`serve --max-connections`); more wait in the listen
+/// backlog. Well under the 1,024 open files a server process commonly has.
 pub const MAX_CONNECTIONS: usize = 512;
 /// From a connection's start (or its last answer) to the end of the next request's headers.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -29,6 +29,15 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// connections, not the API).
 pub(crate) type OnTimeout = fn() -> axum::response::Response;
 
+/// How connections are taken.
+pub(crate) struct Limits {
+    /// Connections served at once.
+    pub cap: usize,
+    /// Balancers whose connections begin with a PROXY protocol header naming the client
+    /// (empty: no header is read from anyone).
+    pub proxy_protocol_from: Arc<Vec<ipnet::IpNet>>,
+}
+
 /// Serves `app` on `listener` (over TLS when `tls` is given) until `stop` resolves.
 pub(crate) async fn run(
     app: Router,
@@ -36,8 +45,9 @@ pub(crate) async fn run(
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
     stop: impl Future<Output = ()> + Send + 'static,
     timed_out: OnTimeout,
+    limits: Limits,
 ) -> std::io::Result<()> {
-    let open = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let open = Arc::new(Semaphore::new(limits.cap.max(1)));
     tokio::pin!(stop);
     loop {
         // A free place first, then the next connection: over the cap, new connections wait in
@@ -47,7 +57,7 @@ pub(crate) async fn run(
             _ = &mut stop => return Ok(()),
             p = open.clone().acquire_owned() => p.expect("the semaphore is never closed"),
         };
-        let (stream, peer) = tokio::select! {
+        let (mut stream, peer) = tokio::select! {
             _ = &mut stop => return Ok(()),
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -61,7 +71,28 @@ pub(crate) async fn run(
         };
         let app = app.clone();
         let tls = tls.clone().map(tokio_rustls::TlsAcceptor::from);
+        let balancer = limits
+            .proxy_protocol_from
+            .iter()
+            .any(|p| p.contains(&peer.ip()));
         tokio::spawn(async move {
+            // The client a trusted balancer names, under the same time limit as a handshake.
+            let peer = if balancer {
+                let header = crate::proxy::read_source(&mut stream);
+                match tokio::time::timeout(HEADER_READ_TIMEOUT, header).await {
+                    Ok(Ok(client)) => client.unwrap_or(peer),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, %peer, "bad PROXY header: connection closed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(%peer, "no PROXY header in time");
+                        return;
+                    }
+                }
+            } else {
+                peer
+            };
             match tls {
                 None => connection(TokioIo::new(stream), app, peer, timed_out).await,
                 Some(acceptor) => {

@@ -86,6 +86,22 @@ enum Cmd {
             value_delimiter = ','
         )]
         trusted_proxies: Vec<counter_server::IpNet>,
+        /// Connections served at once; more wait in the listen backlog. Raise the process's
+        /// open-files limit (ulimit -n) above it.
+        #[arg(
+            long,
+            env = "COUNTER_SERVER_MAX_CONNECTIONS",
+            default_value_t = counter_server::MAX_CONNECTIONS
+        )]
+        max_connections: usize,
+        /// The balancers named by --trusted-proxy are TCP balancers that begin each
+        /// connection with a PROXY protocol header (v1 or v2) naming the client.
+        #[arg(
+            long,
+            env = "COUNTER_SERVER_PROXY_PROTOCOL",
+            requires = "trusted_proxies"
+        )]
+        proxy_protocol: bool,
     },
     /// Prints a one-time enrolment code for a point.
     EnrollCode {
@@ -126,6 +142,30 @@ enum Cmd {
     Revoke { device: String },
     /// Imports an outbox export from a point without network.
     Import { file: std::path::PathBuf },
+    /// The central console's staff (the password from standard input when it is not a
+    /// terminal, else asked twice).
+    #[command(subcommand)]
+    Staff(StaffCmd),
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Adds a member of staff.
+    Add {
+        name: String,
+        /// reviewer (审核员), admin (管理员) or auditor (审计员).
+        #[arg(long)]
+        role: String,
+        /// A reviewer's points, e.g. 3211,3212 (every point when none is named).
+        #[arg(long, value_delimiter = ',')]
+        points: Vec<String>,
+    },
+    /// Lists the staff: name, role, points, state.
+    List,
+    /// Stops an account; its sessions end at once.
+    Disable { name: String },
+    /// Sets a new password; the account is enabled and unlocked.
+    Reset { name: String },
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -192,9 +232,16 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Serve {
             listen,
             trusted_proxies,
+            max_connections,
+            proxy_protocol,
         } => {
             let tls = central.trust().ca_pem.is_some();
-            let central = central.trusting_proxies(trusted_proxies);
+            let mut central = central
+                .trusting_proxies(trusted_proxies)
+                .capping_connections(max_connections);
+            if proxy_protocol {
+                central = central.reading_proxy_protocol();
+            }
             let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             rt.block_on(async {
                 let l = tokio::net::TcpListener::bind(&listen)
@@ -270,6 +317,7 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Cmd::Revoke { device } => central.revoke(&device).map_err(|e| e.to_string()),
+        Cmd::Staff(cmd) => staff(&central, cmd),
         Cmd::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("无法读取 {}：{e}", file.display()))?;
@@ -286,6 +334,67 @@ fn run(cli: Cli) -> Result<(), String> {
 
 /// The decision time recorded with 审核, 退回 and 办结: this machine's local time, to the second
 /// (counters stamp their own events the same way).
+fn staff(central: &Central, cmd: StaffCmd) -> Result<(), String> {
+    match cmd {
+        StaffCmd::Add { name, role, points } => {
+            let role = counter_server::StaffRole::parse(&role).ok_or_else(|| {
+                format!("角色“{role}”无效，应为 reviewer（审核员）、admin（管理员）或 auditor（审计员）")
+            })?;
+            let points = (!points.is_empty()).then_some(points);
+            central
+                .staff_add(&name, role, points, &password()?)
+                .map_err(|e| e.to_string())?;
+            println!("已添加{}“{name}”", role.label());
+        }
+        StaffCmd::List => {
+            for m in central.staff_list().map_err(|e| e.to_string())? {
+                let points = m.points.map_or("全部网点".into(), |p| p.join(","));
+                let locked = m
+                    .locked_until
+                    .filter(|u| *u > chrono::Utc::now().timestamp())
+                    .is_some();
+                let state = match (m.disabled, locked) {
+                    (true, _) => "已停用",
+                    (false, true) => "已锁定（输错密码）",
+                    _ => "使用中",
+                };
+                println!("{}  {}  {points}  {state}", m.name, m.role.label());
+            }
+        }
+        StaffCmd::Disable { name } => {
+            central.staff_disable(&name).map_err(|e| e.to_string())?;
+            println!("已停用“{name}”，其登录已失效");
+        }
+        StaffCmd::Reset { name } => {
+            central
+                .staff_reset(&name, &password()?)
+                .map_err(|e| e.to_string())?;
+            println!("已为“{name}”设置新密码");
+        }
+    }
+    Ok(())
+}
+
+/// A new password: one line of standard input when it is not a terminal (scripts), else asked
+/// twice without echo.
+fn password() -> Result<String, String> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("无法读取密码：{e}"))?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("新密码：").map_err(|e| format!("无法读取密码：{e}"))?;
+    let again =
+        rpassword::prompt_password("再输一次：").map_err(|e| format!("无法读取密码：{e}"))?;
+    if first != again {
+        return Err("两次输入的密码不一致".into());
+    }
+    Ok(first)
+}
+
 fn now() -> chrono::NaiveDateTime {
     chrono::SubsecRound::trunc_subsecs(chrono::Local::now().naive_local(), 0)
 }

@@ -1,8 +1,9 @@
 //! Pushes: a device's events, stored exactly once, checked by the case rules.
 
-use counter_core::case::{CaseState, Change};
+use counter_core::case::Change;
 use counter_core::proto::*;
 
+use crate::batch::{reused_by, Batch};
 use crate::claims::{self, Editions, Known, Seat};
 use crate::db::Exec;
 use crate::seal::{self, Place};
@@ -50,8 +51,8 @@ impl Central {
             let row = t
                 .row(sql, &[device.into()])?
                 .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
-            let mut last = row[0].int();
-            let seat = Seat::parse(row[1].int(), row[2].text());
+            let mut last = row[0].int()?;
+            let seat = Seat::parse(row[1].int()?, row[2].text());
             crate::db::lock_cases(t, req.events.iter().map(|e| e.case_no.as_str()))?;
             if let Some(e) = req.events.iter().find(|e| e.seq < 1) {
                 return Err(ServerFailure::Input(format!(
@@ -62,28 +63,29 @@ impl Central {
             let mut acked = req.events.first().map_or(last, |e| (e.seq - 1).min(last));
             let mut rejected = Vec::new();
             let mut gap = false;
+            let mut b = Batch::load(t, device, &req.events)?;
             for e in &req.events {
                 let body = serde_json::to_string(&e.event)
                     .map_err(|err| ServerFailure::Input(err.to_string()))?;
                 let digest = seal::content_hash(t, &body);
                 if e.seq <= last {
-                    match held(t, device, e.seq)? {
-                        Some((id, h, refused))
-                            if id == e.id && h.as_deref().is_none_or(|h| h == digest) =>
+                    match b.held(e.seq) {
+                        Some(h)
+                            if h.id == e.id && h.hash.as_deref().is_none_or(|h| h == digest) =>
                         {
                             // A delivery again (its answer was lost): the same answer, the
                             // refusal included, so the device still learns why.
-                            if let Some(reason) = refused {
+                            if let Some(reason) = &h.refused {
                                 rejected.push(Rejected {
                                     seq: e.seq,
                                     case_no: e.case_no.clone(),
-                                    reason,
+                                    reason: reason.clone(),
                                 });
                             }
                             acked = e.seq;
                             continue;
                         }
-                        Some((id, _, _)) if id == e.id => {
+                        Some(h) if h.id == e.id => {
                             rejected.push(Rejected {
                                 seq: e.seq,
                                 case_no: e.case_no.clone(),
@@ -108,7 +110,7 @@ impl Central {
                 // An event the server already holds under another sequence (sent before a
                 // re-enrolment whose answer was lost): the same content is the same event,
                 // acknowledged again and stored once; other content under its id is refused.
-                if let Some(h) = hash_of(t, &e.id)? {
+                if let Some(h) = b.hash_of(&e.id) {
                     if h.as_deref().is_some_and(|h| h != digest) {
                         rejected.push(Rejected {
                             seq: e.seq,
@@ -120,48 +122,38 @@ impl Central {
                     acked = e.seq;
                     continue;
                 }
-                let (reason, next) = match check_event(t, editions, &seat, device, point, e)? {
-                    Ok(next) => (None, Some(next)),
-                    Err(reason) => (Some(reason), None),
-                };
-                t.exec(
-                    "INSERT INTO events (device, seq, id, case_no, kind, body, rejected, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
-                    &[
-                        device.into(),
-                        e.seq.into(),
-                        e.id.as_str().into(),
-                        e.case_no.as_str().into(),
-                        e.kind().into(),
-                        seal::seal(t, Place::Event { device, seq: e.seq }, &body).into(),
-                        reason.clone().into(),
-                        digest.into(),
-                    ],
-                )?;
-                match (reason, next) {
-                    (Some(r), _) => rejected.push(Rejected {
-                        seq: e.seq,
-                        case_no: e.case_no.clone(),
-                        reason: r,
-                    }),
-                    (None, Some(next)) => {
-                        track_case(t, device, point, e, next)?;
-                        share_event(t, point, e)?;
+                match check_event(t, &mut b, editions, &seat, device, point, e)? {
+                    Err(reason) => {
+                        b.insert_event(t, e, &body, &digest, Some(&reason));
+                        rejected.push(Rejected {
+                            seq: e.seq,
+                            case_no: e.case_no.clone(),
+                            reason,
+                        });
                     }
-                    (None, None) => unreachable!("an event is either accepted or rejected"),
+                    Ok(next) => {
+                        b.insert_event(t, e, &body, &digest, None);
+                        track_case(t, &mut b, point, e, next);
+                        share_event(t, &mut b, point, e)?;
+                    }
                 }
                 last = e.seq;
                 acked = e.seq;
             }
+            let known = if gap {
+                req.events
+                    .iter()
+                    .filter(|e| b.hash_of(&e.id).is_some())
+                    .map(|e| e.id.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            b.write(t, point)?;
             t.exec(
                 "UPDATE devices SET last_seq = ?2 WHERE id = ?1",
                 &[device.into(), last.into()],
             )?;
-            let known = if gap {
-                known_ids(t, &req.events)?
-            } else {
-                Vec::new()
-            };
             Ok(PushResponse {
                 acked_through: acked,
                 rejected,
@@ -189,7 +181,7 @@ impl Central {
                     ))
                 })?;
             // A stopped device (a stolen PC) still holds its key: its files are not taken.
-            if row[2].int() != 0 {
+            if row[2].int()? != 0 {
                 return Err(ServerFailure::Input(format!(
                     "设备 {} 已在中心停用，其导出文件不予导入",
                     file.device_id
@@ -238,45 +230,6 @@ impl Central {
     }
 }
 
-/// The event the server holds for a device's sequence: its id, content hash and the reason
-/// it was refused, if it was.
-#[allow(clippy::type_complexity)]
-fn held(
-    t: &mut dyn Exec,
-    device: &str,
-    seq: i64,
-) -> Result<Option<(String, Option<String>, Option<String>)>, ServerFailure> {
-    Ok(t.row(
-        "SELECT id, hash, rejected FROM events WHERE device = ?1 AND seq = ?2",
-        &[device.into(), seq.into()],
-    )?
-    .map(|r| (r[0].text().unwrap_or_default(), r[1].text(), r[2].text())))
-}
-
-/// The content hash of an event the server holds under this id, if it holds one.
-fn hash_of(t: &mut dyn Exec, id: &str) -> Result<Option<Option<String>>, ServerFailure> {
-    Ok(
-        t.row("SELECT hash FROM events WHERE id = ?1", &[id.into()])?
-            .map(|r| r[0].text()),
-    )
-}
-
-/// Which of these events the server already holds, under any sequence or device.
-fn known_ids(t: &mut dyn Exec, events: &[WireEvent]) -> Result<Vec<String>, ServerFailure> {
-    let mut out = Vec::new();
-    for e in events {
-        if t.row(
-            "SELECT 1 FROM events WHERE id = ?1",
-            &[e.id.as_str().into()],
-        )?
-        .is_some()
-        {
-            out.push(e.id.clone());
-        }
-    }
-    Ok(out)
-}
-
 /// What a stopped clone is told, on both PCs.
 pub(crate) fn clone_reason(device: &str) -> String {
     format!(
@@ -284,14 +237,10 @@ pub(crate) fn clone_reason(device: &str) -> String {
     )
 }
 
-/// The flag of a device's refused second opening of a number.
-fn reused_by(device: &str) -> String {
-    format!("设备 {device} 重复使用该编号")
-}
-
-/// The case after the event, or why the event cannot be accepted.
+/// The case after the event, or why it cannot be accepted: the rules, on what the batch read.
 fn check_event(
     t: &mut dyn Exec,
+    b: &mut Batch,
     editions: &Editions,
     seat: &Seat,
     device: &str,
@@ -301,24 +250,18 @@ fn check_event(
     let change = &e.event.change;
     let own = e.case_no.starts_with(&format!("{point}-"));
     let shared = change.is_shared()
-        && (crate::changes::case_points(t, &e.case_no)?.iter().any(|p| p == point)
+        && (b.points(&e.case_no).iter().any(|p| p == point)
             // A receipt made offline wins over a recall that reached the server first: the
             // sheet was addressed to this point.
             || matches!(change, Change::HandOverReceived { sheet_no, .. }
-                if addressed(t, &e.case_no, sheet_no, point)?));
+                if addressed(t, b, &e.case_no, sheet_no, point)?));
     if !own && !shared {
         return Ok(Err(format!("办件 {} 不属于网点 {point}", e.case_no)));
     }
     // A hand-over must name a point the central office knows, or the paper would wait for
     // an office that never pulls it.
     if let Change::HandedOver { to, .. } = change {
-        let known = t
-            .row(
-                "SELECT 1 FROM enroll_codes WHERE point = ?1 LIMIT 1",
-                &[to.as_str().into()],
-            )?
-            .is_some();
-        if !known {
+        if !b.office_known(to) {
             return Ok(Err(format!(
                 "接收网点“{to}”未在中心登记，交接单无法送达：请核对网点代码，撤回该交接单后重新移交"
             )));
@@ -327,31 +270,22 @@ fn check_event(
     if let Some(why) = wrong_sender(point, change) {
         return Ok(Err(why));
     }
-    if matches!(change, Change::Opened { .. }) {
+    let opening = matches!(change, Change::Opened { .. });
+    if opening {
         if let Some(why) = seat.check_number(point, &e.case_no) {
             // Flagged: a misconfigured or hostile device, for the central office to look at.
-            t.exec(
-                "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-                &[
-                    e.case_no.as_str().into(),
-                    format!(
-                        "设备 {device}（{} 号窗口）使用了其他窗口的编号",
-                        seat.window
-                    )
-                    .into(),
-                ],
-            )?;
+            let other = format!(
+                "设备 {device}（{} 号窗口）使用了其他窗口的编号",
+                seat.window
+            );
+            b.flag(&e.case_no, other);
             return Ok(Err(why));
         }
     }
-    let known = claims::known(t, &e.case_no)?;
-    let owner = owner_of(t, &e.case_no)?;
-    if known.is_some() && matches!(change, Change::Opened { .. }) {
+    let known = b.known(&e.case_no);
+    if known.is_some() && opening {
         // Never merged: refused, and flagged for the central office.
-        t.exec(
-            "INSERT INTO flags (case_no, other) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            &[e.case_no.as_str().into(), reused_by(device).into()],
-        )?;
+        b.flag(&e.case_no, reused_by(device));
         return Ok(Err(format!(
             "办件编号 {} 已被另一办件使用，中心不会合并两个办件：请负责人核对本机的窗口号后联系中心",
             e.case_no
@@ -360,13 +294,7 @@ fn check_event(
     // A device whose opening of this number was refused has another applicant's case under
     // it: nothing it says of the number reaches the case the server holds (a copied PC
     // enrolled again holds the seat, and so the ownership, of the cases made before).
-    if !matches!(change, Change::Opened { .. })
-        && t.row(
-            "SELECT 1 FROM flags WHERE case_no = ?1 AND other = ?2",
-            &[e.case_no.as_str().into(), reused_by(device).into()],
-        )?
-        .is_some()
-    {
+    if !opening && b.reused(&e.case_no) {
         return Ok(Err(format!(
             "本机的办件 {} 登记时编号已被另一办件使用，未被中心接受，其后续事项也不予接受",
             e.case_no
@@ -374,7 +302,7 @@ fn check_event(
     }
     // A case's own events come from the device that opened it; another device of the point
     // with a case of the same number (a misconfigured window) never changes it.
-    if own && !change.is_shared() && owner.as_deref().is_some_and(|o| o != device) {
+    if own && !change.is_shared() && b.owner(&e.case_no).is_some_and(|o| o != device) {
         return Ok(Err(format!(
             "办件 {} 由本网点另一台设备登记，本机的同号办件未被中心接受",
             e.case_no
@@ -393,62 +321,17 @@ fn check_event(
     claims::judge_own(t, editions, point, e, known)
 }
 
-/// The device that opened a case, when the server knows it.
-fn owner_of(t: &mut dyn Exec, case_no: &str) -> Result<Option<String>, ServerFailure> {
-    Ok(t.row(
-        "SELECT device FROM cases WHERE case_no = ?1",
-        &[case_no.into()],
-    )?
-    .and_then(|r| r[0].text()))
-}
-
 /// Records the case as judged; an opening also records its point and a keyed fingerprint of
-/// the applicant, and flags the same applicant and item open elsewhere.
-fn track_case(
-    t: &mut dyn Exec,
-    device: &str,
-    point: &str,
-    e: &WireEvent,
-    next: Known,
-) -> Result<(), ServerFailure> {
-    let Change::Opened {
-        item, applicant, ..
-    } = &e.event.change
-    else {
-        return claims::store(t, &e.case_no, &next);
-    };
-    let id = seal::applicant(t, applicant.id_number());
-    t.exec(
-        "INSERT INTO cases (case_no, point, item, state, id_hash, device, opening)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        &[
-            e.case_no.as_str().into(),
-            point.into(),
-            item.as_str().into(),
-            next.life.state.map(CaseState::as_str).into(),
-            id.as_str().into(),
-            device.into(),
-            e.id.as_str().into(),
-        ],
-    )?;
-    claims::store(t, &e.case_no, &next)?;
-    t.exec(
-        "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        &[e.case_no.as_str().into(), point.into()],
-    )?;
-    // The same applicant and item open at another point: flag for review, never merge.
-    t.exec(
-        "INSERT INTO flags (case_no, other)
-         SELECT CAST(?1 AS TEXT), case_no FROM cases
-         WHERE id_hash = ?2 AND item = ?3 AND point <> ?4
-           AND state NOT IN ('completed', 'refused', 'withdrawn', 'terminated')
-         ON CONFLICT DO NOTHING",
-        &[
-            e.case_no.as_str().into(),
-            id.as_str().into(),
-            item.as_str().into(),
-            point.into(),
-        ],
-    )?;
-    Ok(())
+/// the applicant (the same applicant and item open elsewhere is flagged when the batch is
+/// written).
+fn track_case(t: &dyn Exec, b: &mut Batch, point: &str, e: &WireEvent, next: Known) {
+    match &e.event.change {
+        Change::Opened {
+            item, applicant, ..
+        } => {
+            let id = seal::applicant(t, applicant.id_number());
+            b.open_case(e, point, item, id, next);
+        }
+        _ => b.store(&e.case_no, next),
+    }
 }

@@ -16,17 +16,37 @@ pub(crate) const CHANGE_BODY: &str = "changes.body";
 pub(crate) const CHANGE_REASON: &str = "changes.reason";
 pub(crate) const CASE_BODY: &str = "cases.body";
 pub(crate) const EXPORT_KEY: &str = "devices.export_key";
+pub(crate) const AUDIT_DETAIL: &str = "audit.detail";
 const DATA_CHECK: &str = "meta.data_check";
 
 /// Where a sealed value lives, down to its row: authenticated with it, so a value copied to
 /// another column, another row or another point does not open.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Place<'a> {
-    Event { device: &'a str, seq: i64 },
-    ChangeBody { point: &'a str, case_no: &'a str },
-    ChangeReason { point: &'a str, case_no: &'a str },
-    Case { case_no: &'a str },
-    ExportKey { device: &'a str },
+    Event {
+        device: &'a str,
+        seq: i64,
+    },
+    ChangeBody {
+        point: &'a str,
+        case_no: &'a str,
+    },
+    ChangeReason {
+        point: &'a str,
+        case_no: &'a str,
+    },
+    Case {
+        case_no: &'a str,
+    },
+    ExportKey {
+        device: &'a str,
+    },
+    Audit {
+        at: i64,
+        who: &'a str,
+        action: &'a str,
+        subject: &'a str,
+    },
     DataCheck,
 }
 
@@ -38,6 +58,7 @@ impl Place<'_> {
             Place::ChangeReason { .. } => CHANGE_REASON,
             Place::Case { .. } => CASE_BODY,
             Place::ExportKey { .. } => EXPORT_KEY,
+            Place::Audit { .. } => AUDIT_DETAIL,
             Place::DataCheck => DATA_CHECK,
         }
     }
@@ -50,6 +71,12 @@ impl Place<'_> {
             }
             Place::Case { case_no } => case_no.to_string(),
             Place::ExportKey { device } => device.to_string(),
+            Place::Audit {
+                at,
+                who,
+                action,
+                subject,
+            } => format!("{at}|{who}|{action}|{subject}"),
             Place::DataCheck => "data_check".into(),
         }
     }
@@ -182,7 +209,7 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         "SELECT device, seq, body, rejected FROM events WHERE body NOT LIKE 's2:%'",
         &[],
     )? {
-        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int());
+        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int()?);
         let stored = r[2].text().unwrap_or_default();
         let in_clear = !stored.starts_with("s1:");
         let body = legacy(t, EVENT_BODY, &stored)?;

@@ -4,7 +4,8 @@
 use counter_core::case::Change;
 use counter_core::proto::WireEvent;
 
-use crate::changes::{add_change, case_points};
+use crate::batch::Batch;
+use crate::changes::add_change;
 use crate::db::Exec;
 use crate::seal::{self, Place};
 use crate::ServerFailure;
@@ -22,34 +23,16 @@ pub(crate) fn wrong_sender(point: &str, change: &Change) -> Option<String> {
     (actor != point).then(|| format!("{what}记录的网点 {actor} 不是发送方网点 {point}，未被接受"))
 }
 
-/// Whether the server holds an accepted event of `kind` on this case for which `pred` holds.
-fn holds_event(
-    t: &mut dyn Exec,
-    case_no: &str,
-    kind: &str,
-    pred: impl Fn(&Change) -> bool,
-) -> Result<bool, ServerFailure> {
-    let rows = t.rows(
-        "SELECT device, seq, body FROM events WHERE case_no = ?1 AND kind = ?2 AND rejected IS NULL",
-        &[case_no.into(), kind.into()],
-    )?;
-    for r in rows {
-        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int());
-        if pred(&seal::event(t, &device, seq, &r[2].text().unwrap_or_default())?.change) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// Whether the server holds a hand-over of this case on sheet `sheet_no` addressed to `point`.
+/// Whether the server holds (or the batch accepted) a hand-over of this case on sheet
+/// `sheet_no` addressed to `point`.
 pub(crate) fn addressed(
     t: &mut dyn Exec,
+    b: &Batch,
     case_no: &str,
     sheet_no: &str,
     point: &str,
 ) -> Result<bool, ServerFailure> {
-    holds_event(
+    b.holds_event(
         t,
         case_no,
         "handed_over",
@@ -57,10 +40,15 @@ pub(crate) fn addressed(
     )
 }
 
-/// Whether the server holds a receipt of this case's sheet `sheet_no` (which wins over a
-/// recall).
-fn received(t: &mut dyn Exec, case_no: &str, sheet_no: &str) -> Result<bool, ServerFailure> {
-    holds_event(
+/// Whether the server holds (or the batch accepted) a receipt of this case's sheet
+/// `sheet_no` (which wins over a recall).
+fn received(
+    t: &mut dyn Exec,
+    b: &Batch,
+    case_no: &str,
+    sheet_no: &str,
+) -> Result<bool, ServerFailure> {
+    b.holds_event(
         t,
         case_no,
         "handover_received",
@@ -72,6 +60,7 @@ fn received(t: &mut dyn Exec, case_no: &str, sheet_no: &str) -> Result<bool, Ser
 /// hand-over makes its receiving office one of them.
 pub(crate) fn share_event(
     t: &mut dyn Exec,
+    b: &mut Batch,
     point: &str,
     e: &WireEvent,
 ) -> Result<(), ServerFailure> {
@@ -81,16 +70,14 @@ pub(crate) fn share_event(
     // A hand-over makes its office part of the case; so does a receipt (it may come after
     // a recall of the same sheet, and wins over it).
     if let Change::HandedOver { to, .. } | Change::HandOverReceived { to, .. } = &e.event.change {
-        t.exec(
-            "INSERT INTO case_points (case_no, point) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-            &[e.case_no.as_str().into(), to.as_str().into()],
-        )?;
+        b.add_point(&e.case_no, to);
     }
     // A recalled sheet never reached its office: that office learns of the recall (below),
     // then is no longer part of the case, unless it is the case's own point.
     let dropped = match &e.event.change {
         Change::HandOverRecalled { to, sheet_no, .. }
-            if !e.case_no.starts_with(&format!("{to}-")) && !received(t, &e.case_no, sheet_no)? =>
+            if !e.case_no.starts_with(&format!("{to}-"))
+                && !received(t, b, &e.case_no, sheet_no)? =>
         {
             Some(to.clone())
         }
@@ -99,7 +86,7 @@ pub(crate) fn share_event(
     let by = format!("{point} {}", e.event.clerk);
     let body =
         serde_json::to_string(&e.event).map_err(|err| ServerFailure::Input(err.to_string()))?;
-    for other in case_points(t, &e.case_no)? {
+    for other in b.points(&e.case_no) {
         if other != point {
             // Sealed for each receiving point's row: a change moved to another point does not
             // open there.
@@ -124,10 +111,7 @@ pub(crate) fn share_event(
         }
     }
     if let Some(to) = dropped {
-        t.exec(
-            "DELETE FROM case_points WHERE case_no = ?1 AND point = ?2",
-            &[e.case_no.as_str().into(), to.as_str().into()],
-        )?;
+        b.drop_point(&e.case_no, &to);
     }
     Ok(())
 }

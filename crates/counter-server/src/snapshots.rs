@@ -31,7 +31,8 @@ impl Central {
         self.tx(|t| {
             let version = t
                 .row("SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?2", &[kind.into(), id.as_str().into()])?
-                .map_or(0, |r| r[0].int())
+                .map_or(Ok(None), |r| r[0].opt_int())?
+                .unwrap_or(0)
                 + 1;
             let sig = sign_snapshot(t.keys().signing(), kind, &id, version, text);
             t.exec(
@@ -45,17 +46,19 @@ impl Central {
     /// The newest version of each published snapshot.
     pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, ServerFailure> {
         self.tx(|t| {
-            Ok(t.rows(
+            t.rows(
                 "SELECT kind, id, max(version) FROM snapshots GROUP BY kind, id ORDER BY kind, id",
                 &[],
             )?
             .into_iter()
-            .map(|r| SnapshotInfo {
-                kind: r[0].text().unwrap_or_default(),
-                id: r[1].text().unwrap_or_default(),
-                version: r[2].int(),
+            .map(|r| {
+                Ok(SnapshotInfo {
+                    kind: r[0].text().unwrap_or_default(),
+                    id: r[1].text().unwrap_or_default(),
+                    version: r[2].int()?,
+                })
             })
-            .collect())
+            .collect::<Result<_, ServerFailure>>()
         })
     }
 
@@ -111,13 +114,14 @@ impl Central {
                     "SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?1",
                     &[KEY_ANNOUNCEMENT.into()],
                 )?
-                .map_or(0, |r| r[0].int())
+                .map_or(Ok(None), |r| r[0].opt_int())?
+                .unwrap_or(0)
                 + 1;
             for r in t.rows("SELECT kind, id, version, text FROM snapshots", &[])? {
                 let (kind, id, v, text) = (
                     r[0].text().unwrap_or_default(),
                     r[1].text().unwrap_or_default(),
-                    r[2].int(),
+                    r[2].int()?,
                     r[3].text().unwrap_or_default(),
                 );
                 if kind != KEY_ANNOUNCEMENT {

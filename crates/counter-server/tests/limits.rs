@@ -21,8 +21,22 @@ fn server() -> (tempfile::TempDir, Central, SocketAddr) {
 
 /// One raw HTTP/1.1 request; (status, body).
 fn request(addr: SocketAddr, method: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
+    request_after(addr, "", method, path, headers, body)
+}
+
+/// One raw HTTP/1.1 request after `prefix` (a PROXY protocol header); (status, body), status
+/// 0 when the connection closed without an answer.
+fn request_after(
+    addr: SocketAddr,
+    prefix: &str,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &str,
+) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(prefix.as_bytes()).unwrap();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}\r\n{headers}\r\n{body}",
@@ -101,6 +115,32 @@ fn idle_connections_and_slow_headers_do_not_stop_a_request() {
 }
 
 #[test]
+fn over_the_configured_cap_a_connection_waits_until_one_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(
+        dir.path().join("c.db").to_str().unwrap(),
+        counter_server::Keys::ephemeral(),
+    )
+    .unwrap()
+    .capping_connections(3);
+    let addr = counter_server::spawn(central, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let idle: Vec<TcpStream> = (0..3).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    // A fourth connection is taken by the kernel but not served while the three are open.
+    let waiting = std::thread::spawn(move || {
+        let started = Instant::now();
+        let answer = request(addr, "GET", "/v1/trust", "", "");
+        (answer, started.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!waiting.is_finished(), "served over the cap of three");
+    drop(idle);
+    let ((status, _), waited) = waiting.join().unwrap();
+    assert_eq!(status, 200);
+    assert!(waited >= Duration::from_millis(1500), "{waited:?}");
+}
+
+#[test]
 fn an_enrolment_flood_is_limited() {
     let (_dir, _central, addr) = server();
     let answers: Vec<u16> = (0..15)
@@ -174,6 +214,58 @@ fn behind_a_trusted_balancer_each_client_is_counted_by_its_own_address() {
         .map(|i| get(direct, &format!("203.0.113.{i}"), i))
         .collect();
     assert!(spoofed[20..].iter().all(|s| *s == 429), "{spoofed:?}");
+}
+
+#[test]
+fn behind_a_tcp_balancer_the_proxy_header_names_each_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = Central::open(
+        dir.path().join("c.db").to_str().unwrap(),
+        counter_server::Keys::ephemeral(),
+    )
+    .unwrap()
+    .trusting_proxies(vec!["127.0.0.0/8".parse().unwrap()])
+    .reading_proxy_protocol();
+    let addr = counter_server::spawn(central, "127.0.0.1:0".parse().unwrap()).unwrap();
+    let get = |header: &str, extra: &str, i: usize| {
+        let h = format!("{extra}authorization: Bearer a{i}.b\r\n");
+        request_after(addr, header, "GET", "/v1/changes", &h, "").0
+    };
+    let from = |ip: &str| format!("PROXY TCP4 {ip} 10.0.0.1 51000 443\r\n");
+    // One PC fails with many credentials: it alone is limited.
+    let one: Vec<u16> = (0..24).map(|i| get(&from("203.0.113.7"), "", i)).collect();
+    assert!(one[..20].iter().all(|s| *s == 401), "{one:?}");
+    assert!(one[20..].iter().all(|s| *s == 429), "{one:?}");
+    // Another PC is not; nor does the client's own X-Forwarded-For make it the first.
+    assert_eq!(
+        get(
+            &from("203.0.113.8"),
+            "x-forwarded-for: 203.0.113.7\r\n",
+            100
+        ),
+        401
+    );
+    // Version 2, binary.
+    let v2 = ppp::v2::Builder::with_addresses(
+        ppp::v2::Version::Two | ppp::v2::Command::Proxy,
+        ppp::v2::Protocol::Stream,
+        (
+            "203.0.113.7:51000".parse::<SocketAddr>().unwrap(),
+            "10.0.0.1:443".parse::<SocketAddr>().unwrap(),
+        ),
+    )
+    .build()
+    .unwrap();
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(&v2).unwrap();
+    s.write_all(b"GET /v1/changes HTTP/1.1\r\nhost: x\r\nconnection: close\r\nauthorization: Bearer z.z\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 429"), "{out}");
+    // The balancer's connection without a header is closed unanswered.
+    assert_eq!(get("", "", 101), 0);
+    assert_eq!(get("PROXY TCP4 garbage\r\n", "", 102), 0);
 }
 
 #[test]

@@ -75,6 +75,41 @@ fn device(
     }
 }
 
+/// CPU seconds (user and system) of the processes whose command name `keep` accepts, from
+/// /proc (in clock ticks of 1/100 s, as Linux reports them to user space).
+fn cpu_seconds(keep: impl Fn(&str, u32) -> bool) -> f64 {
+    let mut ticks = 0u64;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": the fields after the command name, which may hold spaces.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let fields: Vec<&str> = stat[close + 2..].split(' ').collect();
+        if keep(&stat[open + 1..close], pid) && fields.len() > 12 {
+            ticks +=
+                fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0);
+        }
+    }
+    ticks as f64 / 100.0
+}
+
+/// PostgreSQL's write-ahead log position, in bytes.
+fn wal_position(url: &str) -> Option<i64> {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).ok()?;
+    c.query_one(
+        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint",
+        &[],
+    )
+    .ok()
+    .map(|r| r.get(0))
+}
+
 fn main() {
     let devices = env("COUNTER_BENCH_DEVICES", 200);
     let instances = env("COUNTER_BENCH_INSTANCES", 1).max(1);
@@ -130,6 +165,11 @@ fn main() {
         prepared.elapsed()
     );
 
+    let me = std::process::id();
+    let bench_cpu = || cpu_seconds(|_, pid| pid == me);
+    let pg_cpu = || cpu_seconds(|comm, _| comm == "postgres");
+    let statements_before: u64 = centrals.iter().map(Central::statements).sum();
+    let (cpu_before, pg_before, wal_before) = (bench_cpu(), pg_cpu(), wal_position(&url));
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -197,6 +237,9 @@ fn main() {
             devices,
         )
     });
+    let statements = centrals.iter().map(Central::statements).sum::<u64>() - statements_before;
+    let (cpu, pg) = (bench_cpu() - cpu_before, pg_cpu() - pg_before);
+    let wal = wal_position(&url).zip(wal_before).map(|(a, b)| a - b);
     let (stored, rejected, _) = first.counts().unwrap();
     let stored = (stored - stored_before) as usize;
     assert_eq!(rejected - rejected_before, 0, "events refused");
@@ -215,6 +258,15 @@ fn main() {
         lat.max() as f64 / 1000.0,
         lat.len()
     );
+    let per_event = |x: f64| x / stored.max(1) as f64;
+    println!(
+        "per event:      {:.2} statements, {:.0} µs CPU of the servers and clients (one process), {:.0} µs CPU of PostgreSQL{}",
+        per_event(statements as f64),
+        per_event(cpu * 1e6),
+        per_event(pg * 1e6),
+        wal.map_or(String::new(), |w| format!(", {:.0} bytes of WAL", per_event(w as f64)))
+    );
+    println!("cpu:            {cpu:.1} s servers and clients, {pg:.1} s PostgreSQL, over {elapsed:.1?} on {} cores", std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!("connections:    one keep-alive connection and one full TLS handshake per device ({handshakes}); no session is resumed across devices");
     println!(
         "load: {rate:.0} events/s, p50 {:.0} ms, p99 {:.0} ms ({devices} devices, {instances} instances, {backend})",

@@ -167,6 +167,37 @@ impl ScreenView {
     }
 }
 
+fn masked_person(p: &Person) -> Person {
+    Person {
+        name: mask_name(&p.name),
+        id_type: p.id_type,
+        id_number: crate::ids::mask_id(&p.id_number),
+        phone: p.phone.as_deref().map(crate::ids::mask_id),
+    }
+}
+
+impl Case {
+    /// The case with its applicant's and agent's name, ID number and phone masked, as a
+    /// screen that has not been asked to show them (the central console's lists and cases).
+    pub fn masked(&self) -> Case {
+        let mut c = self.clone();
+        c.applicant = match &self.applicant {
+            Applicant::Person(p) => Applicant::Person(masked_person(p)),
+            Applicant::Unit {
+                name,
+                credit_code,
+                phone,
+            } => Applicant::Unit {
+                name: name.clone(),
+                credit_code: credit_code.clone(),
+                phone: phone.as_deref().map(crate::ids::mask_id),
+            },
+        };
+        c.agent = self.agent.as_ref().map(masked_person);
+        c
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@
 
 mod pg;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rusqlite::TransactionBehavior;
 
 use crate::keys::Keys;
@@ -18,11 +20,21 @@ pub enum Val {
 }
 
 impl Val {
-    pub fn int(&self) -> i64 {
+    /// An integer column: NULL or anything else than an integer is a storage error, never 0.
+    pub fn int(&self) -> Result<i64, ServerFailure> {
+        self.opt_int()?
+            .ok_or_else(|| ServerFailure::Storage("中心数据库中应为整数的列为空".into()))
+    }
+
+    /// A nullable integer column (`max(…)` of no rows).
+    pub fn opt_int(&self) -> Result<Option<i64>, ServerFailure> {
         match self {
-            Val::Int(i) => *i,
-            Val::Text(t) => t.parse().unwrap_or(0),
-            Val::Null => 0,
+            Val::Int(i) => Ok(Some(*i)),
+            Val::Text(t) => t
+                .parse()
+                .map(Some)
+                .map_err(|_| ServerFailure::Storage(format!("中心数据库中应为整数的列存有“{t}”"))),
+            Val::Null => Ok(None),
         }
     }
 
@@ -113,7 +125,102 @@ pub(crate) fn lock_cases<'c>(
     Ok(())
 }
 
-pub enum Db {
+/// The type of a column of [`Rows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Col {
+    Text,
+    Int,
+}
+
+/// Many rows passed as one parameter, so one statement carries a whole batch whatever its
+/// size: the rows travel as a JSON array and the SQL reads them as a table with typed columns,
+/// written once for both backends through [`Rows::source`].
+pub(crate) struct Rows {
+    cols: &'static [(&'static str, Col)],
+    rows: Vec<serde_json::Value>,
+}
+
+impl Rows {
+    pub(crate) fn new(cols: &'static [(&'static str, Col)]) -> Rows {
+        Rows {
+            cols,
+            rows: Vec::new(),
+        }
+    }
+
+    /// One column of text values.
+    pub(crate) fn texts<'a>(values: impl IntoIterator<Item = &'a str>) -> Rows {
+        let mut rows = Rows::new(&[("v", Col::Text)]);
+        for v in values {
+            rows.push(vec![v.into()]);
+        }
+        rows
+    }
+
+    /// Adds a row: one value per column, in the columns' order.
+    pub(crate) fn push(&mut self, row: Vec<Val>) {
+        debug_assert_eq!(row.len(), self.cols.len());
+        let object = self
+            .cols
+            .iter()
+            .zip(row)
+            .map(|((name, _), v)| {
+                let v = match v {
+                    Val::Int(i) => serde_json::Value::from(i),
+                    Val::Text(t) => serde_json::Value::from(t),
+                    Val::Null => serde_json::Value::Null,
+                };
+                ((*name).to_string(), v)
+            })
+            .collect();
+        self.rows.push(serde_json::Value::Object(object));
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The parameter that carries the rows.
+    pub(crate) fn param(&self) -> Val {
+        Val::Text(serde_json::Value::Array(self.rows.clone()).to_string())
+    }
+
+    /// The rows as a table named `alias`, read from parameter `?n`.
+    pub(crate) fn source(&self, t: &dyn Exec, n: usize, alias: &str) -> String {
+        if t.is_pg() {
+            let cols = self
+                .cols
+                .iter()
+                .map(|(name, col)| match col {
+                    Col::Text => format!("{name} TEXT"),
+                    Col::Int => format!("{name} BIGINT"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("jsonb_to_recordset(CAST(CAST(?{n} AS TEXT) AS JSONB)) AS {alias}({cols})")
+        } else {
+            let cols = self
+                .cols
+                .iter()
+                .map(|(name, _)| format!("json_extract(value, '$.{name}') AS {name}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("(SELECT {cols} FROM json_each(?{n})) AS {alias}")
+        }
+    }
+}
+
+pub struct Db {
+    backend: Backend,
+    /// Statements run since the store opened (the fleet bench's statements per event).
+    statements: AtomicU64,
+}
+
+enum Backend {
     Sqlite(std::sync::Mutex<rusqlite::Connection>),
     Pg(pg::PgPool),
 }
@@ -152,18 +259,28 @@ const SQLITE_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0008_code_expiry.sql"),
     include_str!("../../migrations/0009_export_key.sql"),
     include_str!("../../migrations/0010_device_claims.sql"),
+    include_str!("../../migrations/0011_batch_indexes.sql"),
+    include_str!("../../migrations/0012_console.sql"),
 ];
 
 impl Db {
+    fn new(backend: Backend) -> Db {
+        Db {
+            backend,
+            statements: AtomicU64::new(0),
+        }
+    }
+
     /// `sqlite:FILE` (or a plain path, migrated forward) or `postgres://…` (as `options` say;
     /// migrated by [`Db::start`]).
     pub fn open(url: &str, options: &DbOptions) -> Result<Db, ServerFailure> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Db::Pg(pg::PgPool::open(url, options)?));
+            return Ok(Db::new(Backend::Pg(pg::PgPool::open(url, options)?)));
         }
         let path = url.strip_prefix("sqlite:").unwrap_or(url);
         let mut conn = rusqlite::Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -176,15 +293,15 @@ impl Db {
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
-        Ok(Db::Sqlite(std::sync::Mutex::new(conn)))
+        Ok(Db::new(Backend::Sqlite(std::sync::Mutex::new(conn))))
     }
 
     /// PostgreSQL: waits for any other instance's start-up to end, migrates, and holds the
     /// start-up lock until the returned guard is dropped. SQLite migrated at open.
     pub fn start(&self) -> Result<Option<pg::StartLock>, ServerFailure> {
-        match self {
-            Db::Sqlite(_) => Ok(None),
-            Db::Pg(pool) => pool.start().map(Some),
+        match &self.backend {
+            Backend::Sqlite(_) => Ok(None),
+            Backend::Pg(pool) => pool.start().map(Some),
         }
     }
 
@@ -194,20 +311,25 @@ impl Db {
         keys: &Keys,
         f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
     ) -> Result<T, ServerFailure> {
-        match self {
-            Db::Sqlite(conn) => {
+        match &self.backend {
+            Backend::Sqlite(conn) => {
                 let mut conn = conn.lock().unwrap_or_else(|p| p.into_inner());
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let r = f(&mut SqliteExec(&tx, keys))?;
+                let r = f(&mut SqliteExec(&tx, keys, &self.statements))?;
                 tx.commit()?;
                 Ok(r)
             }
-            Db::Pg(pool) => pool.transaction(keys, f),
+            Backend::Pg(pool) => pool.transaction(keys, &self.statements, f),
         }
+    }
+
+    /// Statements run since the store opened.
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 }
 
-struct SqliteExec<'a>(&'a rusqlite::Transaction<'a>, &'a Keys);
+struct SqliteExec<'a>(&'a rusqlite::Transaction<'a>, &'a Keys, &'a AtomicU64);
 
 fn to_sqlite(v: &Val) -> rusqlite::types::Value {
     match v {
@@ -219,6 +341,7 @@ fn to_sqlite(v: &Val) -> rusqlite::types::Value {
 
 impl Exec for SqliteExec<'_> {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure> {
+        self.2.fetch_add(1, Ordering::Relaxed);
         Ok(self.0.execute(
             sql,
             rusqlite::params_from_iter(params.iter().map(to_sqlite)),
@@ -226,7 +349,8 @@ impl Exec for SqliteExec<'_> {
     }
 
     fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure> {
-        let mut stmt = self.0.prepare(sql)?;
+        self.2.fetch_add(1, Ordering::Relaxed);
+        let mut stmt = self.0.prepare_cached(sql)?;
         let n = stmt.column_count();
         let rows = stmt.query_map(
             rusqlite::params_from_iter(params.iter().map(to_sqlite)),

@@ -4,6 +4,7 @@
 //! runtime of the pool's own, so any number of requests hold connections side by side.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,9 +14,21 @@ use rustls_pki_types::CertificateDer;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{DbOptions, Exec, Val, INSERT_CHANGE};
+use super::{Col, DbOptions, Exec, Rows, Val};
 use crate::keys::Keys;
 use crate::ServerFailure;
+
+/// The columns of [`super::INSERT_CHANGE`], and the row's place in its transaction.
+const FEED_COLS: &[(&str, Col)] = &[
+    ("point", Col::Text),
+    ("case_no", Col::Text),
+    ("status", Col::Text),
+    ("reason", Col::Text),
+    ("by", Col::Text),
+    ("body", Col::Text),
+    ("at", Col::Text),
+    ("ord", Col::Int),
+];
 
 const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/pg/0001_init.sql"),
@@ -28,6 +41,8 @@ const PG_MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/pg/0008_code_expiry.sql"),
     include_str!("../../migrations/pg/0009_export_key.sql"),
     include_str!("../../migrations/pg/0010_device_claims.sql"),
+    include_str!("../../migrations/pg/0011_batch_indexes.sql"),
+    include_str!("../../migrations/pg/0012_console.sql"),
 ];
 
 /// How long a request waits for a free connection before the server answers 503 (busy) and
@@ -155,6 +170,7 @@ impl PgPool {
     pub fn transaction<T>(
         &self,
         keys: &Keys,
+        statements: &AtomicU64,
         f: impl FnOnce(&mut dyn Exec) -> Result<T, ServerFailure>,
     ) -> Result<T, ServerFailure> {
         let rt = self.rt();
@@ -165,6 +181,7 @@ impl PgPool {
             rt,
             keys,
             feed: Vec::new(),
+            statements,
         };
         let r = f(&mut exec)?;
         exec.write_feed()?;
@@ -219,30 +236,43 @@ struct PgExec<'a> {
     keys: &'a Keys,
     /// The change-feed rows of this transaction, written just before it commits.
     feed: Vec<Vec<Val>>,
+    statements: &'a AtomicU64,
 }
 
 impl PgExec<'_> {
-    /// The feed's rows, each point's under its lock (see `Exec::feed`). Points in one order,
-    /// after every other lock the transaction takes: two transactions never wait on each
-    /// other in a circle.
+    /// The feed's rows in two statements, each point's under its lock (see `Exec::feed`):
+    /// points in one order, after every other lock the transaction takes, so two transactions
+    /// never wait on each other in a circle.
     fn write_feed(&mut self) -> Result<(), ServerFailure> {
-        let rows = std::mem::take(&mut self.feed);
-        let points: std::collections::BTreeSet<String> =
-            rows.iter().filter_map(|r| r[0].text()).collect();
-        for point in &points {
-            self.exec(
-                "SELECT pg_advisory_xact_lock(2, hashtext(?1))",
-                &[point.into()],
-            )?;
+        let feed = std::mem::take(&mut self.feed);
+        if feed.is_empty() {
+            return Ok(());
         }
-        for row in &rows {
-            self.exec(INSERT_CHANGE, row)?;
+        let mut rows = Rows::new(FEED_COLS);
+        for (ord, mut row) in feed.into_iter().enumerate() {
+            row.push(Val::Int(ord as i64));
+            rows.push(row);
         }
+        // The volatile lock function runs after the sort: the points' locks in their order.
+        let sql = format!(
+            "SELECT pg_advisory_xact_lock(2, hashtext(p))
+             FROM (SELECT DISTINCT point AS p FROM {}) AS points ORDER BY p",
+            rows.source(self, 1, "x")
+        );
+        self.exec(&sql, &[rows.param()])?;
+        // Numbered in the order the transaction made them.
+        let sql = format!(
+            "INSERT INTO changes (point, case_no, status, reason, by, body, at)
+             SELECT point, case_no, status, reason, by, body, at FROM {} ORDER BY ord",
+            rows.source(self, 1, "x")
+        );
+        self.exec(&sql, &[rows.param()])?;
         Ok(())
     }
 
     /// Prepared once per connection (deadpool keeps them), not per call.
     fn statement(&self, sql: &str) -> Result<tokio_postgres::Statement, ServerFailure> {
+        self.statements.fetch_add(1, Ordering::Relaxed);
         self.rt
             .block_on(self.tx.prepare_cached(&pg_sql(sql)))
             .map_err(pg_failure)
@@ -299,6 +329,28 @@ fn pg_params(params: &[Val]) -> Vec<Box<dyn ToSql + Sync + Send>> {
         .collect()
 }
 
+/// A column as the server's plain types; a column of another type is a storage error (the
+/// server's SQL reads only text and integers), never a panic.
+fn value(r: &tokio_postgres::Row, i: usize) -> Result<Val, ServerFailure> {
+    let ty = r.columns()[i].type_().clone();
+    let wrong = |e: tokio_postgres::Error| {
+        ServerFailure::Storage(format!("中心数据库的第 {} 列无法读取：{e}", i + 1))
+    };
+    Ok(if ty == Type::INT8 {
+        r.try_get::<_, Option<i64>>(i)
+            .map_err(wrong)?
+            .map_or(Val::Null, Val::Int)
+    } else if ty == Type::INT4 {
+        r.try_get::<_, Option<i32>>(i)
+            .map_err(wrong)?
+            .map_or(Val::Null, |x| Val::Int(i64::from(x)))
+    } else {
+        r.try_get::<_, Option<String>>(i)
+            .map_err(wrong)?
+            .map_or(Val::Null, Val::Text)
+    })
+}
+
 impl Exec for PgExec<'_> {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure> {
         let st = self.statement(sql)?;
@@ -317,24 +369,9 @@ impl Exec for PgExec<'_> {
             .rt
             .block_on(self.tx.query(&st, &refs))
             .map_err(pg_failure)?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| {
-                        let ty = r.columns()[i].type_().clone();
-                        if ty == Type::INT8 {
-                            r.get::<_, Option<i64>>(i).map_or(Val::Null, Val::Int)
-                        } else if ty == Type::INT4 {
-                            r.get::<_, Option<i32>>(i)
-                                .map_or(Val::Null, |x| Val::Int(i64::from(x)))
-                        } else {
-                            r.get::<_, Option<String>>(i).map_or(Val::Null, Val::Text)
-                        }
-                    })
-                    .collect()
-            })
-            .collect())
+        rows.iter()
+            .map(|r| (0..r.len()).map(|i| value(r, i)).collect())
+            .collect()
     }
 
     fn is_pg(&self) -> bool {

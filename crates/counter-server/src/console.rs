@@ -1,0 +1,301 @@
+//! What the central console reads and does, on the server's judged copies of the cases: the
+//! reviewers' queue and a case (the applicant masked; unmasked on demand, audited), the
+//! decisions (the same rules as the CLI verbs, with who decided in the audit log), and the
+//! figures of a period (the core's one function, `counter_core::figures`, which the hall's
+//! own figures use too) with their workbook.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use counter_core::case::{Applicant, Case, CaseState};
+use counter_core::figures::Figures;
+use counter_core::proto::RemoteStatus;
+use serde::Serialize;
+
+use crate::audit;
+use crate::db::Exec;
+use crate::staff::{StaffMember, StaffRole};
+use crate::{Central, ServerFailure};
+
+/// A case of the queue, as a list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueCase {
+    pub case_no: String,
+    pub state: String,
+    pub state_label: String,
+    pub point: String,
+    pub item: String,
+    pub item_name: String,
+    pub clerk: String,
+    pub opened_at: String,
+    pub due: Option<String>,
+    pub id_masked: String,
+    pub name_masked: String,
+    /// Open past its due date (shown in red).
+    pub overdue: bool,
+    /// Open and due within two working days (amber).
+    pub due_soon: bool,
+}
+
+/// What a reviewer decides on a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// 审核通过 (the case enters review at the centre).
+    Approve,
+    /// 退回, with the reason the counter shows.
+    Return(String),
+    /// 办结.
+    Complete,
+}
+
+/// Why the console refuses someone: 403, said in words.
+pub(crate) fn forbidden(what: &str) -> ServerFailure {
+    ServerFailure::Forbidden(format!("您的角色无权{what}"))
+}
+
+fn require(who: &StaffMember, roles: &[StaffRole], what: &str) -> Result<(), ServerFailure> {
+    if roles.contains(&who.role) {
+        Ok(())
+    } else {
+        Err(forbidden(what))
+    }
+}
+
+/// The cases as judged (`state` only, if given) of the points `who` covers, with their point.
+fn judged_cases(
+    t: &mut dyn Exec,
+    who: &StaffMember,
+    state: Option<CaseState>,
+    case_no: Option<&str>,
+) -> Result<Vec<(String, Case)>, ServerFailure> {
+    let rows = t.rows(
+        "SELECT case_no, point, state, immediate, body FROM cases
+         WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)
+           AND (CAST(?2 AS TEXT) IS NULL OR case_no = ?2)
+         ORDER BY case_no",
+        &[state.map(CaseState::as_str).into(), case_no.into()],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let point = r[1].text().unwrap_or_default();
+        if !who.covers(&point) {
+            continue;
+        }
+        let no = r[0].text().unwrap_or_default();
+        // A case of an earlier version has no judged copy to show.
+        if let Some(case) = crate::claims::decode(t, &no, &r[2], &r[3], &r[4])?.case {
+            out.push((point, case));
+        }
+    }
+    Ok(out)
+}
+
+/// The holiday calendar the central office last published, else the built-in one.
+fn calendar(t: &mut dyn Exec) -> Result<counter_core::Calendar, ServerFailure> {
+    let text = t
+        .row(
+            "SELECT text FROM snapshots WHERE kind = 'calendar' ORDER BY version DESC LIMIT 1",
+            &[],
+        )?
+        .and_then(|r| r[0].text());
+    counter_core::bundled::calendar_with(text.as_deref())
+        .map_err(|e| ServerFailure::Storage(format!("中心的节假日日历无法读取：{e}")))
+}
+
+fn line(point: &str, c: &Case, today: NaiveDate, soon: NaiveDate) -> QueueCase {
+    let due = c.due_in_force();
+    let open = c.state.is_open();
+    QueueCase {
+        case_no: c.case_no.clone(),
+        state: c.state.as_str().into(),
+        state_label: c.state.label().into(),
+        point: point.into(),
+        item: c.item.clone(),
+        item_name: c.item_name.clone(),
+        clerk: c.clerk.clone(),
+        opened_at: c.opened_at.format("%Y-%m-%d %H:%M").to_string(),
+        due: due.map(|d| d.to_string()),
+        id_masked: counter_core::ids::mask_id(c.applicant.id_number()),
+        name_masked: match &c.applicant {
+            Applicant::Person(p) => counter_core::case::mask_name(&p.name),
+            Applicant::Unit { name, .. } => name.clone(),
+        },
+        overdue: open && due.is_some_and(|d| d < today),
+        due_soon: open && due.is_some_and(|d| d >= today && d <= soon),
+    }
+}
+
+impl Central {
+    /// The queue of `who`: cases in `state` (every state when `None`), most urgent first.
+    pub fn queue(
+        &self,
+        who: &StaffMember,
+        state: Option<CaseState>,
+        today: NaiveDate,
+    ) -> Result<Vec<QueueCase>, ServerFailure> {
+        require(who, &[StaffRole::Reviewer], "查看审核队列")?;
+        self.tx(|t| {
+            let soon = counter_core::alerts::soon_limit(today, &calendar(t)?);
+            let mut list: Vec<QueueCase> = judged_cases(t, who, state, None)?
+                .iter()
+                .map(|(p, c)| line(p, c, today, soon))
+                .collect();
+            list.sort_by(|a, b| {
+                let due = |q: &QueueCase| q.due.clone().unwrap_or_else(|| "9999".into());
+                due(a).cmp(&due(b)).then(a.case_no.cmp(&b.case_no))
+            });
+            Ok(list)
+        })
+    }
+
+    /// One case of `who`'s points, its applicant masked.
+    pub fn console_case(&self, who: &StaffMember, case_no: &str) -> Result<Case, ServerFailure> {
+        require(who, &[StaffRole::Reviewer], "查看办件")?;
+        self.tx(|t| {
+            judged_cases(t, who, None, Some(case_no))?
+                .pop()
+                .map(|(_, c)| c.masked())
+                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))
+        })
+    }
+
+    /// The applicant (and agent) unmasked, for a reviewer who asks: recorded in the audit log.
+    pub fn unmask(
+        &self,
+        who: &StaffMember,
+        case_no: &str,
+    ) -> Result<(Applicant, Option<counter_core::case::Person>), ServerFailure> {
+        require(who, &[StaffRole::Reviewer], "查看申请人完整信息")?;
+        self.tx(|t| {
+            let (_, case) = judged_cases(t, who, None, Some(case_no))?
+                .pop()
+                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            audit::record(t, &who.name, "unmask", Some(case_no), None)?;
+            Ok((case.applicant, case.agent))
+        })
+    }
+
+    /// A reviewer's decision, by the same rules as `counter-server review` and `complete`; the
+    /// counters receive it through the change feed.
+    pub fn console_decide(
+        &self,
+        who: &StaffMember,
+        case_no: &str,
+        verdict: &Verdict,
+        at: NaiveDateTime,
+    ) -> Result<(), ServerFailure> {
+        require(who, &[StaffRole::Reviewer], "审核或办结办件")?;
+        let (status, reason, action) = match verdict {
+            Verdict::Approve => (RemoteStatus::InReview, None, "approve"),
+            Verdict::Return(r) => (RemoteStatus::Returned, Some(r.as_str()), "return"),
+            Verdict::Complete => (RemoteStatus::Completed, None, "complete"),
+        };
+        let by = format!("中心：{}", who.name);
+        self.tx(|t| {
+            let point = t
+                .row(
+                    "SELECT point FROM cases WHERE case_no = ?1",
+                    &[case_no.into()],
+                )?
+                .and_then(|r| r[0].text());
+            // Another point's case is not found, as for an unknown number.
+            if !point.is_some_and(|p| who.covers(&p)) {
+                return Err(ServerFailure::NotFound(case_no.into()));
+            }
+            crate::changes::decide_in(t, case_no, status, reason, &by, at)?;
+            audit::record(t, &who.name, action, Some(case_no), reason)
+        })
+    }
+
+    /// The figures of the cases opened from `from` to `to` at `who`'s points (or at `point`).
+    pub fn console_figures(
+        &self,
+        who: &StaffMember,
+        from: NaiveDate,
+        to: NaiveDate,
+        point: Option<&str>,
+        today: NaiveDate,
+    ) -> Result<(Figures, Vec<Case>), ServerFailure> {
+        if from > to {
+            return Err(ServerFailure::Input(format!(
+                "统计期间无效：{from} 晚于 {to}"
+            )));
+        }
+        self.tx(|t| {
+            let cal = calendar(t)?;
+            let cases: Vec<Case> = judged_cases(t, who, None, None)?
+                .into_iter()
+                .filter(|(p, _)| point.is_none_or(|x| x == p))
+                .map(|(_, c)| c)
+                .filter(|c| (from..=to).contains(&c.opened_at.date()))
+                .collect();
+            let f = counter_core::figures::figures(&cases, from, to, today, &cal);
+            Ok((f, cases))
+        })
+    }
+
+    /// The figures as an Excel workbook headed with who exported it, when and for which
+    /// period; recorded in the audit log.
+    pub fn figures_workbook(
+        &self,
+        who: &StaffMember,
+        from: NaiveDate,
+        to: NaiveDate,
+        point: Option<&str>,
+        now: NaiveDateTime,
+    ) -> Result<Vec<u8>, ServerFailure> {
+        let (f, cases) = self.console_figures(who, from, to, point, now.date())?;
+        let office = match point {
+            Some(p) => format!("网点 {p}"),
+            None => "医保中心".to_string(),
+        };
+        let made_at = now.format("%Y-%m-%d %H:%M").to_string();
+        let bytes = counter_docs::report::workbook(&office, &f, &cases, &made_at, &who.name)
+            .map_err(|e| ServerFailure::Storage(format!("无法生成统计表：{e}")))?;
+        self.tx(|t| {
+            let period = format!("{from} 至 {to}");
+            audit::record(t, &who.name, "export", point, Some(&period))
+        })?;
+        Ok(bytes)
+    }
+
+    /// The audit log, for auditors and administrators.
+    pub fn console_audit(
+        &self,
+        who: &StaffMember,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, ServerFailure> {
+        require(who, &[StaffRole::Auditor, StaffRole::Admin], "查看审计日志")?;
+        self.audit_log(limit)
+    }
+
+    pub fn console_devices(
+        &self,
+        who: &StaffMember,
+    ) -> Result<Vec<crate::enrol::DeviceRow>, ServerFailure> {
+        require(who, &[StaffRole::Admin], "管理设备")?;
+        self.devices()
+    }
+
+    /// Stops a device (a lost PC), as `counter-server revoke`; audited.
+    pub fn console_revoke(&self, who: &StaffMember, device: &str) -> Result<(), ServerFailure> {
+        require(who, &[StaffRole::Admin], "停用设备")?;
+        if !self.devices()?.iter().any(|d| d.id == device) {
+            return Err(ServerFailure::Input(format!("没有设备 {device}")));
+        }
+        self.revoke(device)?;
+        self.tx(|t| audit::record(t, &who.name, "revoke", Some(device), None))
+    }
+
+    /// A one-time enrolment pass, as `counter-server enroll-code`; audited.
+    pub fn console_enroll_code(
+        &self,
+        who: &StaffMember,
+        point: &str,
+        level: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<String, ServerFailure> {
+        require(who, &[StaffRole::Admin], "发放注册码")?;
+        let pass = self.enroll_code(point, level, name)?;
+        self.tx(|t| audit::record(t, &who.name, "enroll_code", Some(point), None))?;
+        Ok(pass)
+    }
+}

@@ -1,0 +1,338 @@
+//! The central office's staff (`counter-server staff …`) and their console sessions: argon2id
+//! password hashes; five wrong passwords lock an account for a while; one answer for an
+//! unknown name and a wrong password; a session is a random token whose hash the database
+//! keeps (any instance finds it), ended by sign-out or 15 idle minutes.
+
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
+use argon2::Argon2;
+use serde::{Deserialize, Serialize};
+
+use crate::audit;
+use crate::db::{Exec, Val};
+use crate::{Central, ServerFailure};
+
+/// Wrong passwords in a row before the account locks.
+pub const FREE_TRIES: i64 = 5;
+/// How long a locked account stays locked, in seconds.
+pub const LOCK_SECONDS: i64 = 15 * 60;
+/// A session ends after this long without a request, in seconds.
+pub const IDLE_SECONDS: i64 = 15 * 60;
+/// The shortest password taken.
+const MIN_PASSWORD: usize = 10;
+
+/// What a member of staff may do in the console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// The queue and the decisions (审核、退回、办结), for their points.
+    Reviewer,
+    /// Devices, enrolment, catalog editions and staff.
+    Admin,
+    /// Reads the figures and the audit log; decides nothing.
+    Auditor,
+}
+
+impl StaffRole {
+    pub fn parse(s: &str) -> Option<StaffRole> {
+        match s {
+            "reviewer" => Some(StaffRole::Reviewer),
+            "admin" => Some(StaffRole::Admin),
+            "auditor" => Some(StaffRole::Auditor),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffRole::Reviewer => "reviewer",
+            StaffRole::Admin => "admin",
+            StaffRole::Auditor => "auditor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffRole::Reviewer => "审核员",
+            StaffRole::Admin => "管理员",
+            StaffRole::Auditor => "审计员",
+        }
+    }
+}
+
+/// A member of staff as the console and `staff list` show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffMember {
+    pub name: String,
+    pub role: StaffRole,
+    /// The points a reviewer works for; `None`: every point.
+    pub points: Option<Vec<String>>,
+    pub disabled: bool,
+    /// Locked after wrong passwords, until this time (Unix seconds).
+    pub locked_until: Option<i64>,
+}
+
+impl StaffMember {
+    /// Whether the cases of `point` are this member's to see and decide.
+    pub fn covers(&self, point: &str) -> bool {
+        self.points
+            .as_ref()
+            .is_none_or(|p| p.iter().any(|x| x == point))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignInFailure {
+    /// The same answer for an unknown name and a wrong password: names are not revealed.
+    #[error("用户名或密码错误（连续输错 {FREE_TRIES} 次将暂时锁定账号）")]
+    Wrong,
+    #[error("连续输错密码，账号已暂时锁定，请 {minutes} 分钟后再试")]
+    Locked { minutes: i64 },
+    /// Said only after the right password.
+    #[error("账号“{0}”已被停用，请联系中心管理员")]
+    Disabled(String),
+    #[error("{0}")]
+    Server(#[from] ServerFailure),
+}
+
+fn hash_password(password: &str) -> Result<String, ServerFailure> {
+    if password.chars().count() < MIN_PASSWORD {
+        return Err(ServerFailure::Input(format!(
+            "密码至少 {MIN_PASSWORD} 个字符"
+        )));
+    }
+    Argon2::default()
+        .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng))
+        .map(|h| h.to_string())
+        .map_err(|e| ServerFailure::Input(format!("无法设置密码：{e}")))
+}
+
+fn check_name(name: &str) -> Result<(), ServerFailure> {
+    let n = name.chars().count();
+    if n == 0 || n > 32 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ServerFailure::Input(format!(
+            "用户名“{name}”无效：1 至 32 个字符，不含空格"
+        )));
+    }
+    Ok(())
+}
+
+fn member(r: &[Val]) -> Result<StaffMember, ServerFailure> {
+    let role = r[1].text().unwrap_or_default();
+    Ok(StaffMember {
+        name: r[0].text().unwrap_or_default(),
+        role: StaffRole::parse(&role)
+            .ok_or_else(|| ServerFailure::Storage(format!("未知的职员角色 {role}")))?,
+        points: r[2]
+            .text()
+            .map(|p| p.split(',').map(str::to_string).collect()),
+        disabled: r[3].int()? != 0,
+        locked_until: r[4].opt_int()?,
+    })
+}
+
+const MEMBER: &str = "SELECT name, role, points, disabled, locked_until FROM staff";
+
+fn find(t: &mut dyn Exec, name: &str) -> Result<StaffMember, ServerFailure> {
+    match t.row(&format!("{MEMBER} WHERE name = ?1"), &[name.into()])? {
+        Some(r) => member(&r),
+        None => Err(ServerFailure::Input(format!("没有名为“{name}”的职员"))),
+    }
+}
+
+impl Central {
+    /// Adds a member of staff; a reviewer's `points` limit their queue (none: every point).
+    pub fn staff_add(
+        &self,
+        name: &str,
+        role: StaffRole,
+        points: Option<Vec<String>>,
+        password: &str,
+    ) -> Result<(), ServerFailure> {
+        check_name(name)?;
+        if let Some(bad) = points
+            .iter()
+            .flatten()
+            .find(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(ServerFailure::Input(format!("网点代码“{bad}”无效")));
+        }
+        let points = points.filter(|p| !p.is_empty()).map(|p| p.join(","));
+        let hash = hash_password(password)?;
+        self.tx(|t| {
+            let added = t.exec(
+                "INSERT INTO staff (name, role, points, hash) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT DO NOTHING",
+                &[
+                    name.into(),
+                    role.as_str().into(),
+                    points.into(),
+                    hash.into(),
+                ],
+            )?;
+            if added == 0 {
+                return Err(ServerFailure::Input(format!("职员“{name}”已存在")));
+            }
+            audit::record(
+                t,
+                "counter-server",
+                "staff_add",
+                Some(name),
+                Some(role.as_str()),
+            )
+        })
+    }
+
+    pub fn staff_list(&self) -> Result<Vec<StaffMember>, ServerFailure> {
+        self.tx(|t| {
+            t.rows(&format!("{MEMBER} ORDER BY name"), &[])?
+                .iter()
+                .map(|r| member(r))
+                .collect()
+        })
+    }
+
+    /// Stops an account: its sessions end at once.
+    pub fn staff_disable(&self, name: &str) -> Result<(), ServerFailure> {
+        self.tx(|t| {
+            find(t, name)?;
+            t.exec(
+                "UPDATE staff SET disabled = 1 WHERE name = ?1",
+                &[name.into()],
+            )?;
+            t.exec("DELETE FROM staff_sessions WHERE name = ?1", &[name.into()])?;
+            audit::record(t, "counter-server", "staff_disable", Some(name), None)
+        })
+    }
+
+    /// A new password: the account is enabled and unlocked, and its sessions end.
+    pub fn staff_reset(&self, name: &str, password: &str) -> Result<(), ServerFailure> {
+        let hash = hash_password(password)?;
+        self.tx(|t| {
+            find(t, name)?;
+            t.exec(
+                "UPDATE staff SET hash = ?2, disabled = 0, failures = 0, locked_until = NULL
+                 WHERE name = ?1",
+                &[name.into(), hash.into()],
+            )?;
+            t.exec("DELETE FROM staff_sessions WHERE name = ?1", &[name.into()])?;
+            audit::record(t, "counter-server", "staff_reset", Some(name), None)
+        })
+    }
+
+    /// Signs in: a new session's token (for the cookie) and who it is.
+    pub fn sign_in(
+        &self,
+        name: &str,
+        password: &str,
+        at: i64,
+    ) -> Result<(String, StaffMember), SignInFailure> {
+        let row = self.tx(|t| {
+            Ok(match t.row(
+                "SELECT name, role, points, disabled, locked_until, hash FROM staff WHERE name = ?1",
+                &[name.into()],
+            )? {
+                Some(r) => Some((member(&r)?, r[5].text().unwrap_or_default())),
+                None => None,
+            })
+        })?;
+        let Some((who, hash)) = row else {
+            // As long as a wrong password takes: the answer's time does not tell names apart.
+            let _ = Argon2::default()
+                .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
+            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("unknown")))?;
+            return Err(SignInFailure::Wrong);
+        };
+        if let Some(until) = who.locked_until.filter(|u| *u > at) {
+            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("locked")))?;
+            return Err(SignInFailure::Locked {
+                minutes: (until - at + 59) / 60,
+            });
+        }
+        let ok = PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        });
+        if !ok {
+            // Counted in the database, so every instance counts the same tries.
+            self.tx(|t| {
+                t.exec(
+                    "UPDATE staff SET failures = failures + 1,
+                       locked_until = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE locked_until END
+                     WHERE name = ?1",
+                    &[name.into(), FREE_TRIES.into(), (at + LOCK_SECONDS).into()],
+                )?;
+                audit::record(t, name, "sign_in_failed", None, Some("password"))
+            })?;
+            return Err(SignInFailure::Wrong);
+        }
+        if who.disabled {
+            return Err(SignInFailure::Disabled(name.to_string()));
+        }
+        let token = crate::random_token(32);
+        self.tx(|t| {
+            t.exec(
+                "UPDATE staff SET failures = 0, locked_until = NULL WHERE name = ?1",
+                &[name.into()],
+            )?;
+            t.exec(
+                "INSERT INTO staff_sessions (token_hash, name, last_seen) VALUES (?1, ?2, ?3)",
+                &[crate::hash(&token).into(), name.into(), at.into()],
+            )?;
+            audit::record(t, name, "sign_in", None, None)
+        })?;
+        Ok((
+            token,
+            StaffMember {
+                locked_until: None,
+                ..who
+            },
+        ))
+    }
+
+    /// Who holds this session, if it is alive; a request keeps it alive.
+    pub fn session(&self, token: &str, at: i64) -> Result<Option<StaffMember>, ServerFailure> {
+        let key = crate::hash(token);
+        self.tx(|t| {
+            let Some(r) = t.row(
+                "SELECT st.name, st.role, st.points, st.disabled, st.locked_until, s.last_seen
+                 FROM staff_sessions s JOIN staff st ON st.name = s.name
+                 WHERE s.token_hash = ?1",
+                &[key.as_str().into()],
+            )?
+            else {
+                return Ok(None);
+            };
+            let who = member(&r)?;
+            let last = r[5].int()?;
+            if who.disabled || at - last > IDLE_SECONDS {
+                t.exec(
+                    "DELETE FROM staff_sessions WHERE token_hash = ?1",
+                    &[key.as_str().into()],
+                )?;
+                return Ok(None);
+            }
+            // Kept alive, written at most every half minute.
+            if at - last >= 30 {
+                t.exec(
+                    "UPDATE staff_sessions SET last_seen = ?2 WHERE token_hash = ?1",
+                    &[key.as_str().into(), at.into()],
+                )?;
+            }
+            Ok(Some(who))
+        })
+    }
+
+    /// Ends a session.
+    pub fn sign_out(&self, token: &str, who: &str) -> Result<(), ServerFailure> {
+        self.tx(|t| {
+            t.exec(
+                "DELETE FROM staff_sessions WHERE token_hash = ?1",
+                &[crate::hash(token).into()],
+            )?;
+            audit::record(t, who, "sign_out", None, None)
+        })
+    }
+}

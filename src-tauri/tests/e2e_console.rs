@@ -1,0 +1,170 @@
+//! End-to-end: the central console in Debian's Chromium through WebDriver (chromedriver),
+//! served by the real counter-server (a pilot's SQLite store, plain HTTP on loopback) with a
+//! real counter's cases pushed to it. A reviewer signs in (a wrong password first), opens the
+//! queue, looks at a case (the applicant masked until asked), approves and completes one and
+//! returns another with a reason; the counter, after syncing, shows both. An auditor sees the
+//! figures and the audit log but no queue; an administrator makes an enrolment pass. Five wrong
+//! passwords lock the account. Screenshots of every screen are kept as artifacts.
+
+mod support;
+use support::*;
+
+use counter_server::StaffRole;
+use counter_testkit::points::{accepted_case, enroll, quick, store};
+use fantoccini::{Client, Locator};
+use support::browser::chromium;
+
+const PASSWORD: &str = "correct horse 42";
+
+async fn sign_in(client: &Client, name: &str, password: &str) {
+    let field = find(client, "#login-name").await;
+    field.clear().await.unwrap();
+    field.send_keys(name).await.unwrap();
+    let field = find(client, "#login-password").await;
+    field.clear().await.unwrap();
+    field.send_keys(password).await.unwrap();
+    click(client, "#login").await;
+}
+
+async fn sign_out(client: &Client) {
+    click(client, "#sign-out").await;
+    find(client, "#login-name").await;
+}
+
+async fn open_row(client: &Client, case_no: &str) {
+    let row = format!("//table[@id='queue']//tr[td[normalize-space()='{case_no}']]");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        if let Ok(r) = client.find(Locator::XPath(&row)).await {
+            r.click().await.unwrap();
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no row for {case_no}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    wait_text(client, "#case h2", case_no).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs Chromium and chromedriver: run through the README's test command"]
+async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (central, server) = counter_testkit::central::pilot(dir.path());
+    let mut s = store(dir.path(), "point");
+    enroll(&mut s, &central, &server, "3211");
+    let approved = accepted_case(&mut s, "3211").unwrap();
+    let returned = accepted_case(&mut s, "3211").unwrap();
+    counter_sync::sync_now(&mut s, quick()).unwrap();
+    for (name, role) in [
+        ("王审核", StaffRole::Reviewer),
+        ("李审计", StaffRole::Auditor),
+        ("赵管理", StaffRole::Admin),
+    ] {
+        central.staff_add(name, role, None, PASSWORD).unwrap();
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let (_driver, client) = chromium(profile.path(), true).await;
+    client
+        .goto(&format!("{}/console", server.url()))
+        .await
+        .unwrap();
+
+    sign_in(&client, "王审核", "wrong password").await;
+    wait_text(&client, "#login-error", "用户名或密码错误").await;
+    screenshot(&client, "console-1-sign-in-refused.png").await;
+    sign_in(&client, "王审核", PASSWORD).await;
+    let queue = wait_text(&client, "#queue", &approved).await;
+    assert!(queue.contains(&returned), "{queue}");
+    assert!(!queue.contains(ID), "the full ID in the queue: {queue}");
+    assert!(
+        queue.contains("已超期"),
+        "the 2025 cases are past due: {queue}"
+    );
+    screenshot(&client, "console-2-queue.png").await;
+
+    open_row(&client, &approved).await;
+    let shown = text_of(&client, "#case-applicant").await;
+    assert!(!shown.contains(ID) && shown.contains("****"), "{shown}");
+    click(&client, "#unmask").await;
+    wait_text(&client, "#case-applicant", ID).await;
+    screenshot(&client, "console-3-case.png").await;
+    click(&client, "#approve").await;
+    wait_text(&client, "#q-message", "已审核通过").await;
+    click(&client, "#complete").await;
+    wait_text(&client, "#q-message", "已办结").await;
+    wait_text(&client, "#case-state", "已办结").await;
+    screenshot(&client, "console-4-completed.png").await;
+
+    open_row(&client, &returned).await;
+    click(&client, "#return").await;
+    wait_text(&client, "#q-error", "退回须写明理由").await;
+    let reason = "缺少住院费用明细清单原件";
+    find(&client, "#return-reason")
+        .await
+        .send_keys(reason)
+        .await
+        .unwrap();
+    click(&client, "#return").await;
+    wait_text(&client, "#q-message", "已退回").await;
+    screenshot(&client, "console-5-returned.png").await;
+
+    // The counter learns both at its next sync.
+    let (s, (done, back)) = tokio::task::spawn_blocking(move || {
+        counter_sync::sync_now(&mut s, quick()).unwrap();
+        let done = s.case(&approved).unwrap();
+        let back = s.case(&returned).unwrap();
+        (s, (done, back))
+    })
+    .await
+    .unwrap();
+    drop(s);
+    assert_eq!(done.state, counter_core::case::CaseState::Completed);
+    assert_eq!(back.state, counter_core::case::CaseState::Returned);
+    assert_eq!(back.reason.as_deref(), Some(reason));
+
+    click(&client, "#tab-figures").await;
+    let from = find(&client, "#fig-from").await;
+    from.clear().await.unwrap();
+    from.send_keys("2025-09-01").await.unwrap();
+    click(&client, "#fig-load").await;
+    wait_text(&client, "#fig-cases", "2").await;
+    screenshot(&client, "console-6-figures.png").await;
+    sign_out(&client).await;
+
+    // The auditor: figures and the audit log, no queue.
+    sign_in(&client, "李审计", PASSWORD).await;
+    wait_text(&client, "#who", "审计员").await;
+    assert!(client.find(Locator::Css("#tab-queue")).await.is_err());
+    click(&client, "#tab-audit").await;
+    let log = wait_text(&client, "#audit", "办结").await;
+    for words in ["王审核", "审核通过", "退回", "查看完整证件号", reason] {
+        assert!(log.contains(words), "{words} not in the audit log: {log}");
+    }
+    screenshot(&client, "console-7-audit.png").await;
+    sign_out(&client).await;
+
+    // The administrator: devices and a pass with its QR code.
+    sign_in(&client, "赵管理", PASSWORD).await;
+    click(&client, "#tab-devices").await;
+    wait_text(&client, "#devices", "3211").await;
+    find(&client, "#code-point")
+        .await
+        .send_keys("3212")
+        .await
+        .unwrap();
+    click(&client, "#make-code").await;
+    let pass = wait_text(&client, "#pass-text", "").await;
+    assert!(pass.len() > 8, "{pass}");
+    screenshot(&client, "console-8-devices.png").await;
+    sign_out(&client).await;
+
+    // Five wrong passwords lock the account, the right one too.
+    for _ in 0..5 {
+        sign_in(&client, "王审核", "not the password").await;
+        wait_text(&client, "#login-error", "用户名或密码错误").await;
+    }
+    sign_in(&client, "王审核", PASSWORD).await;
+    wait_text(&client, "#login-error", "锁定").await;
+    screenshot(&client, "console-9-locked.png").await;
+    client.close().await.unwrap();
+}

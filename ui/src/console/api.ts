@@ -1,0 +1,108 @@
+// The console's calls to counter-server's /console/api/ (openapi.yaml): the session is the
+// HttpOnly cookie the sign-in sets; every failure is the server's {code, message}.
+import type { Case } from "../bindings/Case";
+import type { Figures } from "../bindings/Figures";
+import type { Applicant } from "../bindings/Applicant";
+import type { Person } from "../bindings/Person";
+
+export type StaffRole = "reviewer" | "admin" | "auditor";
+
+export interface StaffMember {
+  name: string;
+  role: StaffRole;
+  points: string[] | null;
+  disabled: boolean;
+}
+
+export interface QueueCase {
+  case_no: string;
+  state: string;
+  state_label: string;
+  point: string;
+  item: string;
+  item_name: string;
+  clerk: string;
+  opened_at: string;
+  due: string | null;
+  id_masked: string;
+  name_masked: string;
+  overdue: boolean;
+  due_soon: boolean;
+}
+
+export interface DeviceRow {
+  id: string;
+  point: string;
+  window: number;
+  name: string;
+  revoked: boolean;
+  cloned: boolean;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  who: string;
+  action: string;
+  subject: string | null;
+  detail: string | null;
+}
+
+export interface ConsoleError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export const roleLabel: Record<StaffRole, string> = {
+  reviewer: "审核员",
+  admin: "管理员",
+  auditor: "审计员",
+};
+
+async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  let r: Response;
+  try {
+    r = await fetch(`/console/api/${path}`, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw { status: 0, code: "network", message: "无法连接中心服务器，请检查网络后重试" } as ConsoleError;
+  }
+  if (r.status === 204) return undefined as T;
+  let data: unknown;
+  try {
+    data = await r.json();
+  } catch {
+    throw { status: r.status, code: "bad_answer", message: `中心服务器的回答无法识别（HTTP ${r.status}）` } as ConsoleError;
+  }
+  if (!r.ok) {
+    const e = data as { code?: string; message?: string };
+    throw { status: r.status, code: e.code ?? "unknown", message: e.message ?? `HTTP ${r.status}` } as ConsoleError;
+  }
+  return data as T;
+}
+
+const q = encodeURIComponent;
+
+export const consoleApi = {
+  login: (name: string, password: string) => call<StaffMember>("POST", "login", { name, password }),
+  logout: () => call<void>("POST", "logout", {}),
+  me: () => call<StaffMember>("GET", "me"),
+  cases: (state: string) => call<QueueCase[]>("GET", `cases${state ? `?state=${q(state)}` : ""}`),
+  case: (no: string) => call<Case>("GET", `cases/${q(no)}`),
+  unmask: (no: string) => call<{ applicant: Applicant; agent: Person | null }>("POST", `cases/${q(no)}/unmask`, {}),
+  approve: (no: string) => call<void>("POST", `cases/${q(no)}/review`, { approve: true }),
+  returnCase: (no: string, reason: string) => call<void>("POST", `cases/${q(no)}/review`, { return: reason }),
+  complete: (no: string) => call<void>("POST", `cases/${q(no)}/complete`, {}),
+  figures: (from: string, to: string) => call<Figures>("GET", `figures?from=${q(from)}&to=${q(to)}`),
+  workbookUrl: (from: string, to: string) => `/console/api/figures.xlsx?from=${q(from)}&to=${q(to)}`,
+  devices: () => call<DeviceRow[]>("GET", "devices"),
+  revoke: (id: string) => call<void>("POST", `devices/${q(id)}/revoke`, {}),
+  enrollCode: (point: string, level: string, name: string) =>
+    call<{ pass: string }>("POST", "enroll-codes", { point, level: level || undefined, name: name || undefined }),
+  audit: () => call<AuditEntry[]>("GET", "audit"),
+};
