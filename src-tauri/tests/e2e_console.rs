@@ -49,19 +49,26 @@ async fn open_row(client: &Client, case_no: &str) {
 #[ignore = "needs Chromium and chromedriver: run through the README's test command"]
 async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     let dir = tempfile::tempdir().unwrap();
-    let (central, server) = counter_testkit::central::pilot(dir.path());
-    let mut s = store(dir.path(), "point");
-    enroll(&mut s, &central, &server, "3211");
-    let approved = accepted_case(&mut s, "3211").unwrap();
-    let returned = accepted_case(&mut s, "3211").unwrap();
-    counter_sync::sync_now(&mut s, quick()).unwrap();
-    for (name, role) in [
-        ("王审核", StaffRole::Reviewer),
-        ("李审计", StaffRole::Auditor),
-        ("赵管理", StaffRole::Admin),
-    ] {
-        central.staff_add(name, role, None, PASSWORD).unwrap();
-    }
+    // The counter's client is blocking: the point is set up off the test's runtime.
+    let path = dir.path().to_path_buf();
+    let (central, server, s, approved, returned) = tokio::task::spawn_blocking(move || {
+        let (central, server) = counter_testkit::central::pilot(&path);
+        let mut s = store(&path, "point");
+        enroll(&mut s, &central, &server, "3211");
+        let approved = accepted_case(&mut s, "3211").unwrap();
+        let returned = accepted_case(&mut s, "3211").unwrap();
+        counter_sync::sync_now(&mut s, quick()).unwrap();
+        for (name, role) in [
+            ("王审核", StaffRole::Reviewer),
+            ("李审计", StaffRole::Auditor),
+            ("赵管理", StaffRole::Admin),
+        ] {
+            central.staff_add(name, role, None, PASSWORD).unwrap();
+        }
+        (central, server, s, approved, returned)
+    })
+    .await
+    .unwrap();
     let profile = tempfile::tempdir().unwrap();
     let (_driver, client) = chromium(profile.path(), true).await;
     client
@@ -109,10 +116,12 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     screenshot(&client, "console-5-returned.png").await;
 
     // The counter learns both at its next sync.
+    let (approved2, returned2) = (approved.clone(), returned.clone());
     let (s, (done, back)) = tokio::task::spawn_blocking(move || {
+        let mut s = s;
         counter_sync::sync_now(&mut s, quick()).unwrap();
-        let done = s.case(&approved).unwrap();
-        let back = s.case(&returned).unwrap();
+        let done = s.case(&approved2).unwrap();
+        let back = s.case(&returned2).unwrap();
         (s, (done, back))
     })
     .await
@@ -121,6 +130,10 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     assert_eq!(done.state, counter_core::case::CaseState::Completed);
     assert_eq!(back.state, counter_core::case::CaseState::Returned);
     assert_eq!(back.reason.as_deref(), Some(reason));
+
+    click(&client, "#tab-flags").await;
+    wait_text(&client, "#flags", "没有需要处理的提示").await;
+    screenshot(&client, "console-5b-flags.png").await;
 
     click(&client, "#tab-figures").await;
     let from = find(&client, "#fig-from").await;
@@ -156,6 +169,26 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     let pass = wait_text(&client, "#pass-text", "").await;
     assert!(pass.len() > 8, "{pass}");
     screenshot(&client, "console-8-devices.png").await;
+
+    // A new edition of the national list: checked, compared, published.
+    click(&client, "#tab-editions").await;
+    wait_text(&client, "#editions", "全国医疗保障经办政务服务事项清单").await;
+    let next = include_str!("../../catalogs/national.toml")
+        .replace("edition = \"附件1\"", "edition = \"附件1（2026年修订）\"");
+    let file = dir.path().join("national-2026.toml");
+    std::fs::write(&file, next).unwrap();
+    find(&client, "#catalog-file")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    wait_text(&client, "#diff-summary", "与现行版本（附件1）相比").await;
+    screenshot(&client, "console-8b-catalog-checked.png").await;
+    click(&client, "#publish").await;
+    client.accept_alert().await.unwrap();
+    wait_text(&client, "#cat-message", "已发布 national 第 1 版").await;
+    wait_text(&client, "#editions", "中心发布第 1 版").await;
+    screenshot(&client, "console-8c-catalog-published.png").await;
     sign_out(&client).await;
 
     // Five wrong passwords lock the account, the right one too.
@@ -167,4 +200,8 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     wait_text(&client, "#login-error", "锁定").await;
     screenshot(&client, "console-9-locked.png").await;
     client.close().await.unwrap();
+    // The server and its store go off the runtime too.
+    tokio::task::spawn_blocking(move || drop((server, central, dir)))
+        .await
+        .unwrap();
 }

@@ -58,6 +58,10 @@ pub struct Figures {
     pub by_state: Vec<Count>,
     pub by_item: Vec<Count>,
     pub by_clerk: Vec<Count>,
+    /// 办件量 by point (the central console's figures cover several).
+    pub by_point: Vec<Count>,
+    /// 办件量 by the day the cases were opened, in date order, every day of the period.
+    pub by_day: Vec<Count>,
     /// 好差评 by level, best first.
     pub ratings: Vec<Count>,
     /// 差评 (scores 1–2) whose follow-up has no reply yet.
@@ -117,17 +121,21 @@ pub fn figures(
         by_state: Vec::new(),
         by_item: Vec::new(),
         by_clerk: Vec::new(),
+        by_point: Vec::new(),
+        by_day: Vec::new(),
         ratings: Vec::new(),
         follow_ups_open: 0,
         overdue_cases: Vec::new(),
         due_soon_cases: Vec::new(),
     };
-    let (mut by_state, mut by_item, mut by_clerk, mut by_level) = (
+    let (mut by_state, mut by_item, mut by_clerk, mut by_level, mut by_point) = (
+        BTreeMap::new(),
         BTreeMap::new(),
         BTreeMap::new(),
         BTreeMap::new(),
         BTreeMap::new(),
     );
+    let mut by_day: BTreeMap<NaiveDate, u32> = BTreeMap::new();
     let (mut done_with_due, mut on_time) = (0u32, 0u32);
     let bump = |m: &mut BTreeMap<String, (String, u32)>, key: &str, label: &str| {
         m.entry(key.to_string()).or_insert((label.to_string(), 0)).1 += 1;
@@ -146,6 +154,8 @@ pub fn figures(
         bump(&mut by_state, c.state.as_str(), c.state.label());
         bump(&mut by_item, &c.item, &c.item_name);
         bump(&mut by_clerk, &c.clerk, &c.clerk);
+        bump(&mut by_point, &c.point, &c.point);
+        *by_day.entry(opened).or_default() += 1;
         for r in &c.ratings {
             bump(&mut by_level, &r.score.to_string(), level_label(r.score));
         }
@@ -179,6 +189,28 @@ pub fn figures(
     f.by_state = counts(by_state);
     f.by_item = counts(by_item);
     f.by_clerk = counts(by_clerk);
+    f.by_point = counts(by_point);
+    // Every day of the period, the quiet ones as 0 (a long period: only days with cases).
+    f.by_day = if (to - from).num_days() <= 366 {
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .map(|d| (d, by_day.get(&d).copied().unwrap_or(0)))
+            .map(|(d, count)| Count {
+                key: d.to_string(),
+                label: d.format("%m-%d").to_string(),
+                count,
+            })
+            .collect()
+    } else {
+        by_day
+            .into_iter()
+            .map(|(d, count)| Count {
+                key: d.to_string(),
+                label: d.to_string(),
+                count,
+            })
+            .collect()
+    };
     let mut levels = counts(by_level);
     levels.sort_by(|a, b| b.key.cmp(&a.key));
     f.ratings = levels;

@@ -59,6 +59,8 @@ pub fn workbook(
         ("按状态", &figures.by_state),
         ("按事项", &figures.by_item),
         ("按经办人", &figures.by_clerk),
+        ("按网点", &figures.by_point),
+        ("按日", &figures.by_day),
         ("好差评", &figures.ratings),
     ] {
         r = counts(sheet, r, title, list, &bold)?;

@@ -24,3 +24,7 @@ CREATE TABLE audit (
     subject TEXT,
     detail  TEXT
 );
+-- The day each case was opened (from its opening), so the figures of a period read only that
+-- period's cases; NULL for cases stored before this schema (read and filtered as before).
+ALTER TABLE cases ADD COLUMN opened_on TEXT;
+CREATE INDEX cases_opened ON cases (opened_on);

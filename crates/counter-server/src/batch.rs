@@ -408,6 +408,7 @@ impl Batch {
             ("opening", Col::Text),
             ("immediate", Col::Int),
             ("body", Col::Text),
+            ("opened_on", Col::Text),
         ];
         let mut opened = Rows::new(CASE_COLS);
         let mut changed = Rows::new(CASE_COLS);
@@ -428,6 +429,11 @@ impl Batch {
                 o.map(|o| o.event_id.as_str()).into(),
                 i64::from(c.known.life.immediate).into(),
                 body.into(),
+                c.known
+                    .case
+                    .as_ref()
+                    .map(|case| case.opened_at.date().to_string())
+                    .into(),
             ];
             if o.is_some() {
                 opened.push(row);
@@ -437,8 +443,8 @@ impl Batch {
         }
         if !opened.is_empty() {
             let sql = format!(
-                "INSERT INTO cases (case_no, point, item, state, id_hash, device, opening, immediate, body)
-                 SELECT case_no, point, item, state, id_hash, device, opening, immediate, body FROM {}",
+                "INSERT INTO cases (case_no, point, item, state, id_hash, device, opening, immediate, body, opened_on)
+                 SELECT case_no, point, item, state, id_hash, device, opening, immediate, body, opened_on FROM {}",
                 opened.source(t, 1, "x")
             );
             t.exec(&sql, &[opened.param()])?;

@@ -51,7 +51,11 @@ pub(crate) fn forbidden(what: &str) -> ServerFailure {
     ServerFailure::Forbidden(format!("您的角色无权{what}"))
 }
 
-fn require(who: &StaffMember, roles: &[StaffRole], what: &str) -> Result<(), ServerFailure> {
+pub(crate) fn require(
+    who: &StaffMember,
+    roles: &[StaffRole],
+    what: &str,
+) -> Result<(), ServerFailure> {
     if roles.contains(&who.role) {
         Ok(())
     } else {
@@ -59,19 +63,37 @@ fn require(who: &StaffMember, roles: &[StaffRole], what: &str) -> Result<(), Ser
     }
 }
 
-/// The cases as judged (`state` only, if given) of the points `who` covers, with their point.
+/// Which cases to read: by state, number and the day they were opened.
+#[derive(Default)]
+struct Which<'a> {
+    state: Option<CaseState>,
+    case_no: Option<&'a str>,
+    opened: Option<(NaiveDate, NaiveDate)>,
+}
+
+/// The cases as judged that `which` names, of the points `who` covers, with their point.
 fn judged_cases(
     t: &mut dyn Exec,
     who: &StaffMember,
-    state: Option<CaseState>,
-    case_no: Option<&str>,
+    which: Which,
 ) -> Result<Vec<(String, Case)>, ServerFailure> {
+    let (from, to) = match which.opened {
+        Some((from, to)) => (Some(from.to_string()), Some(to.to_string())),
+        None => (None, None),
+    };
+    // A case stored before the opening day was kept (NULL) is read and filtered by its body.
     let rows = t.rows(
         "SELECT case_no, point, state, immediate, body FROM cases
          WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)
            AND (CAST(?2 AS TEXT) IS NULL OR case_no = ?2)
+           AND (CAST(?3 AS TEXT) IS NULL OR opened_on IS NULL OR opened_on BETWEEN ?3 AND ?4)
          ORDER BY case_no",
-        &[state.map(CaseState::as_str).into(), case_no.into()],
+        &[
+            which.state.map(CaseState::as_str).into(),
+            which.case_no.into(),
+            from.into(),
+            to.into(),
+        ],
     )?;
     let mut out = Vec::new();
     for r in rows {
@@ -134,10 +156,17 @@ impl Central {
         require(who, &[StaffRole::Reviewer], "查看审核队列")?;
         self.tx(|t| {
             let soon = counter_core::alerts::soon_limit(today, &calendar(t)?);
-            let mut list: Vec<QueueCase> = judged_cases(t, who, state, None)?
-                .iter()
-                .map(|(p, c)| line(p, c, today, soon))
-                .collect();
+            let mut list: Vec<QueueCase> = judged_cases(
+                t,
+                who,
+                Which {
+                    state,
+                    ..Which::default()
+                },
+            )?
+            .iter()
+            .map(|(p, c)| line(p, c, today, soon))
+            .collect();
             list.sort_by(|a, b| {
                 let due = |q: &QueueCase| q.due.clone().unwrap_or_else(|| "9999".into());
                 due(a).cmp(&due(b)).then(a.case_no.cmp(&b.case_no))
@@ -150,10 +179,17 @@ impl Central {
     pub fn console_case(&self, who: &StaffMember, case_no: &str) -> Result<Case, ServerFailure> {
         require(who, &[StaffRole::Reviewer], "查看办件")?;
         self.tx(|t| {
-            judged_cases(t, who, None, Some(case_no))?
-                .pop()
-                .map(|(_, c)| c.masked())
-                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))
+            judged_cases(
+                t,
+                who,
+                Which {
+                    case_no: Some(case_no),
+                    ..Which::default()
+                },
+            )?
+            .pop()
+            .map(|(_, c)| c.masked())
+            .ok_or_else(|| ServerFailure::NotFound(case_no.into()))
         })
     }
 
@@ -165,9 +201,16 @@ impl Central {
     ) -> Result<(Applicant, Option<counter_core::case::Person>), ServerFailure> {
         require(who, &[StaffRole::Reviewer], "查看申请人完整信息")?;
         self.tx(|t| {
-            let (_, case) = judged_cases(t, who, None, Some(case_no))?
-                .pop()
-                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            let (_, case) = judged_cases(
+                t,
+                who,
+                Which {
+                    case_no: Some(case_no),
+                    ..Which::default()
+                },
+            )?
+            .pop()
+            .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
             audit::record(t, &who.name, "unmask", Some(case_no), None)?;
             Ok((case.applicant, case.agent))
         })
@@ -221,7 +264,11 @@ impl Central {
         }
         self.tx(|t| {
             let cal = calendar(t)?;
-            let cases: Vec<Case> = judged_cases(t, who, None, None)?
+            let opened = Which {
+                opened: Some((from, to)),
+                ..Which::default()
+            };
+            let cases: Vec<Case> = judged_cases(t, who, opened)?
                 .into_iter()
                 .filter(|(p, _)| point.is_none_or(|x| x == p))
                 .map(|(_, c)| c)
@@ -255,47 +302,5 @@ impl Central {
             audit::record(t, &who.name, "export", point, Some(&period))
         })?;
         Ok(bytes)
-    }
-
-    /// The audit log, for auditors and administrators.
-    pub fn console_audit(
-        &self,
-        who: &StaffMember,
-        limit: u32,
-    ) -> Result<Vec<crate::audit::AuditEntry>, ServerFailure> {
-        require(who, &[StaffRole::Auditor, StaffRole::Admin], "查看审计日志")?;
-        self.audit_log(limit)
-    }
-
-    pub fn console_devices(
-        &self,
-        who: &StaffMember,
-    ) -> Result<Vec<crate::enrol::DeviceRow>, ServerFailure> {
-        require(who, &[StaffRole::Admin], "管理设备")?;
-        self.devices()
-    }
-
-    /// Stops a device (a lost PC), as `counter-server revoke`; audited.
-    pub fn console_revoke(&self, who: &StaffMember, device: &str) -> Result<(), ServerFailure> {
-        require(who, &[StaffRole::Admin], "停用设备")?;
-        if !self.devices()?.iter().any(|d| d.id == device) {
-            return Err(ServerFailure::Input(format!("没有设备 {device}")));
-        }
-        self.revoke(device)?;
-        self.tx(|t| audit::record(t, &who.name, "revoke", Some(device), None))
-    }
-
-    /// A one-time enrolment pass, as `counter-server enroll-code`; audited.
-    pub fn console_enroll_code(
-        &self,
-        who: &StaffMember,
-        point: &str,
-        level: Option<&str>,
-        name: Option<&str>,
-    ) -> Result<String, ServerFailure> {
-        require(who, &[StaffRole::Admin], "发放注册码")?;
-        let pass = self.enroll_code(point, level, name)?;
-        self.tx(|t| audit::record(t, &who.name, "enroll_code", Some(point), None))?;
-        Ok(pass)
     }
 }

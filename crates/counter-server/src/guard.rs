@@ -56,6 +56,17 @@ impl Guard {
 
     /// Counts a failed authentication; `true` when the address or the credential has failed
     /// too often this minute (the answer is then 429 instead of 401).
+    /// Whether this address may try to sign in now (checked before the password is hashed).
+    pub fn sign_in_allowed(&self, ip: IpAddr) -> bool {
+        count(&self.failures, ip, 0) < FAILURES_PER_MINUTE
+    }
+
+    /// Counts a failed console sign-in by address only: the account's own lock (five wrong
+    /// passwords, kept in the database for every instance) answers for the name.
+    pub fn sign_in_failed(&self, ip: IpAddr) -> bool {
+        count(&self.failures, ip, 1) > FAILURES_PER_MINUTE
+    }
+
     pub fn failed(&self, ip: IpAddr, credential: &str) -> bool {
         let by_address = count(&self.failures, ip, 1) > FAILURES_PER_MINUTE;
         let by_credential =

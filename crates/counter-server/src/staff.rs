@@ -179,7 +179,7 @@ impl Central {
                 "counter-server",
                 "staff_add",
                 Some(name),
-                Some(role.as_str()),
+                Some(role.label()),
             )
         })
     }
@@ -241,11 +241,11 @@ impl Central {
             // As long as a wrong password takes: the answer's time does not tell names apart.
             let _ = Argon2::default()
                 .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
-            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("unknown")))?;
+            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("无此用户名")))?;
             return Err(SignInFailure::Wrong);
         };
         if let Some(until) = who.locked_until.filter(|u| *u > at) {
-            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("locked")))?;
+            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("账号已锁定")))?;
             return Err(SignInFailure::Locked {
                 minutes: (until - at + 59) / 60,
             });
@@ -264,7 +264,7 @@ impl Central {
                      WHERE name = ?1",
                     &[name.into(), FREE_TRIES.into(), (at + LOCK_SECONDS).into()],
                 )?;
-                audit::record(t, name, "sign_in_failed", None, Some("password"))
+                audit::record(t, name, "sign_in_failed", None, Some("密码错误"))
             })?;
             return Err(SignInFailure::Wrong);
         }

@@ -346,6 +346,10 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert_eq!(f["overdue"], 3, "{f}");
     assert_eq!(f["on_time_text"], "0.0%", "{f}");
     assert_eq!(f["overdue_cases"].as_array().unwrap().len(), 3, "{f}");
+    assert_eq!(f["by_point"][0]["key"], "3211", "{f}");
+    assert_eq!(f["by_point"][0]["count"], 3, "{f}");
+    assert_eq!(f["by_day"].as_array().unwrap().len(), 1, "{f}");
+    assert_eq!(f["by_day"][0]["count"], 3, "{f}");
     let before = json_of(auditor.get("figures?from=2025-09-01&to=2025-09-25"));
     assert_eq!(before["cases"], 0, "{before}");
     let bad = auditor.get("figures?from=2025-09-30&to=2025-09-01");
@@ -385,3 +389,112 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
         && e.detail.as_deref() == Some("2025-09-26 至 2025-09-26")));
 }
 both!(the_figures_equal_a_count_by_hand_and_the_workbook_holds_them);
+
+fn an_administrator_checks_compares_and_publishes_a_catalog_edition(backend: Backend) {
+    let r = running(backend);
+    staff(&r.central, "管理员", StaffRole::Admin, None);
+    staff(&r.central, "王审核", StaffRole::Reviewer, None);
+    let base = r.server.url();
+    let admin = Console::login(&base, "管理员", PASSWORD).unwrap();
+    let national = include_str!("../../../catalogs/national.toml");
+
+    let garbled = json_of(admin.post("catalogs/check", json!({"toml": "[catalog]\nid = 1\n"})));
+    assert!(
+        !garbled["errors"].as_array().unwrap().is_empty(),
+        "{garbled}"
+    );
+    // The next edition: 住院费用报销 takes 20 working days instead of 30.
+    let next = national
+        .replace("edition = \"附件1\"", "edition = \"附件1（2026年修订）\"")
+        .replace(
+            "name = \"住院费用报销\"\nsteps = [\"申请\", \"受理\", \"审核\", \"拨付\", \"办结\"]\ntime_limit_text = \"不超过30个工作日\"\ntime_limit = [{ working_days = 30 }]",
+            "name = \"住院费用报销\"\nsteps = [\"申请\", \"受理\", \"审核\", \"拨付\", \"办结\"]\ntime_limit_text = \"不超过20个工作日\"\ntime_limit = [{ working_days = 20 }]",
+        );
+    assert_ne!(next, national);
+    let check = json_of(admin.post("catalogs/check", json!({"toml": next})));
+    assert!(check["errors"].as_array().unwrap().is_empty(), "{check}");
+    assert_eq!(check["base"], "附件1", "{check}");
+    let changed = check["diff"]["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{check}");
+    assert_eq!(changed[0]["item"]["code"], "002036006002");
+    assert_eq!(changed[0]["time_limit"][1], "不超过20个工作日");
+    assert!(
+        r.central.snapshots().unwrap().is_empty(),
+        "a check published something"
+    );
+
+    let reviewer = Console::login(&base, "王审核", PASSWORD).unwrap();
+    assert_eq!(
+        reviewer
+            .post("catalogs/publish", json!({"toml": next}))
+            .status(),
+        403
+    );
+    let published = json_of(admin.post("catalogs/publish", json!({"toml": next})));
+    assert_eq!(published["version"], 1, "{published}");
+    let snapshots = r.central.snapshots().unwrap();
+    assert!(snapshots
+        .iter()
+        .any(|s| s.kind == "catalog" && s.id == "national" && s.version == 1));
+    let editions = json_of(admin.get("catalogs"));
+    assert!(
+        editions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["version"] == 1 && e["edition"] == "附件1（2026年修订）"),
+        "{editions}"
+    );
+    let log = r.central.audit_log(20).unwrap();
+    assert!(log
+        .iter()
+        .any(|e| e.action == "publish_catalog" && e.who == "管理员"));
+}
+both!(an_administrator_checks_compares_and_publishes_a_catalog_edition);
+
+fn the_same_applicant_at_two_points_is_flagged_and_handled(backend: Backend) {
+    let r = running(backend);
+    let mut a = store(r.dir.path(), "a");
+    let mut b = store(r.dir.path(), "b");
+    enroll(&mut a, &r.central, &r.server, "3211");
+    enroll(&mut b, &r.central, &r.server, "3212");
+    accepted_case(&mut a, "3211").unwrap();
+    accepted_case(&mut b, "3212").unwrap();
+    counter_sync::sync_now(&mut a, quick()).unwrap();
+    counter_sync::sync_now(&mut b, quick()).unwrap();
+    staff(&r.central, "王审核", StaffRole::Reviewer, None);
+    staff(&r.central, "审计员", StaffRole::Auditor, None);
+    let base = r.server.url();
+    assert_eq!(
+        Console::login(&base, "审计员", PASSWORD)
+            .unwrap()
+            .get("flags")
+            .status(),
+        403
+    );
+    let c = Console::login(&base, "王审核", PASSWORD).unwrap();
+    let flags = json_of(c.get("flags"));
+    let open: Vec<&Value> = flags
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["reviewed"] == false)
+        .collect();
+    assert_eq!(open.len(), 1, "{flags}");
+    assert!(
+        open[0]["case_no"].as_str().unwrap().starts_with("3212-"),
+        "{flags}"
+    );
+    assert!(
+        open[0]["other"].as_str().unwrap().starts_with("3211-"),
+        "{flags}"
+    );
+    let id = open[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        c.post(&format!("flags/{id}/reviewed"), json!({})).status(),
+        204
+    );
+    assert_eq!(json_of(c.get("flags"))[0]["reviewed"], true);
+    assert_eq!(c.post("flags/999999/reviewed", json!({})).status(), 404);
+}
+both!(the_same_applicant_at_two_points_is_flagged_and_handled);

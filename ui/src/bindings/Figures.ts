@@ -43,6 +43,14 @@ on_time_rate: number | null,
  */
 on_time_text: string, by_state: Array<Count>, by_item: Array<Count>, by_clerk: Array<Count>, 
 /**
+ * 办件量 by point (the central console's figures cover several).
+ */
+by_point: Array<Count>, 
+/**
+ * 办件量 by the day the cases were opened, in date order, every day of the period.
+ */
+by_day: Array<Count>, 
+/**
  * 好差评 by level, best first.
  */
 ratings: Array<Count>, 

@@ -106,3 +106,50 @@ export const consoleApi = {
     call<{ pass: string }>("POST", "enroll-codes", { point, level: level || undefined, name: name || undefined }),
   audit: () => call<AuditEntry[]>("GET", "audit"),
 };
+
+export interface EditionRow {
+  id: string;
+  title: string;
+  edition: string;
+  revision: string;
+  version: number | null;
+}
+
+export interface ItemRef {
+  code: string;
+  name: string;
+}
+
+export interface ItemChange {
+  item: ItemRef;
+  base: ItemRef;
+  name: [string, string] | null;
+  time_limit: [string, string] | null;
+  materials_added: string[];
+  materials_dropped: string[];
+}
+
+export interface CatalogCheck {
+  errors: string[];
+  id: string | null;
+  title: string | null;
+  edition: string | null;
+  items: number;
+  base: string | null;
+  diff: { added: ItemRef[]; dropped: ItemRef[]; changed: ItemChange[]; unchanged: number } | null;
+}
+
+export interface FlagRow {
+  id: number;
+  case_no: string;
+  other: string;
+  reviewed: boolean;
+}
+
+export const adminApi = {
+  editions: () => call<EditionRow[]>("GET", "catalogs"),
+  check: (toml: string) => call<CatalogCheck>("POST", "catalogs/check", { toml }),
+  publish: (toml: string) => call<{ id: string; version: number }>("POST", "catalogs/publish", { toml }),
+  flags: () => call<FlagRow[]>("GET", "flags"),
+  flagReviewed: (id: number) => call<void>("POST", `flags/${id}/reviewed`, {}),
+};

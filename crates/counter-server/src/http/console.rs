@@ -2,7 +2,7 @@
 //! SameSite=Strict) from `login`, roles checked by the console's functions, and every
 //! state-changing request refused unless it comes from the console's own origin.
 
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -17,10 +17,14 @@ use serde::{Deserialize, Serialize};
 use super::{blocking, too_many, ApiFailure, Body, Params, Peer, Segments};
 use crate::audit::AuditEntry;
 use crate::console::{QueueCase, Verdict};
+use crate::console_admin::{CatalogCheck, EditionRow, FlagRow};
 use crate::enrol::DeviceRow;
 use crate::staff::{SignInFailure, StaffMember};
 use crate::unix_now as now;
 use crate::Central;
+
+/// The largest catalog edition taken (the national list is about 200 KB of TOML).
+const CATALOG_BODY: usize = 4 * 1024 * 1024;
 
 /// The session cookie's name; the cookie is sent only to `/console`.
 const COOKIE: &str = "counter_console";
@@ -115,6 +119,9 @@ async fn login(
     Body(req): Body<Login>,
 ) -> Result<Response, ApiFailure> {
     same_origin(&Method::POST, &headers)?;
+    if !c.guard.sign_in_allowed(ip) {
+        return Err(too_many());
+    }
     let central = c.clone();
     let name = req.name.clone();
     let signed = tokio::task::spawn_blocking(move || central.sign_in(&name, &req.password, now()))
@@ -132,7 +139,7 @@ async fn login(
             Ok(r)
         }
         // One address trying many names is limited like the devices' tokens.
-        Err(SignInFailure::Wrong) if c.guard.failed(ip, &req.name) => Err(too_many()),
+        Err(SignInFailure::Wrong) if c.guard.sign_in_failed(ip) => Err(too_many()),
         Err(e @ SignInFailure::Wrong) => Err(ApiFailure(
             StatusCode::UNAUTHORIZED,
             ServerCode::Auth,
@@ -344,6 +351,55 @@ async fn enroll_code(
     Ok(Json(Pass { pass }))
 }
 
+async fn editions(State(c): State<Central>, s: Staff) -> Result<Json<Vec<EditionRow>>, ApiFailure> {
+    Ok(Json(blocking(move || c.console_editions(&s.who)).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Upload {
+    /// The catalog edition's TOML.
+    toml: String,
+}
+
+async fn check_catalog(
+    State(c): State<Central>,
+    s: Staff,
+    Body(u): Body<Upload>,
+) -> Result<Json<CatalogCheck>, ApiFailure> {
+    Ok(Json(
+        blocking(move || c.console_check_catalog(&s.who, &u.toml)).await?,
+    ))
+}
+
+#[derive(Serialize)]
+struct Published {
+    id: String,
+    version: i64,
+}
+
+async fn publish_catalog(
+    State(c): State<Central>,
+    s: Staff,
+    Body(u): Body<Upload>,
+) -> Result<Json<Published>, ApiFailure> {
+    let (id, version) = blocking(move || c.console_publish_catalog(&s.who, &u.toml)).await?;
+    Ok(Json(Published { id, version }))
+}
+
+async fn flags(State(c): State<Central>, s: Staff) -> Result<Json<Vec<FlagRow>>, ApiFailure> {
+    Ok(Json(blocking(move || c.console_flags(&s.who)).await?))
+}
+
+async fn flag_reviewed(
+    State(c): State<Central>,
+    s: Staff,
+    Segments(id): Segments<i64>,
+) -> Result<StatusCode, ApiFailure> {
+    blocking(move || c.console_flag_reviewed(&s.who, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub(super) fn routes() -> Router<Central> {
     Router::new()
         .route("/console/api/login", post(login))
@@ -360,4 +416,15 @@ pub(super) fn routes() -> Router<Central> {
         .route("/console/api/devices", get(devices))
         .route("/console/api/devices/{device}/revoke", post(revoke))
         .route("/console/api/enroll-codes", post(enroll_code))
+        .route("/console/api/catalogs", get(editions))
+        .route(
+            "/console/api/catalogs/check",
+            post(check_catalog).layer(DefaultBodyLimit::max(CATALOG_BODY)),
+        )
+        .route(
+            "/console/api/catalogs/publish",
+            post(publish_catalog).layer(DefaultBodyLimit::max(CATALOG_BODY)),
+        )
+        .route("/console/api/flags", get(flags))
+        .route("/console/api/flags/{id}/reviewed", post(flag_reviewed))
 }

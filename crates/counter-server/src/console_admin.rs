@@ -1,0 +1,232 @@
+//! What the central console's administrators (and auditors) do besides deciding cases: the
+//! audit log, the devices and their enrolment passes, the 重复办件 flags, and the catalog
+//! editions — a TOML checked and compared with the current edition before it is published,
+//! signed, to every counter. Each action is recorded in the audit log.
+
+use counter_core::diff::CatalogDiff;
+use serde::Serialize;
+
+use crate::audit;
+use crate::console::require;
+use crate::staff::{StaffMember, StaffRole};
+use crate::{Central, ServerFailure};
+
+/// A catalog edition the server judges cases by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EditionRow {
+    pub id: String,
+    pub title: String,
+    pub edition: String,
+    pub revision: String,
+    /// The version published here; `None` for an edition built into the server.
+    pub version: Option<i64>,
+}
+
+/// What an uploaded catalog is: its errors, or its edition and what it changes against the
+/// current edition of the same list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogCheck {
+    pub errors: Vec<String>,
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub edition: Option<String>,
+    pub items: usize,
+    /// The edition it was compared with, if the server has one of this list.
+    pub base: Option<String>,
+    pub diff: Option<CatalogDiff>,
+}
+
+/// A flag for the central office: the same applicant and item open at two points, a number
+/// used twice, a copied PC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FlagRow {
+    pub id: i64,
+    pub case_no: String,
+    pub other: String,
+    pub reviewed: bool,
+}
+
+impl Central {
+    /// The audit log, for auditors and administrators.
+    pub fn console_audit(
+        &self,
+        who: &StaffMember,
+        limit: u32,
+    ) -> Result<Vec<crate::audit::AuditEntry>, ServerFailure> {
+        require(who, &[StaffRole::Auditor, StaffRole::Admin], "查看审计日志")?;
+        self.audit_log(limit)
+    }
+
+    pub fn console_devices(
+        &self,
+        who: &StaffMember,
+    ) -> Result<Vec<crate::enrol::DeviceRow>, ServerFailure> {
+        require(who, &[StaffRole::Admin], "管理设备")?;
+        self.devices()
+    }
+
+    /// Stops a device (a lost PC), as `counter-server revoke`; audited.
+    pub fn console_revoke(&self, who: &StaffMember, device: &str) -> Result<(), ServerFailure> {
+        require(who, &[StaffRole::Admin], "停用设备")?;
+        if !self.devices()?.iter().any(|d| d.id == device) {
+            return Err(ServerFailure::Input(format!("没有设备 {device}")));
+        }
+        self.revoke(device)?;
+        self.tx(|t| audit::record(t, &who.name, "revoke", Some(device), None))
+    }
+
+    /// A one-time enrolment pass, as `counter-server enroll-code`; audited.
+    pub fn console_enroll_code(
+        &self,
+        who: &StaffMember,
+        point: &str,
+        level: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<String, ServerFailure> {
+        require(who, &[StaffRole::Admin], "发放注册码")?;
+        let pass = self.enroll_code(point, level, name)?;
+        self.tx(|t| audit::record(t, &who.name, "enroll_code", Some(point), None))?;
+        Ok(pass)
+    }
+
+    /// The editions cases are judged by: built in, and published here (newest last).
+    pub fn console_editions(&self, who: &StaffMember) -> Result<Vec<EditionRow>, ServerFailure> {
+        require(who, &[StaffRole::Admin, StaffRole::Auditor], "查看清单版本")?;
+        let mut rows: Vec<EditionRow> = counter_core::bundled::catalogs()
+            .map_err(|_| ServerFailure::Storage("内置清单无法读取".into()))?
+            .catalogs
+            .iter()
+            .map(|c| EditionRow {
+                id: c.header.id.clone(),
+                title: c.header.title.clone(),
+                edition: c.header.edition.clone(),
+                revision: c.revision.clone(),
+                version: None,
+            })
+            .collect();
+        let published = self.tx(|t| {
+            t.rows(
+                "SELECT version, text FROM snapshots WHERE kind = 'catalog' ORDER BY id, version",
+                &[],
+            )
+        })?;
+        for r in published {
+            if let Ok(c) =
+                counter_core::Catalog::from_toml("published.toml", &r[1].text().unwrap_or_default())
+            {
+                rows.push(EditionRow {
+                    id: c.header.id.clone(),
+                    title: c.header.title.clone(),
+                    edition: c.header.edition.clone(),
+                    revision: c.revision.clone(),
+                    version: Some(r[0].int()?),
+                });
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Checks an uploaded catalog and compares it with the current edition of its list (the
+    /// last published here, else the built-in one). Nothing is stored.
+    pub fn console_check_catalog(
+        &self,
+        who: &StaffMember,
+        text: &str,
+    ) -> Result<CatalogCheck, ServerFailure> {
+        require(who, &[StaffRole::Admin], "发布清单")?;
+        let catalog = match counter_core::Catalog::from_toml("uploaded.toml", text) {
+            Ok(c) => c,
+            Err(errors) => {
+                return Ok(CatalogCheck {
+                    errors: errors.iter().map(|e| e.to_string()).collect(),
+                    id: None,
+                    title: None,
+                    edition: None,
+                    items: 0,
+                    base: None,
+                    diff: None,
+                })
+            }
+        };
+        let id = catalog.header.id.clone();
+        let published = self.tx(|t| {
+            Ok(t.row(
+                "SELECT text FROM snapshots WHERE kind = 'catalog' AND id = ?1
+                 ORDER BY version DESC LIMIT 1",
+                &[id.as_str().into()],
+            )?
+            .and_then(|r| r[0].text()))
+        })?;
+        let base = match published {
+            Some(text) => counter_core::Catalog::from_toml("published.toml", &text).ok(),
+            None => counter_core::bundled::catalogs()
+                .ok()
+                .and_then(|set| set.catalogs.into_iter().rev().find(|c| c.header.id == id)),
+        };
+        Ok(CatalogCheck {
+            errors: Vec::new(),
+            id: Some(id),
+            title: Some(catalog.header.title.clone()),
+            edition: Some(catalog.header.edition.clone()),
+            items: catalog.items.len(),
+            base: base.as_ref().map(|b| b.header.edition.clone()),
+            diff: base.as_ref().map(|b| counter_core::diff::diff(&catalog, b)),
+        })
+    }
+
+    /// Publishes a catalog edition, signed, as `counter-server publish-catalog`; audited.
+    pub fn console_publish_catalog(
+        &self,
+        who: &StaffMember,
+        text: &str,
+    ) -> Result<(String, i64), ServerFailure> {
+        require(who, &[StaffRole::Admin], "发布清单")?;
+        let (id, version) = self.publish("catalog", text)?;
+        self.tx(|t| {
+            let what = format!("第{version}版");
+            audit::record(t, &who.name, "publish_catalog", Some(&id), Some(&what))
+        })?;
+        Ok((id, version))
+    }
+
+    /// The flags not yet looked at, then the rest (administrators and reviewers).
+    pub fn console_flags(&self, who: &StaffMember) -> Result<Vec<FlagRow>, ServerFailure> {
+        require(
+            who,
+            &[StaffRole::Admin, StaffRole::Reviewer],
+            "查看重复办件",
+        )?;
+        self.tx(|t| {
+            t.rows(
+                "SELECT id, case_no, other, reviewed FROM flags ORDER BY reviewed, id DESC LIMIT 500",
+                &[],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(FlagRow {
+                    id: r[0].int()?,
+                    case_no: r[1].text().unwrap_or_default(),
+                    other: r[2].text().unwrap_or_default(),
+                    reviewed: r[3].int()? != 0,
+                })
+            })
+            .collect()
+        })
+    }
+
+    /// Marks a flag as looked at; audited.
+    pub fn console_flag_reviewed(&self, who: &StaffMember, id: i64) -> Result<(), ServerFailure> {
+        require(
+            who,
+            &[StaffRole::Admin, StaffRole::Reviewer],
+            "处理重复办件",
+        )?;
+        self.tx(|t| {
+            let n = t.exec("UPDATE flags SET reviewed = 1 WHERE id = ?1", &[id.into()])?;
+            if n == 0 {
+                return Err(ServerFailure::NotFound(format!("提示 {id}")));
+            }
+            audit::record(t, &who.name, "flag_reviewed", Some(&id.to_string()), None)
+        })
+    }
+}
