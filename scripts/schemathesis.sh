@@ -209,6 +209,23 @@ print(token)
 PYTHON
 ) || { cat "$TMP/server.log" >&2; exit 1; }
 "$SERVER" --db "$DB" review 3211-20250303-0001 --approve
+# The console's staff: a reviewer and an administrator, each signed in for a run of its own.
+for who in reviewer admin; do
+  echo "schemathesis-$who-password" | "$SERVER" --db "$DB" staff add "st-$who" --role "$who" >/dev/null
+done
+session() { # $1: the staff role; prints the session cookie
+  "$PY" - "$BASE" "st-$1" "schemathesis-$1-password" <<'PYTHON'
+import json, sys, urllib.request
+
+base, name, password = sys.argv[1:4]
+request = urllib.request.Request(base + "/console/api/login", data=json.dumps({"name": name, "password": password}).encode(),
+                                 headers={"content-type": "application/json"})
+answer = urllib.request.urlopen(request, timeout=10)
+print(answer.headers["set-cookie"].split(";")[0])
+PYTHON
+}
+REVIEWER_COOKIE=$(session reviewer)
+ADMIN_COOKIE=$(session admin)
 say "server $BASE (pid $server_pid) on a temporary store: two devices enrolled, two changes for point 3211"
 if ! cmp -s <("$PY" -c 'import sys, urllib.request; sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())' "$BASE/openapi.yaml") "$SPEC"; then
   say "note: the server's /openapi.yaml differs from $SPEC (a binary older than the file?); testing against the file"
@@ -242,6 +259,12 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "429"]
 [[operations]]
 include-path = "/v1/events"
 checks.negative_data_rejection.enabled = false
+
+# The console: a well-formed decision the case's state does not allow, a period that ends
+# before it starts, an edition with errors are refused with 400 (invalid_input), by design.
+[[operations]]
+include-path-regex = "^/console/api/(cases/.*/(review|complete)|figures.*|catalogs/publish)$"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
 TOML
 }
 shown='"validation_mismatch", "missing_test_data", "base_url_mismatch", "missing_deserializer", "unused_openapi_auth", "unsupported_regex", "method_not_allowed", "constants_extraction", "unmatched_filter", "unresolvable_reference", "rate_limited", "dictionary_mismatch", "timeout_units"'
@@ -308,6 +331,15 @@ run() {
 
 run unauthenticated
 run authenticated --header "Authorization: Bearer $TOKEN"
+# The console as a reviewer and as an administrator (signing out would end the run's session).
+# The session is given as the description's `console` scheme, so that schemathesis knows it
+# for the credential and also tries the requests without it.
+for who in reviewer admin; do
+  cookie=REVIEWER_COOKIE
+  [[ $who == admin ]] && cookie=ADMIN_COOKIE
+  { config "\"missing_auth\", $shown"; printf '\n[auth.openapi.console]\napi_key = "%s"\n' "${!cookie#*=}"; } >"$TMP/console-$who.toml"
+  run "console-$who" --include-path-regex '^/console/api/' --exclude-path /console/api/logout
+done
 
 # A panic the answers did not show (a 500 already fails a run) still fails the whole.
 if grep -q 'panicked' "$TMP/server.log"; then
@@ -323,7 +355,7 @@ say "summary (seed $SEED, $EXAMPLES examples per operation and phase, $((SECONDS
 printf '   %s\n' "${summary[@]}"
 # Not in the "N passed, N failed" form, which CI would take for the count of the project's tests.
 if [[ ${#failed[@]} -eq 0 ]]; then
-  say "PASSED: $passed of $passed (unauthenticated, authenticated, server log)"
+  say "PASSED: $passed of $passed (unauthenticated, authenticated, console as reviewer and admin, server log)"
 else
   say "FAILED: ${failed[*]}; $passed of $((passed + ${#failed[@]})) passed (JUnit reports in $REPORTS)"
   exit 1

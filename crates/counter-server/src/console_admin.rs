@@ -69,7 +69,7 @@ impl Central {
     pub fn console_revoke(&self, who: &StaffMember, device: &str) -> Result<(), ServerFailure> {
         require(who, &[StaffRole::Admin], "停用设备")?;
         if !self.devices()?.iter().any(|d| d.id == device) {
-            return Err(ServerFailure::Input(format!("没有设备 {device}")));
+            return Err(ServerFailure::Missing(format!("没有设备 {device}")));
         }
         self.revoke(device)?;
         self.tx(|t| audit::record(t, &who.name, "revoke", Some(device), None))
@@ -224,7 +224,7 @@ impl Central {
         self.tx(|t| {
             let n = t.exec("UPDATE flags SET reviewed = 1 WHERE id = ?1", &[id.into()])?;
             if n == 0 {
-                return Err(ServerFailure::NotFound(format!("提示 {id}")));
+                return Err(ServerFailure::Missing(format!("没有编号为 {id} 的提示")));
             }
             audit::record(t, &who.name, "flag_reviewed", Some(&id.to_string()), None)
         })

@@ -56,6 +56,7 @@ impl From<ServerFailure> for ApiFailure {
             }
             ServerFailure::Cloned(m) => ApiFailure(StatusCode::CONFLICT, ServerCode::Cloned, m),
             ServerFailure::Stopped(m) => ApiFailure(StatusCode::FORBIDDEN, ServerCode::Cloned, m),
+            ServerFailure::Missing(m) => ApiFailure(StatusCode::NOT_FOUND, ServerCode::NotFound, m),
             ServerFailure::Forbidden(m) => {
                 ApiFailure(StatusCode::FORBIDDEN, ServerCode::Forbidden, m)
             }

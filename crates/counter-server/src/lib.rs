@@ -64,6 +64,9 @@ pub enum ServerFailure {
     /// client comes back after a while (503 with `Retry-After`).
     #[error("服务器繁忙，请稍后重试")]
     Busy,
+    /// Something other than a case the request names does not exist (404), in words.
+    #[error("{0}")]
+    Missing(String),
     /// Signed in, but the role does not allow it (403).
     #[error("{0}")]
     Forbidden(String),

@@ -180,7 +180,7 @@ async fn cases(
     Params(f): Params<CaseFilter>,
 ) -> Result<Json<Vec<QueueCase>>, ApiFailure> {
     let state = match f.state.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(x) => Some(CaseState::parse(x).ok_or_else(|| {
             ApiFailure::from(crate::ServerFailure::Input(format!("未知的办件状态“{x}”")))
         })?),
@@ -217,8 +217,7 @@ async fn unmask(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Review {
-    #[serde(default)]
-    approve: bool,
+    approve: Option<bool>,
     #[serde(rename = "return")]
     return_: Option<String>,
 }
@@ -230,8 +229,8 @@ async fn review(
     Body(r): Body<Review>,
 ) -> Result<StatusCode, ApiFailure> {
     let verdict = match (r.approve, r.return_) {
-        (true, None) => Verdict::Approve,
-        (false, Some(reason)) => Verdict::Return(reason),
+        (Some(true), None) => Verdict::Approve,
+        (None, Some(reason)) => Verdict::Return(reason),
         _ => {
             return Err(crate::ServerFailure::Input(
                 "请给出 {\"approve\": true} 或 {\"return\": \"退回理由\"} 之一".into(),
