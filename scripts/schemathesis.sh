@@ -261,9 +261,10 @@ include-path = "/v1/events"
 checks.negative_data_rejection.enabled = false
 
 # The console: a well-formed decision the case's state does not allow, a period that ends
-# before it starts, an edition with errors are refused with 400 (invalid_input), by design.
+# before it starts, an edition, calendar or export with errors, a staff name taken or unknown
+# are refused with 400 (invalid_input), by design.
 [[operations]]
-include-path-regex = "^/console/api/(cases/.*/(review|complete)|figures.*|catalogs/publish)$"
+include-path-regex = "^/console/api/(cases/.*/(review|complete)|figures.*|catalogs/publish|calendars/publish|imports|staff.*)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404"]
 TOML
 }

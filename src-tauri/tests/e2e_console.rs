@@ -189,6 +189,37 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     wait_text(&client, "#cat-message", "已发布 national 第 1 版").await;
     wait_text(&client, "#editions", "中心发布第 1 版").await;
     screenshot(&client, "console-8c-catalog-published.png").await;
+
+    // A new reviewer for one point, added here.
+    click(&client, "#tab-staff").await;
+    wait_text(&client, "#staff", "王审核").await;
+    find(&client, "#staff-name")
+        .await
+        .send_keys("孙审核")
+        .await
+        .unwrap();
+    find(&client, "#staff-points")
+        .await
+        .send_keys("3212")
+        .await
+        .unwrap();
+    find(&client, "#staff-password")
+        .await
+        .send_keys("short")
+        .await
+        .unwrap();
+    click(&client, "#staff-add").await;
+    // The browser's own check of the form stops a short password before the server is asked.
+    assert!(client.find(Locator::Css("#staff-message")).await.is_err());
+    find(&client, "#staff-password")
+        .await
+        .send_keys(" and longer")
+        .await
+        .unwrap();
+    click(&client, "#staff-add").await;
+    wait_text(&client, "#staff-message", "已添加审核员“孙审核”").await;
+    wait_text(&client, "#staff", "孙审核").await;
+    screenshot(&client, "console-8d-staff.png").await;
     sign_out(&client).await;
 
     // Five wrong passwords lock the account, the right one too.

@@ -229,4 +229,81 @@ impl Central {
             audit::record(t, &who.name, "flag_reviewed", Some(&id.to_string()), None)
         })
     }
+
+    /// Publishes the holiday calendar, signed, as `counter-server publish-calendar`; audited.
+    pub fn console_publish_calendar(
+        &self,
+        who: &StaffMember,
+        text: &str,
+    ) -> Result<i64, ServerFailure> {
+        require(who, &[StaffRole::Admin], "发布节假日日历")?;
+        let (_, version) = self.publish("calendar", text)?;
+        self.tx(|t| {
+            let what = format!("第{version}版");
+            audit::record(
+                t,
+                &who.name,
+                "publish_calendar",
+                Some("calendar"),
+                Some(&what),
+            )
+        })?;
+        Ok(version)
+    }
+
+    /// Imports a point's outbox export (`counter sync export`), as `counter-server import`;
+    /// audited with what was taken.
+    pub fn console_import(
+        &self,
+        who: &StaffMember,
+        text: &str,
+    ) -> Result<counter_core::proto::PushResponse, ServerFailure> {
+        require(who, &[StaffRole::Admin], "导入离线数据")?;
+        let r = self.import(text)?;
+        self.tx(|t| {
+            let what = format!("至序号 {}，拒收 {} 条", r.acked_through, r.rejected.len());
+            audit::record(t, &who.name, "import", None, Some(&what))
+        })?;
+        Ok(r)
+    }
+
+    pub fn console_staff(&self, who: &StaffMember) -> Result<Vec<StaffMember>, ServerFailure> {
+        require(who, &[StaffRole::Admin], "管理职员")?;
+        self.staff_list()
+    }
+
+    pub fn console_staff_add(
+        &self,
+        who: &StaffMember,
+        name: &str,
+        role: StaffRole,
+        points: Option<Vec<String>>,
+        password: &str,
+    ) -> Result<(), ServerFailure> {
+        require(who, &[StaffRole::Admin], "管理职员")?;
+        self.staff_add_by(name, role, points, password, &who.name)
+    }
+
+    /// Stops an account (never one's own: the last administrator cannot lock everyone out).
+    pub fn console_staff_disable(
+        &self,
+        who: &StaffMember,
+        name: &str,
+    ) -> Result<(), ServerFailure> {
+        require(who, &[StaffRole::Admin], "管理职员")?;
+        if name == who.name {
+            return Err(ServerFailure::Input("不能停用自己的账号".into()));
+        }
+        self.staff_disable_by(name, &who.name)
+    }
+
+    pub fn console_staff_reset(
+        &self,
+        who: &StaffMember,
+        name: &str,
+        password: &str,
+    ) -> Result<(), ServerFailure> {
+        require(who, &[StaffRole::Admin], "管理职员")?;
+        self.staff_reset_by(name, password, &who.name)
+    }
 }

@@ -150,6 +150,18 @@ impl Central {
         points: Option<Vec<String>>,
         password: &str,
     ) -> Result<(), ServerFailure> {
+        self.staff_add_by(name, role, points, password, "counter-server")
+    }
+
+    /// As [`Central::staff_add`], recorded in the audit log as done by `by`.
+    pub(crate) fn staff_add_by(
+        &self,
+        name: &str,
+        role: StaffRole,
+        points: Option<Vec<String>>,
+        password: &str,
+        by: &str,
+    ) -> Result<(), ServerFailure> {
         check_name(name)?;
         if let Some(bad) = points
             .iter()
@@ -174,13 +186,7 @@ impl Central {
             if added == 0 {
                 return Err(ServerFailure::Input(format!("职员“{name}”已存在")));
             }
-            audit::record(
-                t,
-                "counter-server",
-                "staff_add",
-                Some(name),
-                Some(role.label()),
-            )
+            audit::record(t, by, "staff_add", Some(name), Some(role.label()))
         })
     }
 
@@ -195,6 +201,10 @@ impl Central {
 
     /// Stops an account: its sessions end at once.
     pub fn staff_disable(&self, name: &str) -> Result<(), ServerFailure> {
+        self.staff_disable_by(name, "counter-server")
+    }
+
+    pub(crate) fn staff_disable_by(&self, name: &str, by: &str) -> Result<(), ServerFailure> {
         self.tx(|t| {
             find(t, name)?;
             t.exec(
@@ -202,12 +212,21 @@ impl Central {
                 &[name.into()],
             )?;
             t.exec("DELETE FROM staff_sessions WHERE name = ?1", &[name.into()])?;
-            audit::record(t, "counter-server", "staff_disable", Some(name), None)
+            audit::record(t, by, "staff_disable", Some(name), None)
         })
     }
 
     /// A new password: the account is enabled and unlocked, and its sessions end.
     pub fn staff_reset(&self, name: &str, password: &str) -> Result<(), ServerFailure> {
+        self.staff_reset_by(name, password, "counter-server")
+    }
+
+    pub(crate) fn staff_reset_by(
+        &self,
+        name: &str,
+        password: &str,
+        by: &str,
+    ) -> Result<(), ServerFailure> {
         let hash = hash_password(password)?;
         self.tx(|t| {
             find(t, name)?;
@@ -217,7 +236,7 @@ impl Central {
                 &[name.into(), hash.into()],
             )?;
             t.exec("DELETE FROM staff_sessions WHERE name = ?1", &[name.into()])?;
-            audit::record(t, "counter-server", "staff_reset", Some(name), None)
+            audit::record(t, by, "staff_reset", Some(name), None)
         })
     }
 

@@ -498,3 +498,98 @@ fn the_same_applicant_at_two_points_is_flagged_and_handled(backend: Backend) {
     assert_eq!(c.post("flags/999999/reviewed", json!({})).status(), 404);
 }
 both!(the_same_applicant_at_two_points_is_flagged_and_handled);
+
+fn an_administrator_manages_staff_publishes_the_calendar_and_imports_an_export(backend: Backend) {
+    let r = running(backend);
+    staff(&r.central, "管理员", StaffRole::Admin, None);
+    let base = r.server.url();
+    let admin = Console::login(&base, "管理员", PASSWORD).unwrap();
+
+    // Staff: added, listed, refused in words, disabled (not oneself), reset.
+    let add = |name: &str, password: &str| {
+        admin.post(
+            "staff",
+            json!({"name": name, "role": "reviewer", "points": ["3211"], "password": password}),
+        )
+    };
+    assert_eq!(add("王审核", PASSWORD).status(), 204);
+    let short = add("李审核", "short");
+    assert_eq!(short.status(), 400);
+    assert!(json_of_err(short).contains("至少 10 个字符"));
+    let list = json_of(admin.get("staff"));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"] == "王审核"
+                && m["role"] == "reviewer"
+                && m["points"] == json!(["3211"])),
+        "{list}"
+    );
+    let reviewer = Console::login(&base, "王审核", PASSWORD).unwrap();
+    assert_eq!(reviewer.get("staff").status(), 403);
+    assert_eq!(admin.post("staff/管理员/disable", json!({})).status(), 400);
+    assert_eq!(admin.post("staff/王审核/disable", json!({})).status(), 204);
+    assert_eq!(
+        reviewer.get("me").status(),
+        401,
+        "a disabled account's session lives on"
+    );
+    let reset = admin.post("staff/王审核/reset", json!({"password": "a brand new one"}));
+    assert_eq!(reset.status(), 204);
+    assert!(Console::login(&base, "王审核", "a brand new one").is_ok());
+
+    // The calendar: a garbled one refused, the real one published as version 1.
+    assert_eq!(
+        admin
+            .post("calendars/publish", json!({"toml": "[[year"}))
+            .status(),
+        400
+    );
+    let calendar = include_str!("../../../catalogs/calendar.toml");
+    let published = json_of(admin.post("calendars/publish", json!({"toml": calendar})));
+    assert_eq!(published["version"], 1);
+    assert!(r
+        .central
+        .snapshots()
+        .unwrap()
+        .iter()
+        .any(|s| s.kind == "calendar"));
+
+    // A village point without network: its export file imported here, exactly once.
+    let mut s = store(r.dir.path(), "village");
+    enroll(&mut s, &r.central, &r.server, "3299");
+    let cases: Vec<String> = (0..2)
+        .map(|_| accepted_case(&mut s, "3299").unwrap())
+        .collect();
+    let file = r.dir.path().join("village.export");
+    counter_sync::export(&s, &file).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let imported = json_of(admin.post("imports", json!({"text": text})));
+    assert_eq!(imported["acked_through"], 12, "{imported}");
+    assert_eq!(imported["rejected"], 0, "{imported}");
+    assert_eq!(
+        r.central.case_record(&cases[1]).unwrap().unwrap().0,
+        "accepted"
+    );
+    let again = json_of(admin.post("imports", json!({"text": text})));
+    assert_eq!(again["acked_through"], 12, "{again}");
+    assert_eq!(r.central.counts().unwrap().0, 12, "stored twice");
+    let garbled = admin.post("imports", json!({"text": "not an export"}));
+    assert_eq!(garbled.status(), 400);
+
+    let log = r.central.audit_log(50).unwrap();
+    for action in [
+        "staff_add",
+        "staff_disable",
+        "staff_reset",
+        "publish_calendar",
+        "import",
+    ] {
+        assert!(
+            log.iter().any(|e| e.who == "管理员" && e.action == action),
+            "{action}"
+        );
+    }
+}
+both!(an_administrator_manages_staff_publishes_the_calendar_and_imports_an_export);

@@ -153,3 +153,13 @@ export const adminApi = {
   flags: () => call<FlagRow[]>("GET", "flags"),
   flagReviewed: (id: number) => call<void>("POST", `flags/${id}/reviewed`, {}),
 };
+
+export const operatorApi = {
+  publishCalendar: (toml: string) => call<{ version: number }>("POST", "calendars/publish", { toml }),
+  importExport: (text: string) => call<{ acked_through: number; rejected: number }>("POST", "imports", { text }),
+  staff: () => call<StaffMember[]>("GET", "staff"),
+  addStaff: (name: string, role: StaffRole, points: string[] | null, password: string) =>
+    call<void>("POST", "staff", { name, role, points, password }),
+  disableStaff: (name: string) => call<void>("POST", `staff/${q(name)}/disable`, {}),
+  resetStaff: (name: string, password: string) => call<void>("POST", `staff/${q(name)}/reset`, { password }),
+};

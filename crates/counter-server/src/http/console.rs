@@ -19,7 +19,7 @@ use crate::audit::AuditEntry;
 use crate::console::{QueueCase, Verdict};
 use crate::console_admin::{CatalogCheck, EditionRow, FlagRow};
 use crate::enrol::DeviceRow;
-use crate::staff::{SignInFailure, StaffMember};
+use crate::staff::{SignInFailure, StaffMember, StaffRole};
 use crate::unix_now as now;
 use crate::Central;
 
@@ -399,6 +399,95 @@ async fn flag_reviewed(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Serialize)]
+struct CalendarPublished {
+    version: i64,
+}
+
+async fn publish_calendar(
+    State(c): State<Central>,
+    s: Staff,
+    Body(u): Body<Upload>,
+) -> Result<Json<CalendarPublished>, ApiFailure> {
+    let version = blocking(move || c.console_publish_calendar(&s.who, &u.toml)).await?;
+    Ok(Json(CalendarPublished { version }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Export {
+    /// The file `counter sync export` wrote.
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Imported {
+    acked_through: i64,
+    rejected: usize,
+}
+
+async fn import(
+    State(c): State<Central>,
+    s: Staff,
+    Body(e): Body<Export>,
+) -> Result<Json<Imported>, ApiFailure> {
+    let r = blocking(move || c.console_import(&s.who, &e.text)).await?;
+    Ok(Json(Imported {
+        acked_through: r.acked_through,
+        rejected: r.rejected.len(),
+    }))
+}
+
+async fn staff_list(
+    State(c): State<Central>,
+    s: Staff,
+) -> Result<Json<Vec<StaffMember>>, ApiFailure> {
+    Ok(Json(blocking(move || c.console_staff(&s.who)).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewStaff {
+    name: String,
+    role: StaffRole,
+    points: Option<Vec<String>>,
+    password: String,
+}
+
+async fn staff_add(
+    State(c): State<Central>,
+    s: Staff,
+    Body(n): Body<NewStaff>,
+) -> Result<StatusCode, ApiFailure> {
+    blocking(move || c.console_staff_add(&s.who, &n.name, n.role, n.points, &n.password)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn staff_disable(
+    State(c): State<Central>,
+    s: Staff,
+    Segments(name): Segments<String>,
+) -> Result<StatusCode, ApiFailure> {
+    blocking(move || c.console_staff_disable(&s.who, &name)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPassword {
+    password: String,
+}
+
+async fn staff_reset(
+    State(c): State<Central>,
+    s: Staff,
+    Segments(name): Segments<String>,
+    Body(p): Body<NewPassword>,
+) -> Result<StatusCode, ApiFailure> {
+    blocking(move || c.console_staff_reset(&s.who, &name, &p.password)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 pub(super) fn routes() -> Router<Central> {
     Router::new()
         .route("/console/api/login", post(login))
@@ -424,6 +513,14 @@ pub(super) fn routes() -> Router<Central> {
             "/console/api/catalogs/publish",
             post(publish_catalog).layer(DefaultBodyLimit::max(CATALOG_BODY)),
         )
+        .route("/console/api/calendars/publish", post(publish_calendar))
+        .route(
+            "/console/api/imports",
+            post(import).layer(DefaultBodyLimit::max(CATALOG_BODY)),
+        )
+        .route("/console/api/staff", get(staff_list).post(staff_add))
+        .route("/console/api/staff/{name}/disable", post(staff_disable))
+        .route("/console/api/staff/{name}/reset", post(staff_reset))
         .route("/console/api/flags", get(flags))
         .route("/console/api/flags/{id}/reviewed", post(flag_reviewed))
 }
