@@ -101,6 +101,19 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     wait_text(&client, "#q-message", "已办结").await;
     wait_text(&client, "#case-state", "已办结").await;
     screenshot(&client, "console-4-completed.png").await;
+    let history = wait_text(&client, "#case-history", "办结（中心）").await;
+    assert!(
+        history.contains("受理") && history.contains("中心：王审核"),
+        "{history}"
+    );
+    client
+        .execute(
+            "document.querySelector('#case-history').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, "console-4b-history.png").await;
 
     open_row(&client, &returned).await;
     click(&client, "#return").await;

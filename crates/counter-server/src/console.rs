@@ -5,7 +5,7 @@
 //! own figures use too) with their workbook.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use counter_core::case::{Applicant, Case, CaseState};
+use counter_core::case::{Applicant, Case, CaseState, HistoryLine};
 use counter_core::figures::Figures;
 use counter_core::proto::RemoteStatus;
 use serde::Serialize;
@@ -33,6 +33,17 @@ pub struct QueueCase {
     pub overdue: bool,
     /// Open and due within two working days (amber).
     pub due_soon: bool,
+}
+
+/// A case as the console shows it: the judged copy (the applicant masked), its history as the
+/// core words it (the counters' events and the central decisions, in time order), and the
+/// documents its state lets the counter print.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub history: Vec<HistoryLine>,
+    pub documents: Vec<String>,
 }
 
 /// What a reviewer decides on a case.
@@ -145,6 +156,54 @@ fn line(point: &str, c: &Case, today: NaiveDate, soon: NaiveDate) -> QueueCase {
     }
 }
 
+/// The case's history: what the counters reported (accepted events, in their order) and what
+/// the central office decided, by time.
+fn history(t: &mut dyn Exec, point: &str, case: &Case) -> Result<Vec<HistoryLine>, ServerFailure> {
+    let mut lines = Vec::new();
+    for r in t.rows(
+        "SELECT device, seq, body FROM events WHERE case_no = ?1 AND rejected IS NULL
+         ORDER BY device, seq",
+        &[case.case_no.as_str().into()],
+    )? {
+        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int()?);
+        let event = crate::seal::event(t, &device, seq, &r[2].text().unwrap_or_default())?;
+        lines.push(case.history_line(&event));
+    }
+    // The decisions as the case's own point received them.
+    for r in t.rows(
+        "SELECT status, reason, by, at FROM changes
+         WHERE case_no = ?1 AND point = ?2 AND status IN ('in_review', 'returned', 'completed')
+         ORDER BY seq",
+        &[case.case_no.as_str().into(), point.into()],
+    )? {
+        let place = crate::seal::Place::ChangeReason {
+            point,
+            case_no: &case.case_no,
+        };
+        let reason = match r[1].text() {
+            Some(sealed) => crate::seal::open(t, place, &sealed)?,
+            None => String::new(),
+        };
+        let at = r[3]
+            .text()
+            .and_then(|a| NaiveDateTime::parse_from_str(&a, "%Y-%m-%dT%H:%M:%S").ok());
+        let (event, title) = match r[0].text().as_deref() {
+            Some("in_review") => ("review_started", "审核（中心）"),
+            Some("returned") => ("returned", "退回（中心）"),
+            _ => ("completed", "办结（中心）"),
+        };
+        lines.push(HistoryLine {
+            at: at.unwrap_or(case.opened_at),
+            clerk: r[2].text().unwrap_or_default(),
+            event,
+            title,
+            detail: reason,
+        });
+    }
+    lines.sort_by_key(|l| l.at);
+    Ok(lines)
+}
+
 impl Central {
     /// The queue of `who`: cases in `state` (every state when `None`), most urgent first.
     pub fn queue(
@@ -175,21 +234,31 @@ impl Central {
         })
     }
 
-    /// One case of `who`'s points, its applicant masked.
-    pub fn console_case(&self, who: &StaffMember, case_no: &str) -> Result<Case, ServerFailure> {
+    /// One case of `who`'s points, its applicant masked, with its history and documents.
+    pub fn console_case(
+        &self,
+        who: &StaffMember,
+        case_no: &str,
+    ) -> Result<CaseDetail, ServerFailure> {
         require(who, &[StaffRole::Reviewer], "查看办件")?;
         self.tx(|t| {
-            judged_cases(
-                t,
-                who,
-                Which {
-                    case_no: Some(case_no),
-                    ..Which::default()
-                },
-            )?
-            .pop()
-            .map(|(_, c)| c.masked())
-            .ok_or_else(|| ServerFailure::NotFound(case_no.into()))
+            let one = Which {
+                case_no: Some(case_no),
+                ..Which::default()
+            };
+            let (point, case) = judged_cases(t, who, one)?
+                .pop()
+                .ok_or_else(|| ServerFailure::NotFound(case_no.into()))?;
+            let history = history(t, &point, &case)?;
+            Ok(CaseDetail {
+                documents: case
+                    .documents()
+                    .iter()
+                    .map(|d| d.title().to_string())
+                    .collect(),
+                history,
+                case: case.masked(),
+            })
         })
     }
 

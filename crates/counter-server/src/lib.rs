@@ -28,7 +28,7 @@ mod staff;
 
 pub use audit::AuditEntry;
 pub use changes::Judged;
-pub use console::{QueueCase, Verdict};
+pub use console::{CaseDetail, QueueCase, Verdict};
 pub use console_admin::{CatalogCheck, EditionRow, FlagRow};
 use db::{Db, Exec};
 pub use db::{DbOptions, DB_POOL};

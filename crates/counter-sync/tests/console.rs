@@ -132,6 +132,35 @@ fn a_reviewer_decides_what_a_counter_pushed_and_the_counter_shows_it(backend: Ba
         204
     );
 
+    // The case's history: the counter's events and the centre's decisions, in order.
+    let detail = json_of(c.get(&format!("cases/{approved}")));
+    let titles: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles.first(), Some(&"登记"), "{titles:?}");
+    assert!(titles.contains(&"受理"), "{titles:?}");
+    let tail = &titles[titles.len() - 2..];
+    assert_eq!(tail, ["审核（中心）", "办结（中心）"], "{titles:?}");
+    assert_eq!(
+        detail["history"].as_array().unwrap().last().unwrap()["clerk"],
+        "中心：王审核"
+    );
+    assert!(
+        detail["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "受理回执"),
+        "{detail}"
+    );
+    assert!(
+        !detail.to_string().contains(ID),
+        "the history or documents name the ID"
+    );
+
     counter_sync::sync_now(&mut s, quick()).unwrap();
     assert_eq!(s.case(&approved).unwrap().state, CaseState::Completed);
     let back = s.case(&returned).unwrap();

@@ -1,6 +1,7 @@
 // The console's calls to counter-server's /console/api/ (openapi.yaml): the session is the
 // HttpOnly cookie the sign-in sets; every failure is the server's {code, message}.
 import type { Case } from "../bindings/Case";
+import type { HistoryLine } from "../bindings/HistoryLine";
 import type { Figures } from "../bindings/Figures";
 import type { Applicant } from "../bindings/Applicant";
 import type { Person } from "../bindings/Person";
@@ -48,6 +49,9 @@ export interface AuditEntry {
   detail: string | null;
 }
 
+/** A case as the console shows it: its fields, its history and the documents it may print. */
+export type CaseDetail = Case & { history: HistoryLine[]; documents: string[] };
+
 export interface ConsoleError {
   status: number;
   code: string;
@@ -93,7 +97,7 @@ export const consoleApi = {
   logout: () => call<void>("POST", "logout", {}),
   me: () => call<StaffMember>("GET", "me"),
   cases: (state: string) => call<QueueCase[]>("GET", `cases${state ? `?state=${q(state)}` : ""}`),
-  case: (no: string) => call<Case>("GET", `cases/${q(no)}`),
+  case: (no: string) => call<CaseDetail>("GET", `cases/${q(no)}`),
   unmask: (no: string) => call<{ applicant: Applicant; agent: Person | null }>("POST", `cases/${q(no)}/unmask`, {}),
   approve: (no: string) => call<void>("POST", `cases/${q(no)}/review`, { approve: true }),
   returnCase: (no: string, reason: string) => call<void>("POST", `cases/${q(no)}/review`, { return: reason }),

@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDate;
-use counter_core::case::{Applicant, Case, CaseState, Person};
+use counter_core::case::{Applicant, CaseState, Person};
 use counter_core::figures::Figures;
 use counter_core::proto::ServerCode;
 use serde::{Deserialize, Serialize};
 
 use super::{blocking, too_many, ApiFailure, Body, Params, Peer, Segments};
 use crate::audit::AuditEntry;
-use crate::console::{QueueCase, Verdict};
+use crate::console::{CaseDetail, QueueCase, Verdict};
 use crate::console_admin::{CatalogCheck, EditionRow, FlagRow};
 use crate::enrol::DeviceRow;
 use crate::staff::{SignInFailure, StaffMember, StaffRole};
@@ -193,7 +193,7 @@ async fn case(
     State(c): State<Central>,
     s: Staff,
     Segments(case_no): Segments<String>,
-) -> Result<Json<Case>, ApiFailure> {
+) -> Result<Json<CaseDetail>, ApiFailure> {
     Ok(Json(
         blocking(move || c.console_case(&s.who, &case_no)).await?,
     ))
