@@ -60,10 +60,10 @@ impl Central {
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
                 let (at, who, action, subject) = (
-                    r[1].int()?,
-                    r[2].text().unwrap_or_default(),
-                    r[3].text().unwrap_or_default(),
-                    r[4].text(),
+                    r.get("at").int()?,
+                    r.get("who").text().unwrap_or_default(),
+                    r.get("action").text().unwrap_or_default(),
+                    r.get("subject").text(),
                 );
                 let place = Place::Audit {
                     at,
@@ -71,12 +71,12 @@ impl Central {
                     action: &action,
                     subject: subject.as_deref().unwrap_or(""),
                 };
-                let detail = match r[5].text() {
+                let detail = match r.get("detail").text() {
                     Some(d) => Some(seal::open(t, place, &d)?),
                     None => None,
                 };
                 out.push(AuditEntry {
-                    id: r[0].int()?,
+                    id: r.get("id").int()?,
                     at,
                     who,
                     action,

@@ -116,18 +116,19 @@ impl Batch {
         );
         for r in t.rows(&sql, &[device.into(), seqs.param()])? {
             let held = Held {
-                id: r[1].text().unwrap_or_default(),
-                hash: r[2].text(),
-                refused: r[3].text(),
+                id: r.get("id").text().unwrap_or_default(),
+                hash: r.get("hash").text(),
+                refused: r.get("rejected").text(),
             };
-            b.held.insert(r[0].int()?, held);
+            b.held.insert(r.get("seq").int()?, held);
         }
         let sql = format!(
             "SELECT id, hash FROM events WHERE id IN (SELECT v FROM {})",
             ids.source(t, 1, "x")
         );
         for r in t.rows(&sql, &[ids.param()])? {
-            b.ids.insert(r[0].text().unwrap_or_default(), r[1].text());
+            b.ids
+                .insert(r.get("id").text().unwrap_or_default(), r.get("hash").text());
         }
         let sql = format!(
             "SELECT case_no, state, immediate, body, device FROM cases
@@ -135,11 +136,17 @@ impl Batch {
             cases.source(t, 1, "x")
         );
         for r in t.rows(&sql, &[cases.param()])? {
-            let case_no = r[0].text().unwrap_or_default();
-            let known = claims::decode(t, &case_no, &r[1], &r[2], &r[3])?;
+            let case_no = r.get("case_no").text().unwrap_or_default();
+            let known = claims::decode(
+                t,
+                &case_no,
+                r.get("state"),
+                r.get("immediate"),
+                r.get("body"),
+            )?;
             let row = CaseRow {
                 known,
-                owner: r[4].text(),
+                owner: r.get("device").text(),
                 opening: None,
                 changed: false,
             };
@@ -150,7 +157,10 @@ impl Batch {
             cases.source(t, 1, "x")
         );
         for r in t.rows(&sql, &[cases.param()])? {
-            let (case_no, point) = (r[0].text().unwrap_or_default(), r[1].text());
+            let (case_no, point) = (
+                r.get("case_no").text().unwrap_or_default(),
+                r.get("point").text(),
+            );
             b.points_before.entry(case_no).or_default().extend(point);
         }
         b.points = b.points_before.clone();
@@ -159,7 +169,7 @@ impl Batch {
             cases.source(t, 2, "x")
         );
         for r in t.rows(&sql, &[reused_by(device).into(), cases.param()])? {
-            b.reused.extend(r[0].text());
+            b.reused.extend(r.get("case_no").text());
         }
         if !offices.is_empty() {
             let sql = format!(
@@ -167,7 +177,7 @@ impl Batch {
                 offices.source(t, 1, "x")
             );
             for r in t.rows(&sql, &[offices.param()])? {
-                b.offices.extend(r[0].text());
+                b.offices.extend(r.get("point").text());
             }
         }
         Ok(b)
@@ -250,8 +260,13 @@ impl Batch {
             &[case_no.into(), kind.into()],
         )?;
         for r in rows {
-            let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int()?);
-            if pred(&seal::event(t, &device, seq, &r[2].text().unwrap_or_default())?.change) {
+            let (device, seq) = (
+                r.get("device").text().unwrap_or_default(),
+                r.get("seq").int()?,
+            );
+            if pred(
+                &seal::event(t, &device, seq, &r.get("body").text().unwrap_or_default())?.change,
+            ) {
                 return Ok(true);
             }
         }

@@ -20,8 +20,8 @@ impl Central {
             let mut changes = Vec::new();
             let mut cursor = after;
             for r in rows {
-                let case_no = r[1].text().unwrap_or_default();
-                let event = match r[5].text() {
+                let case_no = r.get("case_no").text().unwrap_or_default();
+                let event = match r.get("body").text() {
                     Some(b) => Some(
                         serde_json::from_str(&seal::open(
                             t,
@@ -37,17 +37,17 @@ impl Central {
                     ),
                     None => None,
                 };
-                let status = match r[2].text().as_deref() {
+                let status = match r.get("status").text().as_deref() {
                     Some("in_review") => RemoteStatus::InReview,
                     Some("returned") => RemoteStatus::Returned,
                     Some("event") => RemoteStatus::Event,
                     _ => RemoteStatus::Completed,
                 };
-                cursor = r[0].int()?;
+                cursor = r.get("seq").int()?;
                 changes.push(RemoteChange {
                     seq: cursor,
                     status,
-                    reason: r[3]
+                    reason: r.get("reason")
                         .text()
                         .map(|r| {
                             seal::open(
@@ -60,11 +60,11 @@ impl Central {
                             )
                         })
                         .transpose()?,
-                    by: r[4].text().unwrap_or_default(),
+                    by: r.get("by").text().unwrap_or_default(),
                     event,
-                    at: r[6].text().and_then(|a| a.parse().ok()),
-                    owner: r[7].text(),
-                    opening: r[8].text(),
+                    at: r.get("at").text().and_then(|a| a.parse().ok()),
+                    owner: r.get("device").text(),
+                    opening: r.get("opening").text(),
                     case_no,
                 });
             }
@@ -88,12 +88,15 @@ impl Central {
     pub fn counts(&self) -> Result<(i64, i64, i64), ServerFailure> {
         self.tx(|t| {
             let n = |t: &mut dyn Exec, sql: &str| -> Result<i64, ServerFailure> {
-                t.row(sql, &[])?.map_or(Ok(0), |r| r[0].int())
+                t.row(sql, &[])?.map_or(Ok(0), |r| r.get("n").int())
             };
             Ok((
-                n(t, "SELECT count(*) FROM events WHERE rejected IS NULL")?,
-                n(t, "SELECT count(*) FROM events WHERE rejected IS NOT NULL")?,
-                n(t, "SELECT count(*) FROM cases")?,
+                n(t, "SELECT count(*) AS n FROM events WHERE rejected IS NULL")?,
+                n(
+                    t,
+                    "SELECT count(*) AS n FROM events WHERE rejected IS NOT NULL",
+                )?,
+                n(t, "SELECT count(*) AS n FROM cases")?,
             ))
         })
     }
@@ -108,7 +111,12 @@ impl Central {
                 "SELECT state, device FROM cases WHERE case_no = ?1",
                 &[case_no.into()],
             )?
-            .map(|r| (r[0].text().unwrap_or_default(), r[1].text())))
+            .map(|r| {
+                (
+                    r.get("state").text().unwrap_or_default(),
+                    r.get("device").text(),
+                )
+            }))
         })
     }
 
@@ -125,7 +133,7 @@ impl Central {
                     "SELECT opening FROM cases WHERE case_no = ?1",
                     &[case_no.into()],
                 )?
-                .and_then(|r| r[0].text());
+                .and_then(|r| r.get("opening").text());
             Ok(Some(Judged {
                 case: k.case,
                 opening,
@@ -141,7 +149,7 @@ impl Central {
                 &[],
             )?
             .into_iter()
-            .filter_map(|r| r[0].text())
+            .filter_map(|r| r.get("id").text())
             .collect())
         })
     }
@@ -156,8 +164,8 @@ impl Central {
             .into_iter()
             .map(|r| {
                 (
-                    r[0].text().unwrap_or_default(),
-                    r[1].text().unwrap_or_default(),
+                    r.get("case_no").text().unwrap_or_default(),
+                    r.get("other").text().unwrap_or_default(),
                 )
             })
             .collect())
@@ -250,7 +258,7 @@ pub(crate) fn case_points(t: &mut dyn Exec, case_no: &str) -> Result<Vec<String>
         &[case_no.into()],
     )?
     .into_iter()
-    .filter_map(|r| r[0].text())
+    .filter_map(|r| r.get("point").text())
     .collect())
 }
 

@@ -58,7 +58,8 @@ impl Editions {
             "SELECT text FROM snapshots WHERE kind = 'catalog' AND id = ?1 ORDER BY version",
             &[id.into()],
         )? {
-            let Ok(c) = Catalog::from_toml("published.toml", &r[0].text().unwrap_or_default())
+            let Ok(c) =
+                Catalog::from_toml("published.toml", &r.get("text").text().unwrap_or_default())
             else {
                 continue;
             };
@@ -84,7 +85,14 @@ pub(crate) fn known(t: &mut dyn Exec, case_no: &str) -> Result<Option<Known>, Se
         "SELECT state, immediate, body FROM cases WHERE case_no = ?1",
         &[case_no.into()],
     )? {
-        Some(r) => decode(t, case_no, &r[0], &r[1], &r[2]).map(Some),
+        Some(r) => decode(
+            t,
+            case_no,
+            r.get("state"),
+            r.get("immediate"),
+            r.get("body"),
+        )
+        .map(Some),
         None => Ok(None),
     }
 }

@@ -108,13 +108,15 @@ fn judged_cases(
     )?;
     let mut out = Vec::new();
     for r in rows {
-        let point = r[1].text().unwrap_or_default();
+        let point = r.get("point").text().unwrap_or_default();
         if !who.covers(&point) {
             continue;
         }
-        let no = r[0].text().unwrap_or_default();
+        let no = r.get("case_no").text().unwrap_or_default();
         // A case of an earlier version has no judged copy to show.
-        if let Some(case) = crate::claims::decode(t, &no, &r[2], &r[3], &r[4])?.case {
+        if let Some(case) =
+            crate::claims::decode(t, &no, r.get("state"), r.get("immediate"), r.get("body"))?.case
+        {
             out.push((point, case));
         }
     }
@@ -128,7 +130,7 @@ fn calendar(t: &mut dyn Exec) -> Result<counter_core::Calendar, ServerFailure> {
             "SELECT text FROM snapshots WHERE kind = 'calendar' ORDER BY version DESC LIMIT 1",
             &[],
         )?
-        .and_then(|r| r[0].text());
+        .and_then(|r| r.get("text").text());
     counter_core::bundled::calendar_with(text.as_deref())
         .map_err(|e| ServerFailure::Storage(format!("中心的节假日日历无法读取：{e}")))
 }
@@ -165,8 +167,11 @@ fn history(t: &mut dyn Exec, point: &str, case: &Case) -> Result<Vec<HistoryLine
          ORDER BY device, seq",
         &[case.case_no.as_str().into()],
     )? {
-        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int()?);
-        let event = crate::seal::event(t, &device, seq, &r[2].text().unwrap_or_default())?;
+        let (device, seq) = (
+            r.get("device").text().unwrap_or_default(),
+            r.get("seq").int()?,
+        );
+        let event = crate::seal::event(t, &device, seq, &r.get("body").text().unwrap_or_default())?;
         lines.push(case.history_line(&event));
     }
     // The decisions as the case's own point received them.
@@ -180,21 +185,22 @@ fn history(t: &mut dyn Exec, point: &str, case: &Case) -> Result<Vec<HistoryLine
             point,
             case_no: &case.case_no,
         };
-        let reason = match r[1].text() {
+        let reason = match r.get("reason").text() {
             Some(sealed) => crate::seal::open(t, place, &sealed)?,
             None => String::new(),
         };
-        let at = r[3]
+        let at = r
+            .get("at")
             .text()
             .and_then(|a| NaiveDateTime::parse_from_str(&a, "%Y-%m-%dT%H:%M:%S").ok());
-        let (event, title) = match r[0].text().as_deref() {
+        let (event, title) = match r.get("status").text().as_deref() {
             Some("in_review") => ("review_started", "审核（中心）"),
             Some("returned") => ("returned", "退回（中心）"),
             _ => ("completed", "办结（中心）"),
         };
         lines.push(HistoryLine {
             at: at.unwrap_or(case.opened_at),
-            clerk: r[2].text().unwrap_or_default(),
+            clerk: r.get("by").text().unwrap_or_default(),
             event,
             title,
             detail: reason,
@@ -307,7 +313,7 @@ impl Central {
                     "SELECT point FROM cases WHERE case_no = ?1",
                     &[case_no.into()],
                 )?
-                .and_then(|r| r[0].text());
+                .and_then(|r| r.get("point").text());
             // Another point's case is not found, as for an unknown number.
             if !point.is_some_and(|p| who.covers(&p)) {
                 return Err(ServerFailure::NotFound(case_no.into()));

@@ -111,15 +111,16 @@ impl Central {
             )
         })?;
         for r in published {
-            if let Ok(c) =
-                counter_core::Catalog::from_toml("published.toml", &r[1].text().unwrap_or_default())
-            {
+            if let Ok(c) = counter_core::Catalog::from_toml(
+                "published.toml",
+                &r.get("text").text().unwrap_or_default(),
+            ) {
                 rows.push(EditionRow {
                     id: c.header.id.clone(),
                     title: c.header.title.clone(),
                     edition: c.header.edition.clone(),
                     revision: c.revision.clone(),
-                    version: Some(r[0].int()?),
+                    version: Some(r.get("version").int()?),
                 });
             }
         }
@@ -155,7 +156,7 @@ impl Central {
                  ORDER BY version DESC LIMIT 1",
                 &[id.as_str().into()],
             )?
-            .and_then(|r| r[0].text()))
+            .and_then(|r| r.get("text").text()))
         })?;
         let base = match published {
             Some(text) => counter_core::Catalog::from_toml("published.toml", &text).ok(),
@@ -204,10 +205,10 @@ impl Central {
             .iter()
             .map(|r| {
                 Ok(FlagRow {
-                    id: r[0].int()?,
-                    case_no: r[1].text().unwrap_or_default(),
-                    other: r[2].text().unwrap_or_default(),
-                    reviewed: r[3].int()? != 0,
+                    id: r.get("id").int()?,
+                    case_no: r.get("case_no").text().unwrap_or_default(),
+                    other: r.get("other").text().unwrap_or_default(),
+                    reviewed: r.get("reviewed").int()? != 0,
                 })
             })
             .collect()

@@ -62,19 +62,19 @@ impl Central {
                     "注册码无效，请向管理员索取新的注册码".into(),
                 ));
             };
-            if row[3].text().is_some() {
+            if row.get("used_by").text().is_some() {
                 return Err(ServerFailure::Input(
                     "注册码已被使用，请向管理员索取新的注册码".into(),
                 ));
             }
             let oldest = stamp(chrono::Local::now().naive_local() - CODE_LIFETIME);
-            if row[4].text().is_none_or(|t| t < oldest) {
+            if row.get("issued_at").text().is_none_or(|t| t < oldest) {
                 return Err(ServerFailure::Input(format!(
                     "注册码已过期（有效期{}天），请向管理员索取新的注册码",
                     CODE_LIFETIME.num_days()
                 )));
             }
-            let point = row[0].text().unwrap_or_default();
+            let point = row.get("point").text().unwrap_or_default();
             // One enrolment of a point at a time, across every server instance: the window
             // check below and the insert after it are then one step (PostgreSQL; SQLite has one
             // writer).
@@ -101,24 +101,24 @@ impl Central {
                 None => None,
             };
             let earlier = match &previous {
-                Some(r) => Some(crate::claims::Seat::parse(r[4].int()?, r[5].text()).text()),
+                Some(r) => Some(crate::claims::Seat::parse(r.get("window_no").int()?, r.get("earlier_windows").text()).text()),
                 None => None,
             };
             if let Some(r) = &previous {
-                let live = r[2].int()? == 0;
-                let proven = r[3].text().is_none()
+                let live = r.get("revoked").int()? == 0;
+                let proven = r.get("cloned").text().is_none()
                     && req
                         .previous_key
                         .as_deref()
-                        .is_some_and(|k| hash(k) == r[1].text().unwrap_or_default());
+                        .is_some_and(|k| hash(k) == r.get("key_hash").text().unwrap_or_default());
                 if live && !proven {
                     return Err(ServerFailure::Input(format!(
                         "本机之前的注册（设备 {}）仍在使用中，新的注册不能接替它：若那台设备已不再使用，请中心管理员先停用它（counter-server revoke），再用新的注册码注册",
-                        r[0].text().unwrap_or_default()
+                        r.get("id").text().unwrap_or_default()
                     )));
                 }
             }
-            let previous = previous.and_then(|r| r[0].text());
+            let previous = previous.and_then(|r| r.get("id").text());
             let taken = t
                 .row(
                     "SELECT name FROM devices WHERE point = ?1 AND window_no = ?2 AND revoked = 0
@@ -129,7 +129,7 @@ impl Central {
                         previous.clone().unwrap_or_default().into(),
                     ],
                 )?
-                .map(|r| r[0].text().unwrap_or_default());
+                .map(|r| r.get("name").text().unwrap_or_default());
             if let Some(other) = taken {
                 return Err(ServerFailure::Input(format!(
                     "网点 {point} 的 {} 号窗口已由另一台设备（{other}）使用：请在设置中改选本机的窗口号后再注册",
@@ -192,8 +192,8 @@ impl Central {
                 device_id,
                 key,
                 point,
-                level: row[1].text(),
-                name: row[2].text(),
+                level: row.get("level").text(),
+                name: row.get("name").text(),
                 public_key,
                 window: req.window,
             })
@@ -214,10 +214,10 @@ impl Central {
         })?;
         match row {
             None => Ok(None),
-            Some(r) if r[1].text().is_some() => {
+            Some(r) if r.get("cloned").text().is_some() => {
                 Err(ServerFailure::Stopped(crate::push::clone_reason(id)))
             }
-            Some(r) => Ok(r[0].text().map(|p| (id.to_string(), p))),
+            Some(r) => Ok(r.get("point").text().map(|p| (id.to_string(), p))),
         }
     }
 
@@ -240,22 +240,26 @@ impl Central {
                     "SELECT last_seq FROM devices WHERE id = ?1",
                     &[device.into()],
                 )?
-                .map_or(Ok(0), |r| r[0].int())?;
+                .map_or(Ok(0), |r| r.get("last_seq").int())?;
             let mut numbers: Vec<String> = t
                 .rows(
                     "SELECT DISTINCT case_no FROM events WHERE device = ?1",
                     &[device.into()],
                 )?
                 .into_iter()
-                .filter_map(|r| r[0].text())
+                .filter_map(|r| r.get("case_no").text())
                 .collect();
             for r in t.rows(
                 "SELECT seq, body FROM events WHERE device = ?1 AND kind = 'handed_over'",
                 &[device.into()],
             )? {
-                if let counter_core::case::Change::HandedOver { sheet_no, .. } =
-                    crate::seal::event(t, device, r[0].int()?, &r[1].text().unwrap_or_default())?
-                        .change
+                if let counter_core::case::Change::HandedOver { sheet_no, .. } = crate::seal::event(
+                    t,
+                    device,
+                    r.get("seq").int()?,
+                    &r.get("body").text().unwrap_or_default(),
+                )?
+                .change
                 {
                     numbers.push(sheet_no);
                 }
@@ -277,12 +281,12 @@ impl Central {
                 .into_iter()
                 .map(|r| {
                     Ok(DeviceRow {
-                        id: r[0].text().unwrap_or_default(),
-                        point: r[1].text().unwrap_or_default(),
-                        window: r[2].int()?,
-                        name: r[3].text().unwrap_or_default(),
-                        revoked: r[4].int()? != 0,
-                        cloned: r[5].text().is_some(),
+                        id: r.get("id").text().unwrap_or_default(),
+                        point: r.get("point").text().unwrap_or_default(),
+                        window: r.get("window_no").int()?,
+                        name: r.get("name").text().unwrap_or_default(),
+                        revoked: r.get("revoked").int()? != 0,
+                        cloned: r.get("cloned").text().is_some(),
                     })
                 })
                 .collect::<Result<_, ServerFailure>>()

@@ -51,8 +51,11 @@ impl Central {
             let row = t
                 .row(sql, &[device.into()])?
                 .ok_or_else(|| ServerFailure::Input("设备未注册".into()))?;
-            let mut last = row[0].int()?;
-            let seat = Seat::parse(row[1].int()?, row[2].text());
+            let mut last = row.get("last_seq").int()?;
+            let seat = Seat::parse(
+                row.get("window_no").int()?,
+                row.get("earlier_windows").text(),
+            );
             crate::db::lock_cases(t, req.events.iter().map(|e| e.case_no.as_str()))?;
             if let Some(e) = req.events.iter().find(|e| e.seq < 1) {
                 return Err(ServerFailure::Input(format!(
@@ -181,13 +184,13 @@ impl Central {
                     ))
                 })?;
             // A stopped device (a stolen PC) still holds its key: its files are not taken.
-            if row[2].int()? != 0 {
+            if row.get("revoked").int()? != 0 {
                 return Err(ServerFailure::Input(format!(
                     "设备 {} 已在中心停用，其导出文件不予导入",
                     file.device_id
                 )));
             }
-            let sealed = row[1].text().ok_or_else(|| {
+            let sealed = row.get("export_key").text().ok_or_else(|| {
                 ServerFailure::Input(format!(
                     "设备 {} 在本版本之前注册，其导出文件无法核验：请该设备重新注册后再导出",
                     file.device_id
@@ -202,7 +205,7 @@ impl Central {
             )?)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .ok_or_else(|| ServerFailure::Storage("设备的导出密钥已损坏".into()))?;
-            Ok((row[0].text().unwrap_or_default(), key))
+            Ok((row.get("point").text().unwrap_or_default(), key))
         })?;
         let events = file
             .open(&key)

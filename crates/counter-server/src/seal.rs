@@ -132,7 +132,7 @@ pub(crate) fn applicant(t: &dyn Exec, id_number: &str) -> String {
 pub(crate) fn recorded_signing(t: &mut dyn Exec) -> Result<Option<String>, ServerFailure> {
     Ok(
         t.row("SELECT value FROM meta WHERE key = 'signing_public'", &[])?
-            .and_then(|r| r[0].text()),
+            .and_then(|r| r.get("value").text()),
     )
 }
 
@@ -151,7 +151,7 @@ pub(crate) fn record_signing(t: &mut dyn Exec, public: &str) -> Result<(), Serve
 pub(crate) fn legacy_signing_key(t: &mut dyn Exec) -> Result<Option<[u8; 32]>, ServerFailure> {
     Ok(
         t.row("SELECT value FROM meta WHERE key = 'signing_key'", &[])?
-            .and_then(|r| r[0].text())
+            .and_then(|r| r.get("value").text())
             .and_then(|h| unhex(&h))
             .and_then(|b| <[u8; 32]>::try_from(b).ok()),
     )
@@ -167,7 +167,7 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
     // found out at the first request.
     match t
         .row("SELECT value FROM meta WHERE key = 'data_check'", &[])?
-        .and_then(|r| r[0].text())
+        .and_then(|r| r.get("value").text())
     {
         Some(check) if crate::Keys::is_sealed(&check) => {
             t.keys()
@@ -209,8 +209,11 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         "SELECT device, seq, body, rejected FROM events WHERE body NOT LIKE 's2:%'",
         &[],
     )? {
-        let (device, seq) = (r[0].text().unwrap_or_default(), r[1].int()?);
-        let stored = r[2].text().unwrap_or_default();
+        let (device, seq) = (
+            r.get("device").text().unwrap_or_default(),
+            r.get("seq").int()?,
+        );
+        let stored = r.get("body").text().unwrap_or_default();
         let in_clear = !stored.starts_with("s1:");
         let body = legacy(t, EVENT_BODY, &stored)?;
         let sealed = seal(
@@ -223,7 +226,7 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         );
         t.exec(
             "UPDATE events SET body = ?3 WHERE device = ?1 AND seq = ?2",
-            &[r[0].clone(), r[1].clone(), sealed.into()],
+            &[r.get("device").clone(), r.get("seq").clone(), sealed.into()],
         )?;
         if !in_clear {
             continue;
@@ -232,9 +235,9 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         let hash = content_hash(t, &body);
         t.exec(
             "UPDATE events SET hash = ?3 WHERE device = ?1 AND seq = ?2",
-            &[r[0].clone(), r[1].clone(), hash.into()],
+            &[r.get("device").clone(), r.get("seq").clone(), hash.into()],
         )?;
-        let accepted = r[3] == crate::db::Val::Null;
+        let accepted = *r.get("rejected") == crate::db::Val::Null;
         if let (
             true,
             Ok(CaseEvent {
@@ -246,7 +249,7 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
             let id = applicant(t, a.id_number());
             t.exec(
                 "UPDATE cases SET id_hash = ?2 WHERE case_no = (SELECT case_no FROM events WHERE device = ?1 AND seq = ?3)",
-                &[r[0].clone(), id.into(), r[1].clone()],
+                &[r.get("device").clone(), id.into(), r.get("seq").clone()],
             )?;
         }
     }
@@ -256,8 +259,8 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         &[],
     )? {
         let (point, case_no) = (
-            r[1].text().unwrap_or_default(),
-            r[2].text().unwrap_or_default(),
+            r.get("point").text().unwrap_or_default(),
+            r.get("case_no").text().unwrap_or_default(),
         );
         let again = |v: &crate::db::Val, column: &str, place: Place| match v.text() {
             Some(x) if !crate::Keys::is_sealed(&x) => {
@@ -266,7 +269,7 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
             other => Ok(other),
         };
         let body = again(
-            &r[3],
+            r.get("body"),
             CHANGE_BODY,
             Place::ChangeBody {
                 point: &point,
@@ -274,7 +277,7 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
             },
         )?;
         let reason = again(
-            &r[4],
+            r.get("reason"),
             CHANGE_REASON,
             Place::ChangeReason {
                 point: &point,
@@ -283,19 +286,23 @@ pub(crate) fn seal_legacy_rows(t: &mut dyn Exec) -> Result<(), ServerFailure> {
         )?;
         t.exec(
             "UPDATE changes SET body = ?2, reason = ?3 WHERE seq = ?1",
-            &[r[0].clone(), body.into(), reason.into()],
+            &[r.get("seq").clone(), body.into(), reason.into()],
         )?;
     }
     for r in t.rows(
         "SELECT id, export_key FROM devices WHERE export_key NOT LIKE 's2:%'",
         &[],
     )? {
-        let device = r[0].text().unwrap_or_default();
-        let plain = legacy(t, EXPORT_KEY, &r[1].text().unwrap_or_default())?;
+        let device = r.get("id").text().unwrap_or_default();
+        let plain = legacy(
+            t,
+            EXPORT_KEY,
+            &r.get("export_key").text().unwrap_or_default(),
+        )?;
         let sealed = seal(t, Place::ExportKey { device: &device }, &plain);
         t.exec(
             "UPDATE devices SET export_key = ?2 WHERE id = ?1",
-            &[r[0].clone(), sealed.into()],
+            &[r.get("id").clone(), sealed.into()],
         )?;
     }
     if !first {

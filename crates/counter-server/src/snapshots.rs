@@ -30,8 +30,8 @@ impl Central {
         };
         self.tx(|t| {
             let version = t
-                .row("SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?2", &[kind.into(), id.as_str().into()])?
-                .map_or(Ok(None), |r| r[0].opt_int())?
+                .row("SELECT max(version) AS version FROM snapshots WHERE kind = ?1 AND id = ?2", &[kind.into(), id.as_str().into()])?
+                .map_or(Ok(None), |r| r.get("version").opt_int())?
                 .unwrap_or(0)
                 + 1;
             let sig = sign_snapshot(t.keys().signing(), kind, &id, version, text);
@@ -47,15 +47,15 @@ impl Central {
     pub fn snapshots(&self) -> Result<Vec<SnapshotInfo>, ServerFailure> {
         self.tx(|t| {
             t.rows(
-                "SELECT kind, id, max(version) FROM snapshots GROUP BY kind, id ORDER BY kind, id",
+                "SELECT kind, id, max(version) AS version FROM snapshots GROUP BY kind, id ORDER BY kind, id",
                 &[],
             )?
             .into_iter()
             .map(|r| {
                 Ok(SnapshotInfo {
-                    kind: r[0].text().unwrap_or_default(),
-                    id: r[1].text().unwrap_or_default(),
-                    version: r[2].int()?,
+                    kind: r.get("kind").text().unwrap_or_default(),
+                    id: r.get("id").text().unwrap_or_default(),
+                    version: r.get("version").int()?,
                 })
             })
             .collect::<Result<_, ServerFailure>>()
@@ -74,8 +74,8 @@ impl Central {
                 kind: kind.into(),
                 id: id.into(),
                 version,
-                text: r[0].text().unwrap_or_default(),
-                signature: r[1].text().unwrap_or_default(),
+                text: r.get("text").text().unwrap_or_default(),
+                signature: r.get("signature").text().unwrap_or_default(),
             })
         })
     }
@@ -86,7 +86,7 @@ impl Central {
         self.tx(|t| {
             t.exec(
                 "UPDATE snapshots SET text = ?3 WHERE kind = ?1 AND id = ?2
-                 AND version = (SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?2)",
+                 AND version = (SELECT max(version) AS version FROM snapshots WHERE kind = ?1 AND id = ?2)",
                 &[kind.into(), id.into(), text.into()],
             )?;
             Ok(())
@@ -111,18 +111,18 @@ impl Central {
         self.tx(|t| {
             let version = t
                 .row(
-                    "SELECT max(version) FROM snapshots WHERE kind = ?1 AND id = ?1",
+                    "SELECT max(version) AS version FROM snapshots WHERE kind = ?1 AND id = ?1",
                     &[KEY_ANNOUNCEMENT.into()],
                 )?
-                .map_or(Ok(None), |r| r[0].opt_int())?
+                .map_or(Ok(None), |r| r.get("version").opt_int())?
                 .unwrap_or(0)
                 + 1;
             for r in t.rows("SELECT kind, id, version, text FROM snapshots", &[])? {
                 let (kind, id, v, text) = (
-                    r[0].text().unwrap_or_default(),
-                    r[1].text().unwrap_or_default(),
-                    r[2].int()?,
-                    r[3].text().unwrap_or_default(),
+                    r.get("kind").text().unwrap_or_default(),
+                    r.get("id").text().unwrap_or_default(),
+                    r.get("version").int()?,
+                    r.get("text").text().unwrap_or_default(),
                 );
                 if kind != KEY_ANNOUNCEMENT {
                     t.exec(

@@ -10,7 +10,7 @@ use argon2::Argon2;
 use serde::{Deserialize, Serialize};
 
 use crate::audit;
-use crate::db::{Exec, Val};
+use crate::db::{Exec, Row};
 use crate::{Central, ServerFailure};
 
 /// Wrong passwords in a row before the account locks.
@@ -118,17 +118,18 @@ fn check_name(name: &str) -> Result<(), ServerFailure> {
     Ok(())
 }
 
-fn member(r: &[Val]) -> Result<StaffMember, ServerFailure> {
-    let role = r[1].text().unwrap_or_default();
+fn member(r: &Row) -> Result<StaffMember, ServerFailure> {
+    let role = r.get("role").text().unwrap_or_default();
     Ok(StaffMember {
-        name: r[0].text().unwrap_or_default(),
+        name: r.get("name").text().unwrap_or_default(),
         role: StaffRole::parse(&role)
             .ok_or_else(|| ServerFailure::Storage(format!("未知的职员角色 {role}")))?,
-        points: r[2]
+        points: r
+            .get("points")
             .text()
             .map(|p| p.split(',').map(str::to_string).collect()),
-        disabled: r[3].int()? != 0,
-        locked_until: r[4].opt_int()?,
+        disabled: r.get("disabled").int()? != 0,
+        locked_until: r.get("locked_until").opt_int()?,
     })
 }
 
@@ -194,7 +195,7 @@ impl Central {
         self.tx(|t| {
             t.rows(&format!("{MEMBER} ORDER BY name"), &[])?
                 .iter()
-                .map(|r| member(r))
+                .map(member)
                 .collect()
         })
     }
@@ -252,7 +253,7 @@ impl Central {
                 "SELECT name, role, points, disabled, locked_until, hash FROM staff WHERE name = ?1",
                 &[name.into()],
             )? {
-                Some(r) => Some((member(&r)?, r[5].text().unwrap_or_default())),
+                Some(r) => Some((member(&r)?, r.get("hash").text().unwrap_or_default())),
                 None => None,
             })
         })?;
@@ -325,7 +326,7 @@ impl Central {
                 return Ok(None);
             };
             let who = member(&r)?;
-            let last = r[5].int()?;
+            let last = r.get("last_seen").int()?;
             if who.disabled || at - last > IDLE_SECONDS {
                 t.exec(
                     "DELETE FROM staff_sessions WHERE token_hash = ?1",

@@ -73,10 +73,32 @@ impl<T: Into<Val>> From<Option<T>> for Val {
     }
 }
 
+/// A row read from the store: its values found by the names the query gives its columns.
+#[derive(Debug, Clone)]
+pub struct Row {
+    names: std::sync::Arc<[String]>,
+    vals: Vec<Val>,
+}
+
+impl Row {
+    pub(crate) fn new(names: std::sync::Arc<[String]>, vals: Vec<Val>) -> Row {
+        Row { names, vals }
+    }
+
+    /// The column the query names `name`. A name the query does not give is a mistake in this
+    /// crate's SQL, not in the data (every query runs in the tests): it panics, naming both.
+    pub fn get(&self, name: &str) -> &Val {
+        match self.names.iter().position(|n| n == name) {
+            Some(i) => &self.vals[i],
+            None => panic!("the query has no column {name:?}, only {:?}", self.names),
+        }
+    }
+}
+
 /// Statements inside one transaction.
 pub trait Exec {
     fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, ServerFailure>;
-    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure>;
+    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, ServerFailure>;
     fn is_pg(&self) -> bool;
     /// The server's keys: personal data is sealed before it is written and opened after it
     /// is read, inside the transaction.
@@ -89,7 +111,7 @@ pub trait Exec {
     /// points never wait. SQLite (one writer) writes it at once.
     fn feed(&mut self, row: Vec<Val>) -> Result<(), ServerFailure>;
 
-    fn row(&mut self, sql: &str, params: &[Val]) -> Result<Option<Vec<Val>>, ServerFailure> {
+    fn row(&mut self, sql: &str, params: &[Val]) -> Result<Option<Row>, ServerFailure> {
         Ok(self.rows(sql, params)?.into_iter().next())
     }
 }
@@ -348,14 +370,15 @@ impl Exec for SqliteExec<'_> {
         )? as u64)
     }
 
-    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure> {
+    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, ServerFailure> {
         self.2.fetch_add(1, Ordering::Relaxed);
         let mut stmt = self.0.prepare_cached(sql)?;
         let n = stmt.column_count();
+        let names: std::sync::Arc<[String]> = stmt.column_names().map(str::to_string).collect();
         let rows = stmt.query_map(
             rusqlite::params_from_iter(params.iter().map(to_sqlite)),
             |r| {
-                (0..n)
+                let vals = (0..n)
                     .map(|i| {
                         Ok(match r.get::<_, rusqlite::types::Value>(i)? {
                             rusqlite::types::Value::Integer(x) => Val::Int(x),
@@ -363,7 +386,8 @@ impl Exec for SqliteExec<'_> {
                             _ => Val::Null,
                         })
                     })
-                    .collect()
+                    .collect::<Result<Vec<Val>, rusqlite::Error>>()?;
+                Ok(Row::new(names.clone(), vals))
             },
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -379,5 +403,33 @@ impl Exec for SqliteExec<'_> {
 
     fn keys(&self) -> &Keys {
         self.1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Row, Val};
+
+    #[test]
+    fn a_null_or_a_word_is_never_read_as_zero() {
+        assert_eq!(Val::Int(7).int().unwrap(), 7);
+        assert_eq!(Val::Text("12".into()).int().unwrap(), 12);
+        assert!(Val::Null.int().is_err());
+        assert!(Val::Text("十二".into()).int().is_err());
+        assert!(Val::Text("".into()).opt_int().is_err());
+        assert_eq!(Val::Null.opt_int().unwrap(), None);
+    }
+
+    #[test]
+    fn columns_are_found_by_name_not_by_place() {
+        let r = Row::new(
+            ["seq", "id"].map(String::from).into(),
+            vec![Val::Int(3), Val::Text("e".into())],
+        );
+        assert_eq!(r.get("id"), &Val::Text("e".into()));
+        assert_eq!(r.get("seq"), &Val::Int(3));
+        let missing = std::panic::catch_unwind(|| r.get("hash").clone()).unwrap_err();
+        let said = missing.downcast_ref::<String>().unwrap();
+        assert!(said.contains("hash") && said.contains("seq"), "{said}");
     }
 }

@@ -14,7 +14,7 @@ use rustls_pki_types::CertificateDer;
 use tokio_postgres::config::SslMode;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{Col, DbOptions, Exec, Rows, Val};
+use super::{Col, DbOptions, Exec, Row, Rows, Val};
 use crate::keys::Keys;
 use crate::ServerFailure;
 
@@ -361,7 +361,7 @@ impl Exec for PgExec<'_> {
             .map_err(pg_failure)
     }
 
-    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, ServerFailure> {
+    fn rows(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Row>, ServerFailure> {
         let st = self.statement(sql)?;
         let p = pg_params(params);
         let refs: Vec<&(dyn ToSql + Sync)> = p.iter().map(|b| b.as_ref() as _).collect();
@@ -369,8 +369,15 @@ impl Exec for PgExec<'_> {
             .rt
             .block_on(self.tx.query(&st, &refs))
             .map_err(pg_failure)?;
+        let names: std::sync::Arc<[String]> =
+            st.columns().iter().map(|c| c.name().to_string()).collect();
         rows.iter()
-            .map(|r| (0..r.len()).map(|i| value(r, i)).collect())
+            .map(|r| {
+                let vals = (0..r.len())
+                    .map(|i| value(r, i))
+                    .collect::<Result<_, _>>()?;
+                Ok(Row::new(names.clone(), vals))
+            })
             .collect()
     }
 
