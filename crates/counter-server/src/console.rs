@@ -92,18 +92,27 @@ fn judged_cases(
         Some((from, to)) => (Some(from.to_string()), Some(to.to_string())),
         None => (None, None),
     };
+    // A reviewer's points are chosen in the query: other points' cases are never opened.
+    let points = crate::db::Rows::texts(who.points.iter().flatten().map(String::as_str));
+    let only = who.points.as_ref().map(|_| points.param());
     // A case stored before the opening day was kept (NULL) is read and filtered by its body.
-    let rows = t.rows(
+    let sql = format!(
         "SELECT case_no, point, state, immediate, body FROM cases
          WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)
            AND (CAST(?2 AS TEXT) IS NULL OR case_no = ?2)
            AND (CAST(?3 AS TEXT) IS NULL OR opened_on IS NULL OR opened_on BETWEEN ?3 AND ?4)
+           AND (CAST(?5 AS TEXT) IS NULL OR point IN (SELECT v FROM {}))
          ORDER BY case_no",
+        points.source(t, 5, "x")
+    );
+    let rows = t.rows(
+        &sql,
         &[
             which.state.map(CaseState::as_str).into(),
             which.case_no.into(),
             from.into(),
             to.into(),
+            only.into(),
         ],
     )?;
     let mut out = Vec::new();
@@ -148,7 +157,11 @@ fn line(point: &str, c: &Case, today: NaiveDate, soon: NaiveDate) -> QueueCase {
         clerk: c.clerk.clone(),
         opened_at: c.opened_at.format("%Y-%m-%d %H:%M").to_string(),
         due: due.map(|d| d.to_string()),
-        id_masked: counter_core::ids::mask_id(c.applicant.id_number()),
+        // A unit's credit code is public (on its licence), as `Case::masked` keeps it.
+        id_masked: match &c.applicant {
+            Applicant::Person(p) => counter_core::ids::mask_id(&p.id_number),
+            Applicant::Unit { credit_code, .. } => credit_code.clone(),
+        },
         name_masked: match &c.applicant {
             Applicant::Person(p) => counter_core::case::mask_name(&p.name),
             Applicant::Unit { name, .. } => name.clone(),

@@ -46,6 +46,21 @@ pub struct FlagRow {
     pub reviewed: bool,
 }
 
+/// Whether `who` sees this flag: administrators every one; a reviewer those whose cases are
+/// all of points they cover (a device's flag is the administrator's).
+fn sees(who: &StaffMember, f: &FlagRow) -> bool {
+    if who.role == StaffRole::Admin {
+        return true;
+    }
+    let covered = |no: &str| no.split_once('-').is_some_and(|(p, _)| who.covers(p));
+    // The other side is a case number when it reads as one (no words, no spaces).
+    let other_is_case = f
+        .other
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    covered(&f.case_no) && (!other_is_case || covered(&f.other))
+}
+
 impl Central {
     /// The audit log, for auditors and administrators.
     pub fn console_audit(
@@ -65,17 +80,14 @@ impl Central {
         self.devices()
     }
 
-    /// Stops a device (a lost PC), as `counter-server revoke`; audited.
+    /// Stops a device (a lost PC), as `counter-server revoke`; audited in the same transaction.
     pub fn console_revoke(&self, who: &StaffMember, device: &str) -> Result<(), ServerFailure> {
         require(who, &[StaffRole::Admin], "停用设备")?;
-        if !self.devices()?.iter().any(|d| d.id == device) {
-            return Err(ServerFailure::Missing(format!("没有设备 {device}")));
-        }
-        self.revoke(device)?;
-        self.tx(|t| audit::record(t, &who.name, "revoke", Some(device), None))
+        self.revoke_by(device, &who.name)
     }
 
-    /// A one-time enrolment pass, as `counter-server enroll-code`; audited.
+    /// A one-time enrolment pass, as `counter-server enroll-code`; audited in the same
+    /// transaction.
     pub fn console_enroll_code(
         &self,
         who: &StaffMember,
@@ -84,9 +96,7 @@ impl Central {
         name: Option<&str>,
     ) -> Result<String, ServerFailure> {
         require(who, &[StaffRole::Admin], "发放注册码")?;
-        let pass = self.enroll_code(point, level, name)?;
-        self.tx(|t| audit::record(t, &who.name, "enroll_code", Some(point), None))?;
-        Ok(pass)
+        self.enroll_code_by(point, level, name, &who.name)
     }
 
     /// The editions cases are judged by: built in, and published here (newest last).
@@ -175,31 +185,28 @@ impl Central {
         })
     }
 
-    /// Publishes a catalog edition, signed, as `counter-server publish-catalog`; audited.
+    /// Publishes a catalog edition, signed, as `counter-server publish-catalog`; audited in the
+    /// same transaction.
     pub fn console_publish_catalog(
         &self,
         who: &StaffMember,
         text: &str,
     ) -> Result<(String, i64), ServerFailure> {
         require(who, &[StaffRole::Admin], "发布清单")?;
-        let (id, version) = self.publish("catalog", text)?;
-        self.tx(|t| {
-            let what = format!("第{version}版");
-            audit::record(t, &who.name, "publish_catalog", Some(&id), Some(&what))
-        })?;
-        Ok((id, version))
+        self.publish_by("catalog", text, &who.name)
     }
 
-    /// The flags not yet looked at, then the rest (administrators and reviewers).
+    /// The flags not yet looked at, then the rest: every one for administrators, those of
+    /// their points for reviewers.
     pub fn console_flags(&self, who: &StaffMember) -> Result<Vec<FlagRow>, ServerFailure> {
         require(
             who,
             &[StaffRole::Admin, StaffRole::Reviewer],
             "查看重复办件",
         )?;
-        self.tx(|t| {
+        let all: Vec<FlagRow> = self.tx(|t| {
             t.rows(
-                "SELECT id, case_no, other, reviewed FROM flags ORDER BY reviewed, id DESC LIMIT 500",
+                "SELECT id, case_no, other, reviewed FROM flags ORDER BY reviewed, id DESC LIMIT 2000",
                 &[],
             )?
             .iter()
@@ -211,11 +218,12 @@ impl Central {
                     reviewed: r.get("reviewed").int()? != 0,
                 })
             })
-            .collect()
-        })
+            .collect::<Result<_, ServerFailure>>()
+        })?;
+        Ok(all.into_iter().filter(|f| sees(who, f)).take(500).collect())
     }
 
-    /// Marks a flag as looked at; audited.
+    /// Marks a flag the member of staff sees as looked at; audited.
     pub fn console_flag_reviewed(&self, who: &StaffMember, id: i64) -> Result<(), ServerFailure> {
         require(
             who,
@@ -223,49 +231,55 @@ impl Central {
             "处理重复办件",
         )?;
         self.tx(|t| {
-            let n = t.exec("UPDATE flags SET reviewed = 1 WHERE id = ?1", &[id.into()])?;
-            if n == 0 {
-                return Err(ServerFailure::Missing(format!("没有编号为 {id} 的提示")));
+            let unknown = || ServerFailure::Missing(format!("没有编号为 {id} 的提示"));
+            let r = t
+                .row(
+                    "SELECT case_no, other FROM flags WHERE id = ?1",
+                    &[id.into()],
+                )?
+                .ok_or_else(unknown)?;
+            let flag = FlagRow {
+                id,
+                case_no: r.get("case_no").text().unwrap_or_default(),
+                other: r.get("other").text().unwrap_or_default(),
+                reviewed: false,
+            };
+            // Another point's flag is not this reviewer's to see, so not to close either.
+            if !sees(who, &flag) {
+                return Err(unknown());
             }
+            t.exec("UPDATE flags SET reviewed = 1 WHERE id = ?1", &[id.into()])?;
             audit::record(t, &who.name, "flag_reviewed", Some(&id.to_string()), None)
         })
     }
 
-    /// Publishes the holiday calendar, signed, as `counter-server publish-calendar`; audited.
+    /// Publishes the holiday calendar, signed, as `counter-server publish-calendar`; audited in
+    /// the same transaction.
     pub fn console_publish_calendar(
         &self,
         who: &StaffMember,
         text: &str,
     ) -> Result<i64, ServerFailure> {
         require(who, &[StaffRole::Admin], "发布节假日日历")?;
-        let (_, version) = self.publish("calendar", text)?;
-        self.tx(|t| {
-            let what = format!("第{version}版");
-            audit::record(
-                t,
-                &who.name,
-                "publish_calendar",
-                Some("calendar"),
-                Some(&what),
-            )
-        })?;
-        Ok(version)
+        Ok(self.publish_by("calendar", text, &who.name)?.1)
     }
 
-    /// Imports a point's outbox export (`counter sync export`), as `counter-server import`;
-    /// audited with what was taken.
+    /// Imports a point's outbox export (`counter sync export`), as `counter-server import`.
+    /// The import is a push of its own (its device's lock, its clone check): recorded in the
+    /// audit log after it, whatever its outcome.
     pub fn console_import(
         &self,
         who: &StaffMember,
         text: &str,
     ) -> Result<counter_core::proto::PushResponse, ServerFailure> {
         require(who, &[StaffRole::Admin], "导入离线数据")?;
-        let r = self.import(text)?;
-        self.tx(|t| {
-            let what = format!("至序号 {}，拒收 {} 条", r.acked_through, r.rejected.len());
-            audit::record(t, &who.name, "import", None, Some(&what))
-        })?;
-        Ok(r)
+        let r = self.import(text);
+        let what = match &r {
+            Ok(r) => format!("至序号 {}，拒收 {} 条", r.acked_through, r.rejected.len()),
+            Err(e) => format!("未导入：{e}"),
+        };
+        self.tx(|t| audit::record(t, &who.name, "import", None, Some(&what)))?;
+        r
     }
 
     pub fn console_staff(&self, who: &StaffMember) -> Result<Vec<StaffMember>, ServerFailure> {

@@ -20,6 +20,18 @@ impl Central {
         level: Option<&str>,
         name: Option<&str>,
     ) -> Result<String, ServerFailure> {
+        self.enroll_code_by(point, level, name, "counter-server")
+    }
+
+    /// As [`Central::enroll_code`], recorded in the audit log, in the same transaction, as
+    /// issued by `by`.
+    pub(crate) fn enroll_code_by(
+        &self,
+        point: &str,
+        level: Option<&str>,
+        name: Option<&str>,
+        by: &str,
+    ) -> Result<String, ServerFailure> {
         if point.trim().is_empty() || !point.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(ServerFailure::Input(format!("网点代码“{point}”无效")));
         }
@@ -42,7 +54,7 @@ impl Central {
                     stamp(chrono::Local::now().naive_local()).into(),
                 ],
             )?;
-            Ok(())
+            crate::audit::record(t, by, "enroll_code", Some(point), None)
         })?;
         Ok(counter_core::trust::EnrolmentPass::format(
             &code,
@@ -222,12 +234,21 @@ impl Central {
     }
 
     pub fn revoke(&self, device: &str) -> Result<(), ServerFailure> {
+        self.revoke_by(device, "counter-server")
+    }
+
+    /// As [`Central::revoke`], recorded in the audit log, in the same transaction, as done by
+    /// `by`; an unknown device is said to be unknown.
+    pub(crate) fn revoke_by(&self, device: &str, by: &str) -> Result<(), ServerFailure> {
         self.tx(|t| {
-            t.exec(
+            let n = t.exec(
                 "UPDATE devices SET revoked = 1 WHERE id = ?1",
                 &[device.into()],
             )?;
-            Ok(())
+            if n == 0 {
+                return Err(ServerFailure::Missing(format!("没有设备 {device}")));
+            }
+            crate::audit::record(t, by, "revoke", Some(device), None)
         })
     }
 

@@ -21,6 +21,9 @@ type Windows<K> = Mutex<HashMap<K, (Instant, u32)>>;
 
 #[derive(Default)]
 pub struct Guard {
+    /// Console sign-ins under names nobody has: (failures, locked until), so that such a name
+    /// locks like an account does and a lock does not tell names apart.
+    unknown_names: Mutex<HashMap<String, (i64, i64)>>,
     enrolments: Windows<IpAddr>,
     failures: Windows<IpAddr>,
     /// Keyed by a hash of the credential presented.
@@ -56,6 +59,28 @@ impl Guard {
 
     /// Counts a failed authentication; `true` when the address or the credential has failed
     /// too often this minute (the answer is then 429 instead of 401).
+    /// Until when a name nobody has is "locked", if it is.
+    pub fn unknown_name_locked(&self, name: &str, now: i64) -> Option<i64> {
+        let m = self.unknown_names.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(name).map(|(_, until)| *until).filter(|u| *u > now)
+    }
+
+    /// Counts a sign-in under a name nobody has, as the database counts an account's.
+    pub fn unknown_name_failed(&self, name: &str, now: i64) {
+        let mut m = self.unknown_names.lock().unwrap_or_else(|p| p.into_inner());
+        if m.len() > 10_000 {
+            m.retain(|_, (_, until)| *until > now);
+        }
+        let e = m.entry(name.to_string()).or_insert((0, 0));
+        if e.1 != 0 && e.1 <= now {
+            *e = (0, 0);
+        }
+        e.0 += 1;
+        if e.0 >= crate::staff::FREE_TRIES {
+            e.1 = now + crate::staff::LOCK_SECONDS;
+        }
+    }
+
     /// Whether this address may try to sign in now (checked before the password is hashed).
     pub fn sign_in_allowed(&self, ip: IpAddr) -> bool {
         count(&self.failures, ip, 0) < FAILURES_PER_MINUTE

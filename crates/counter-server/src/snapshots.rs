@@ -8,6 +8,17 @@ impl Central {
     /// Publishes a catalog edition (`kind` = `catalog`) or the holiday calendar (`calendar`)
     /// as the next signed version; the text is validated first. Returns (id, version).
     pub fn publish(&self, kind: &str, text: &str) -> Result<(String, i64), ServerFailure> {
+        self.publish_by(kind, text, "counter-server")
+    }
+
+    /// As [`Central::publish`], recorded in the audit log, in the same transaction, as
+    /// published by `by`.
+    pub(crate) fn publish_by(
+        &self,
+        kind: &str,
+        text: &str,
+        by: &str,
+    ) -> Result<(String, i64), ServerFailure> {
         let id = match kind {
             "catalog" => {
                 let set = counter_core::CatalogSet::from_texts(&[("published.toml", text)])
@@ -39,6 +50,8 @@ impl Central {
                 "INSERT INTO snapshots (kind, id, version, text, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
                 &[kind.into(), id.as_str().into(), version.into(), text.into(), sig.into()],
             )?;
+            let what = format!("第{version}版");
+            crate::audit::record(t, by, &format!("publish_{kind}"), Some(&id), Some(&what))?;
             Ok((id.clone(), version))
         })
     }

@@ -109,6 +109,12 @@ fn hash_password(password: &str) -> Result<String, ServerFailure> {
 }
 
 fn check_name(name: &str) -> Result<(), ServerFailure> {
+    // The command line's own name in the audit log.
+    if name == "counter-server" {
+        return Err(ServerFailure::Input(
+            "用户名“counter-server”保留给服务器命令".into(),
+        ));
+    }
     let n = name.chars().count();
     if n == 0 || n > 32 || name.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(ServerFailure::Input(format!(
@@ -131,6 +137,15 @@ fn member(r: &Row) -> Result<StaffMember, ServerFailure> {
         disabled: r.get("disabled").int()? != 0,
         locked_until: r.get("locked_until").opt_int()?,
     })
+}
+
+/// What a sign-in's counted try found.
+enum Reserved {
+    /// The account, its hash, and this try's number since the last success or lock.
+    Try(StaffMember, String, i64),
+    /// Locked until then.
+    Locked(i64),
+    Nobody,
 }
 
 const MEMBER: &str = "SELECT name, role, points, disabled, locked_until FROM staff";
@@ -242,33 +257,75 @@ impl Central {
     }
 
     /// Signs in: a new session's token (for the cookie) and who it is.
+    ///
+    /// Each try is counted before the password is hashed, in one statement: tries made in
+    /// parallel each take their own place, and those past the fifth are refused unhashed. A lock
+    /// that has run out starts the count again. A name nobody has counts its tries in this
+    /// process the same way, so a lock does not tell which names exist.
     pub fn sign_in(
         &self,
         name: &str,
         password: &str,
         at: i64,
     ) -> Result<(String, StaffMember), SignInFailure> {
-        let row = self.tx(|t| {
-            Ok(match t.row(
-                "SELECT name, role, points, disabled, locked_until, hash FROM staff WHERE name = ?1",
-                &[name.into()],
-            )? {
-                Some(r) => Some((member(&r)?, r.get("hash").text().unwrap_or_default())),
-                None => None,
+        let reserved = self.tx(|t| {
+            let row = t.row(
+                "UPDATE staff SET
+                   failures = CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2
+                                   THEN 1 ELSE failures + 1 END,
+                   locked_until = CASE WHEN locked_until IS NOT NULL AND locked_until <= ?2
+                                       THEN NULL ELSE locked_until END
+                 WHERE name = ?1 AND (locked_until IS NULL OR locked_until <= ?2)
+                 RETURNING name, role, points, disabled, locked_until, hash, failures",
+                &[name.into(), at.into()],
+            )?;
+            Ok(match row {
+                Some(r) => Reserved::Try(
+                    member(&r)?,
+                    r.get("hash").text().unwrap_or_default(),
+                    r.get("failures").int()?,
+                ),
+                None => match t.row(
+                    "SELECT locked_until FROM staff WHERE name = ?1",
+                    &[name.into()],
+                )? {
+                    Some(r) => Reserved::Locked(r.get("locked_until").int()?),
+                    None => Reserved::Nobody,
+                },
             })
         })?;
-        let Some((who, hash)) = row else {
-            // As long as a wrong password takes: the answer's time does not tell names apart.
-            let _ = Argon2::default()
-                .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
-            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("无此用户名")))?;
-            return Err(SignInFailure::Wrong);
-        };
-        if let Some(until) = who.locked_until.filter(|u| *u > at) {
+        let locked = |until: i64| -> Result<(String, StaffMember), SignInFailure> {
             self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("账号已锁定")))?;
-            return Err(SignInFailure::Locked {
+            Err(SignInFailure::Locked {
                 minutes: (until - at + 59) / 60,
-            });
+            })
+        };
+        let (who, hash, tries) = match reserved {
+            Reserved::Locked(until) => return locked(until),
+            Reserved::Nobody => {
+                if let Some(until) = self.guard.unknown_name_locked(name, at) {
+                    return locked(until);
+                }
+                // As long as a wrong password takes: the answer's time does not tell names apart.
+                let _ = Argon2::default()
+                    .hash_password(password.as_bytes(), &SaltString::generate(&mut OsRng));
+                self.guard.unknown_name_failed(name, at);
+                self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("无此用户名")))?;
+                return Err(SignInFailure::Wrong);
+            }
+            Reserved::Try(who, hash, tries) => (who, hash, tries),
+        };
+        if tries > FREE_TRIES {
+            // Past the fifth of tries made together: locked without hashing.
+            let until = at + LOCK_SECONDS;
+            self.tx(|t| {
+                t.exec(
+                    "UPDATE staff SET locked_until = ?2 WHERE name = ?1",
+                    &[name.into(), until.into()],
+                )
+                .map(|_| ())
+            })?;
+            return locked(until);
         }
         let ok = PasswordHash::new(&hash).is_ok_and(|h| {
             Argon2::default()
@@ -276,19 +333,19 @@ impl Central {
                 .is_ok()
         });
         if !ok {
-            // Counted in the database, so every instance counts the same tries.
             self.tx(|t| {
-                t.exec(
-                    "UPDATE staff SET failures = failures + 1,
-                       locked_until = CASE WHEN failures + 1 >= ?2 THEN ?3 ELSE locked_until END
-                     WHERE name = ?1",
-                    &[name.into(), FREE_TRIES.into(), (at + LOCK_SECONDS).into()],
-                )?;
+                if tries >= FREE_TRIES {
+                    t.exec(
+                        "UPDATE staff SET locked_until = ?2 WHERE name = ?1",
+                        &[name.into(), (at + LOCK_SECONDS).into()],
+                    )?;
+                }
                 audit::record(t, name, "sign_in_failed", None, Some("密码错误"))
             })?;
             return Err(SignInFailure::Wrong);
         }
         if who.disabled {
+            self.tx(|t| audit::record(t, name, "sign_in_failed", None, Some("账号已停用")))?;
             return Err(SignInFailure::Disabled(name.to_string()));
         }
         let token = crate::random_token(32);

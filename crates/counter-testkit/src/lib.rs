@@ -8,6 +8,7 @@
 
 pub mod central;
 pub mod cli;
+pub mod console;
 pub mod fake;
 pub mod pdf;
 pub mod points;

@@ -26,6 +26,9 @@ use crate::Central;
 /// The largest catalog edition taken (the national list is about 200 KB of TOML).
 const CATALOG_BODY: usize = 4 * 1024 * 1024;
 
+/// Sign-ins whose password is being hashed at once.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// The session cookie's name; the cookie is sent only to `/console`.
 const COOKIE: &str = "counter_console";
 
@@ -122,6 +125,13 @@ async fn login(
     if !c.guard.sign_in_allowed(ip) {
         return Err(too_many());
     }
+    // A password hash takes 19 MiB and tens of milliseconds: a few at once, and a flood of
+    // sign-ins waits, then is told the server is busy, instead of taking the memory.
+    let Ok(Ok(_hashing)) =
+        tokio::time::timeout(std::time::Duration::from_secs(5), HASHING.acquire()).await
+    else {
+        return Err(crate::ServerFailure::Busy.into());
+    };
     let central = c.clone();
     let name = req.name.clone();
     let signed = tokio::task::spawn_blocking(move || central.sign_in(&name, &req.password, now()))
