@@ -155,6 +155,15 @@ async fn the_central_office_decides_in_the_console_and_the_counter_shows_it() {
     click(&client, "#fig-load").await;
     wait_text(&client, "#fig-cases", "2").await;
     screenshot(&client, "console-6-figures.png").await;
+    // One point's figures: another point has none.
+    find(&client, "#fig-point")
+        .await
+        .send_keys("3299")
+        .await
+        .unwrap();
+    click(&client, "#fig-load").await;
+    wait_text(&client, "#fig-cases", "0").await;
+    find(&client, "#fig-point").await.clear().await.unwrap();
     sign_out(&client).await;
 
     // The auditor: figures and the audit log, no queue.

@@ -102,8 +102,10 @@ export const consoleApi = {
   approve: (no: string) => call<void>("POST", `cases/${q(no)}/review`, { approve: true }),
   returnCase: (no: string, reason: string) => call<void>("POST", `cases/${q(no)}/review`, { return: reason }),
   complete: (no: string) => call<void>("POST", `cases/${q(no)}/complete`, {}),
-  figures: (from: string, to: string) => call<Figures>("GET", `figures?from=${q(from)}&to=${q(to)}`),
-  workbookUrl: (from: string, to: string) => `/console/api/figures.xlsx?from=${q(from)}&to=${q(to)}`,
+  figures: (from: string, to: string, point = "") =>
+    call<Figures>("GET", `figures?from=${q(from)}&to=${q(to)}${point ? `&point=${q(point)}` : ""}`),
+  workbookUrl: (from: string, to: string, point = "") =>
+    `/console/api/figures.xlsx?from=${q(from)}&to=${q(to)}${point ? `&point=${q(point)}` : ""}`,
   devices: () => call<DeviceRow[]>("GET", "devices"),
   revoke: (id: string) => call<void>("POST", `devices/${q(id)}/revoke`, {}),
   enrollCode: (point: string, level: string, name: string) =>
