@@ -1,5 +1,6 @@
 // The console's calls to counter-server's /console/api/ (openapi.yaml): the session is the
 // HttpOnly cookie the sign-in sets; every failure is the server's {code, message}.
+import { ref } from "vue";
 import type { Case } from "../bindings/Case";
 import type { HistoryLine } from "../bindings/HistoryLine";
 import type { Figures } from "../bindings/Figures";
@@ -64,6 +65,10 @@ export const roleLabel: Record<StaffRole, string> = {
   auditor: "审计员",
 };
 
+/** Set when a call finds the session gone (15 idle minutes, signed out elsewhere, the account
+ * stopped): the console brings the sign-in back, whichever screen made the call. */
+export const sessionEnded = ref(false);
+
 async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
   let r: Response;
   try {
@@ -85,6 +90,8 @@ async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Pr
   }
   if (!r.ok) {
     const e = data as { code?: string; message?: string };
+    // Not for the sign-in itself, nor the first look at who is signed in (nobody, yet).
+    if (r.status === 401 && e.code === "auth" && path !== "login" && path !== "me") sessionEnded.value = true;
     throw { status: r.status, code: e.code ?? "unknown", message: e.message ?? `HTTP ${r.status}` } as ConsoleError;
   }
   return data as T;
