@@ -59,6 +59,20 @@ pub fn serve_with(bin: &std::path::Path, dir: &std::path::Path) -> (Killed, Stri
 /// Chromium through chromedriver with a profile of its own: headless for the tests, in a
 /// window on the display for the bench (the memory a hall's PC would see).
 pub async fn chromium(profile: &std::path::Path, headless: bool) -> (Killed, Client) {
+    open_chromium(profile, headless, false).await
+}
+
+/// Headless Chromium for a test's own HTTPS server, whose authority (made for the test) the
+/// browser does not know.
+pub async fn chromium_for_test_tls(profile: &std::path::Path) -> (Killed, Client) {
+    open_chromium(profile, true, true).await
+}
+
+async fn open_chromium(
+    profile: &std::path::Path,
+    headless: bool,
+    accept_test_certificates: bool,
+) -> (Killed, Client) {
     let port = free_port();
     let driver = Command::new("chromedriver")
         .arg(format!("--port={port}"))
@@ -86,6 +100,7 @@ pub async fn chromium(profile: &std::path::Path, headless: bool) -> (Killed, Cli
     let caps: serde_json::Map<String, serde_json::Value> =
         serde_json::from_value(serde_json::json!({
             "browserName": "chrome",
+            "acceptInsecureCerts": accept_test_certificates,
             "goog:chromeOptions": { "binary": "/usr/bin/chromium", "args": args },
         }))
         .unwrap();
