@@ -280,7 +280,17 @@ async fn decides_in_the_console(backend: Backend) {
     wait_text(&client, "#staff-message", "已添加审核员“孙审核”").await;
     wait_text(&client, "#staff", "孙审核").await;
     screenshot(&client, &shot("console-8d-staff.png")).await;
-    sign_out(&client).await;
+
+    // The password is reset at the server meanwhile: the session ends, and the next click
+    // brings the sign-in back with the reason, whichever screen it was on.
+    let c = central.clone();
+    tokio::task::spawn_blocking(move || c.staff_reset("赵管理", "another long password"))
+        .await
+        .unwrap()
+        .unwrap();
+    click(&client, "#tab-devices").await;
+    wait_text(&client, "#login-error", "登录已过期").await;
+    screenshot(&client, &shot("console-8e-session-ended.png")).await;
 
     // Five wrong passwords lock the account, the right one too.
     for _ in 0..5 {
