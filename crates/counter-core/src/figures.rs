@@ -104,60 +104,100 @@ pub fn figures(
     today: NaiveDate,
     calendar: &Calendar,
 ) -> Figures {
-    let soon_limit = crate::alerts::soon_limit(today, calendar);
-    let mut f = Figures {
-        from: from.to_string(),
-        to: to.to_string(),
-        cases: 0,
-        accepted: 0,
-        notified: 0,
-        refused: 0,
-        completed: 0,
-        withdrawn: 0,
-        overdue: 0,
-        due_soon: 0,
-        on_time_rate: None,
-        on_time_text: String::new(),
-        by_state: Vec::new(),
-        by_item: Vec::new(),
-        by_clerk: Vec::new(),
-        by_point: Vec::new(),
-        by_day: Vec::new(),
-        ratings: Vec::new(),
-        follow_ups_open: 0,
-        overdue_cases: Vec::new(),
-        due_soon_cases: Vec::new(),
-    };
-    let (mut by_state, mut by_item, mut by_clerk, mut by_level, mut by_point) = (
-        BTreeMap::new(),
-        BTreeMap::new(),
-        BTreeMap::new(),
-        BTreeMap::new(),
-        BTreeMap::new(),
-    );
-    let mut by_day: BTreeMap<NaiveDate, u32> = BTreeMap::new();
-    let (mut done_with_due, mut on_time) = (0u32, 0u32);
-    let bump = |m: &mut BTreeMap<String, (String, u32)>, key: &str, label: &str| {
-        m.entry(key.to_string()).or_insert((label.to_string(), 0)).1 += 1;
-    };
+    let mut t = Tally::new(from, to, today, calendar);
     for c in cases {
-        let opened = c.opened_at.date();
-        if opened < from || opened > to {
-            continue;
+        t.add(c);
+    }
+    t.finish()
+}
+
+/// The figures counted one case at a time, so that a province's year is read in pages and never
+/// held in memory at once; [`figures`] is this over a slice.
+pub struct Tally {
+    f: Figures,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+    soon_limit: NaiveDate,
+    by_state: BTreeMap<String, (String, u32)>,
+    by_item: BTreeMap<String, (String, u32)>,
+    by_clerk: BTreeMap<String, (String, u32)>,
+    by_level: BTreeMap<String, (String, u32)>,
+    by_point: BTreeMap<String, (String, u32)>,
+    by_day: BTreeMap<NaiveDate, u32>,
+    done_with_due: u32,
+    on_time: u32,
+}
+
+fn bump(m: &mut BTreeMap<String, (String, u32)>, key: &str, label: &str) {
+    m.entry(key.to_string()).or_insert((label.to_string(), 0)).1 += 1;
+}
+
+impl Tally {
+    pub fn new(from: NaiveDate, to: NaiveDate, today: NaiveDate, calendar: &Calendar) -> Tally {
+        Tally {
+            f: Figures {
+                from: from.to_string(),
+                to: to.to_string(),
+                cases: 0,
+                accepted: 0,
+                notified: 0,
+                refused: 0,
+                completed: 0,
+                withdrawn: 0,
+                overdue: 0,
+                due_soon: 0,
+                on_time_rate: None,
+                on_time_text: String::new(),
+                by_state: Vec::new(),
+                by_item: Vec::new(),
+                by_clerk: Vec::new(),
+                by_point: Vec::new(),
+                by_day: Vec::new(),
+                ratings: Vec::new(),
+                follow_ups_open: 0,
+                overdue_cases: Vec::new(),
+                due_soon_cases: Vec::new(),
+            },
+            from,
+            to,
+            today,
+            soon_limit: crate::alerts::soon_limit(today, calendar),
+            by_state: BTreeMap::new(),
+            by_item: BTreeMap::new(),
+            by_clerk: BTreeMap::new(),
+            by_level: BTreeMap::new(),
+            by_point: BTreeMap::new(),
+            by_day: BTreeMap::new(),
+            done_with_due: 0,
+            on_time: 0,
         }
+    }
+
+    /// Counts `c` if it was opened in the period (others are passed over).
+    pub fn add(&mut self, c: &Case) {
+        let opened = c.opened_at.date();
+        if opened < self.from || opened > self.to {
+            return;
+        }
+        let f = &mut self.f;
         f.cases += 1;
         f.accepted += u32::from(c.acceptance.is_some());
         f.notified += u32::from(c.notice.is_some());
         f.refused += u32::from(c.state == CaseState::Refused);
         f.completed += u32::from(c.state == CaseState::Completed);
         f.withdrawn += u32::from(c.state == CaseState::Withdrawn);
-        bump(&mut by_state, c.state.as_str(), c.state.label());
-        bump(&mut by_item, &c.item, &c.item_name);
-        bump(&mut by_clerk, &c.clerk, &c.clerk);
-        bump(&mut by_point, &c.point, &c.point);
-        *by_day.entry(opened).or_default() += 1;
+        bump(&mut self.by_state, c.state.as_str(), c.state.label());
+        bump(&mut self.by_item, &c.item, &c.item_name);
+        bump(&mut self.by_clerk, &c.clerk, &c.clerk);
+        bump(&mut self.by_point, &c.point, &c.point);
+        *self.by_day.entry(opened).or_default() += 1;
         for r in &c.ratings {
-            bump(&mut by_level, &r.score.to_string(), level_label(r.score));
+            bump(
+                &mut self.by_level,
+                &r.score.to_string(),
+                level_label(r.score),
+            );
         }
         if c.ratings
             .last()
@@ -165,56 +205,64 @@ pub fn figures(
         {
             f.follow_ups_open += 1;
         }
-        let Some(due) = c.due() else { continue };
+        let Some(due) = c.due() else { return };
         let finished = c.completed_at.map(|t| t.date());
         let open = crate::alerts::is_open(c.state);
         if let Some(done) = finished.filter(|_| c.state == CaseState::Completed) {
-            done_with_due += 1;
-            on_time += u32::from(done <= due);
+            self.done_with_due += 1;
+            self.on_time += u32::from(done <= due);
         }
         let late = match finished {
             Some(done) => done > due,
-            None => open && due < today,
+            None => open && due < self.today,
         };
         if late {
             f.overdue += 1;
             f.overdue_cases.push(line(c));
-        } else if open && due >= today && due <= soon_limit {
+        } else if open && due >= self.today && due <= self.soon_limit {
             f.due_soon += 1;
             f.due_soon_cases.push(line(c));
         }
     }
-    f.on_time_rate = (done_with_due > 0).then(|| f64::from(on_time) / f64::from(done_with_due));
-    f.on_time_text = percent(f.on_time_rate);
-    f.by_state = counts(by_state);
-    f.by_item = counts(by_item);
-    f.by_clerk = counts(by_clerk);
-    f.by_point = counts(by_point);
-    // Every day of the period, the quiet ones as 0 (a long period: only days with cases).
-    f.by_day = if (to - from).num_days() <= 366 {
-        from.iter_days()
-            .take_while(|d| *d <= to)
-            .map(|d| (d, by_day.get(&d).copied().unwrap_or(0)))
-            .map(|(d, count)| Count {
-                key: d.to_string(),
-                label: d.format("%m-%d").to_string(),
-                count,
-            })
-            .collect()
-    } else {
-        by_day
-            .into_iter()
-            .map(|(d, count)| Count {
-                key: d.to_string(),
-                label: d.to_string(),
-                count,
-            })
-            .collect()
-    };
-    let mut levels = counts(by_level);
-    levels.sort_by(|a, b| b.key.cmp(&a.key));
-    f.ratings = levels;
-    f
+
+    pub fn finish(self) -> Figures {
+        let Tally {
+            mut f, from, to, ..
+        } = self;
+        f.on_time_rate = (self.done_with_due > 0)
+            .then(|| f64::from(self.on_time) / f64::from(self.done_with_due));
+        f.on_time_text = percent(f.on_time_rate);
+        f.by_state = counts(self.by_state);
+        f.by_item = counts(self.by_item);
+        f.by_clerk = counts(self.by_clerk);
+        f.by_point = counts(self.by_point);
+        // Every day of the period, the quiet ones as 0 (a long period: only days with cases).
+        let by_day = self.by_day;
+        f.by_day = if (to - from).num_days() <= 366 {
+            from.iter_days()
+                .take_while(|d| *d <= to)
+                .map(|d| (d, by_day.get(&d).copied().unwrap_or(0)))
+                .map(|(d, count)| Count {
+                    key: d.to_string(),
+                    label: d.format("%m-%d").to_string(),
+                    count,
+                })
+                .collect()
+        } else {
+            by_day
+                .into_iter()
+                .map(|(d, count)| Count {
+                    key: d.to_string(),
+                    label: d.to_string(),
+                    count,
+                })
+                .collect()
+        };
+        let mut levels = counts(self.by_level);
+        levels.sort_by(|a, b| b.key.cmp(&a.key));
+        f.ratings = levels;
+        f
+    }
 }
 
 #[cfg(test)]

@@ -69,6 +69,18 @@ pub fn workbook(
 
     let sheet = book.add_worksheet().set_name("办件")?;
     head(sheet, "办件清单")?;
+    // The central console lists at most so many; the figures above count every case.
+    if (figures.cases as usize) > cases.len() {
+        sheet.write_string(
+            3,
+            0,
+            format!(
+                "本表列出前 {} 件，共 {} 件；其余请缩短统计期间或按网点导出",
+                cases.len(),
+                figures.cases
+            ),
+        )?;
+    }
     for (c, h) in [
         "办件编号",
         "事项",

@@ -6,7 +6,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use counter_core::case::{Applicant, Case, CaseState, HistoryLine};
-use counter_core::figures::Figures;
+use counter_core::figures::{Figures, Tally};
 use counter_core::proto::RemoteStatus;
 use serde::Serialize;
 
@@ -74,13 +74,21 @@ pub(crate) fn require(
     }
 }
 
-/// Which cases to read: by state, number and the day they were opened.
+/// Which cases to read: by state, number, point and the day they were opened.
 #[derive(Default)]
 struct Which<'a> {
     state: Option<CaseState>,
     case_no: Option<&'a str>,
+    point: Option<&'a str>,
     opened: Option<(NaiveDate, NaiveDate)>,
 }
+
+/// The cases a workbook lists at most (the figures count them all): a sheet holds about a
+/// million rows, and a province's year would not fit, nor its cases in memory.
+pub(crate) const WORKBOOK_CASES: usize = 50_000;
+
+/// Cases decoded at a time: a province's year is read page by page, never all at once.
+pub(crate) const PAGE: usize = 2000;
 
 /// The cases as judged that `which` names, of the points `who` covers, with their point.
 fn judged_cases(
@@ -88,6 +96,23 @@ fn judged_cases(
     who: &StaffMember,
     which: Which,
 ) -> Result<Vec<(String, Case)>, ServerFailure> {
+    let mut out = Vec::new();
+    each_judged(t, PAGE, who, which, |point, case| {
+        out.push((point, case));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Calls `f` with each case as judged that `which` names, of the points `who` covers, in the
+/// order of their numbers, reading a page at a time.
+fn each_judged(
+    t: &mut dyn Exec,
+    page: usize,
+    who: &StaffMember,
+    which: Which,
+    mut f: impl FnMut(String, Case) -> Result<(), ServerFailure>,
+) -> Result<(), ServerFailure> {
     let (from, to) = match which.opened {
         Some((from, to)) => (Some(from.to_string()), Some(to.to_string())),
         None => (None, None),
@@ -102,34 +127,46 @@ fn judged_cases(
            AND (CAST(?2 AS TEXT) IS NULL OR case_no = ?2)
            AND (CAST(?3 AS TEXT) IS NULL OR opened_on IS NULL OR opened_on BETWEEN ?3 AND ?4)
            AND (CAST(?5 AS TEXT) IS NULL OR point IN (SELECT v FROM {}))
-         ORDER BY case_no",
+           AND (CAST(?6 AS TEXT) IS NULL OR point = ?6)
+           AND (CAST(?7 AS TEXT) IS NULL OR case_no > ?7)
+         ORDER BY case_no
+         LIMIT {page}",
         points.source(t, 5, "x")
     );
-    let rows = t.rows(
-        &sql,
-        &[
-            which.state.map(CaseState::as_str).into(),
-            which.case_no.into(),
-            from.into(),
-            to.into(),
-            only.into(),
-        ],
-    )?;
-    let mut out = Vec::new();
-    for r in rows {
-        let point = r.get("point").text().unwrap_or_default();
-        if !who.covers(&point) {
-            continue;
+    let mut after: Option<String> = None;
+    loop {
+        let rows = t.rows(
+            &sql,
+            &[
+                which.state.map(CaseState::as_str).into(),
+                which.case_no.into(),
+                from.clone().into(),
+                to.clone().into(),
+                only.clone().into(),
+                which.point.into(),
+                after.clone().into(),
+            ],
+        )?;
+        let full = rows.len() == page;
+        for r in rows {
+            let point = r.get("point").text().unwrap_or_default();
+            let no = r.get("case_no").text().unwrap_or_default();
+            after = Some(no.clone());
+            if !who.covers(&point) {
+                continue;
+            }
+            // A case of an earlier version has no judged copy to show.
+            if let Some(case) =
+                crate::claims::decode(t, &no, r.get("state"), r.get("immediate"), r.get("body"))?
+                    .case
+            {
+                f(point, case)?;
+            }
         }
-        let no = r.get("case_no").text().unwrap_or_default();
-        // A case of an earlier version has no judged copy to show.
-        if let Some(case) =
-            crate::claims::decode(t, &no, r.get("state"), r.get("immediate"), r.get("body"))?.case
-        {
-            out.push((point, case));
+        if !full {
+            return Ok(());
         }
     }
-    Ok(out)
 }
 
 /// The holiday calendar the central office last published, else the built-in one.
@@ -344,6 +381,19 @@ impl Central {
         to: NaiveDate,
         point: Option<&str>,
         today: NaiveDate,
+    ) -> Result<Figures, ServerFailure> {
+        Ok(self.figures_and_cases(who, from, to, point, today, 0)?.0)
+    }
+
+    /// The figures, and the first `keep` of the period's cases (for the workbook's list).
+    fn figures_and_cases(
+        &self,
+        who: &StaffMember,
+        from: NaiveDate,
+        to: NaiveDate,
+        point: Option<&str>,
+        today: NaiveDate,
+        keep: usize,
     ) -> Result<(Figures, Vec<Case>), ServerFailure> {
         if from > to {
             return Err(ServerFailure::Input(format!(
@@ -351,19 +401,21 @@ impl Central {
             )));
         }
         self.tx(|t| {
-            let cal = calendar(t)?;
-            let opened = Which {
+            let mut tally = Tally::new(from, to, today, &calendar(t)?);
+            let which = Which {
                 opened: Some((from, to)),
+                point,
                 ..Which::default()
             };
-            let cases: Vec<Case> = judged_cases(t, who, opened)?
-                .into_iter()
-                .filter(|(p, _)| point.is_none_or(|x| x == p))
-                .map(|(_, c)| c)
-                .filter(|c| (from..=to).contains(&c.opened_at.date()))
-                .collect();
-            let f = counter_core::figures::figures(&cases, from, to, today, &cal);
-            Ok((f, cases))
+            let mut kept = Vec::new();
+            each_judged(t, self.console_paging.0, who, which, |_, case| {
+                tally.add(&case);
+                if kept.len() < keep && (from..=to).contains(&case.opened_at.date()) {
+                    kept.push(case);
+                }
+                Ok(())
+            })?;
+            Ok((tally.finish(), kept))
         })
     }
 
@@ -377,7 +429,8 @@ impl Central {
         point: Option<&str>,
         now: NaiveDateTime,
     ) -> Result<Vec<u8>, ServerFailure> {
-        let (f, cases) = self.console_figures(who, from, to, point, now.date())?;
+        let (f, cases) =
+            self.figures_and_cases(who, from, to, point, now.date(), self.console_paging.1)?;
         let office = match point {
             Some(p) => format!("网点 {p}"),
             None => "医保中心".to_string(),

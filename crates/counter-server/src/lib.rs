@@ -90,6 +90,8 @@ pub struct Central {
     pub(crate) max_connections: usize,
     /// The trusted balancers' connections begin with a PROXY protocol header.
     pub(crate) proxy_protocol: bool,
+    /// The console reads cases this many at a time, and lists this many in a workbook.
+    pub(crate) console_paging: (usize, usize),
 }
 
 pub(crate) fn hash(key: &str) -> String {
@@ -165,6 +167,7 @@ impl Central {
             proxies: Arc::default(),
             max_connections: MAX_CONNECTIONS,
             proxy_protocol: false,
+            console_paging: (console::PAGE, console::WORKBOOK_CASES),
         })
     }
 
@@ -172,6 +175,13 @@ impl Central {
     /// limits count each client behind a load balancer, not the balancer.
     pub fn trusting_proxies(mut self, proxies: Vec<ipnet::IpNet>) -> Central {
         self.proxies = Arc::new(proxies);
+        self
+    }
+
+    /// Reads the console's cases `page` at a time and lists at most `workbook_cases` in a
+    /// workbook: small values let a test show on a handful of cases what a province's year does.
+    pub fn paging_console(mut self, page: usize, workbook_cases: usize) -> Central {
+        self.console_paging = (page.max(1), workbook_cases);
         self
     }
 

@@ -16,9 +16,9 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use counter_core::proto::{PushRequest, PushResponse, WireEvent};
-use counter_server::Central;
+use counter_server::{Central, StaffMember, StaffRole};
 use counter_store::Store;
 use counter_testkit::points::accepted_case_of;
 use hdrhistogram::Histogram;
@@ -73,6 +73,44 @@ fn device(
         token: format!("{}.{}", link.device_id, link.key),
         batches: events.chunks(200).map(<[WireEvent]>::to_vec).collect(),
     }
+}
+
+/// The console's figures for the test day's year, over every case now stored (an auditor sees
+/// every point): the median of five, then the workbook once.
+fn console_figures(central: &Central) {
+    let auditor = StaffMember {
+        name: "bench".into(),
+        role: StaffRole::Auditor,
+        points: None,
+        disabled: false,
+        locked_until: None,
+    };
+    let day = counter_testkit::now();
+    let (from, to) = (
+        NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(day.year(), 12, 31).unwrap(),
+    );
+    let mut times = Vec::new();
+    let mut cases = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let f = central
+            .console_figures(&auditor, from, to, None, day.date())
+            .unwrap();
+        times.push(t.elapsed());
+        cases = f.cases;
+    }
+    times.sort();
+    let t = Instant::now();
+    let book = central
+        .figures_workbook(&auditor, from, to, None, day)
+        .unwrap();
+    println!(
+        "console:        figures of {cases} cases in {:.0?} (median of 5); their workbook ({} KB) in {:.0?}",
+        times[2],
+        book.len() / 1024,
+        t.elapsed()
+    );
 }
 
 /// CPU seconds (user and system) of the processes whose command name `keep` accepts, from
@@ -268,6 +306,7 @@ fn main() {
     );
     println!("cpu:            {cpu:.1} s servers and clients, {pg:.1} s PostgreSQL, over {elapsed:.1?} on {} cores", std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!("connections:    one keep-alive connection and one full TLS handshake per device ({handshakes}); no session is resumed across devices");
+    console_figures(&first);
     println!(
         "load: {rate:.0} events/s, p50 {:.0} ms, p99 {:.0} ms ({devices} devices, {instances} instances, {backend})",
         ms(0.5),

@@ -429,5 +429,41 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert!(log.iter().any(|e| e.who == "审计员"
         && e.action == "export"
         && e.detail.as_deref() == Some("2025-09-26 至 2025-09-26")));
+
+    // Read two cases at a time and listing two at most, as a province's year is read: the same
+    // figures, and a workbook that says how many it left out.
+    let paged = counter_server::Central::open(&r.db.url, r.central.keys().clone())
+        .unwrap()
+        .paging_console(2, 2);
+    let auditor = paged
+        .staff_list()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == "审计员")
+        .unwrap();
+    let d = chrono::NaiveDate::from_ymd_opt(2025, 9, 26).unwrap();
+    let today = chrono::Local::now().date_naive();
+    let figures = paged.console_figures(&auditor, d, d, None, today).unwrap();
+    assert_eq!(serde_json::to_value(&figures).unwrap(), f);
+    let one_point = paged
+        .console_figures(&auditor, d, d, Some("3211"), today)
+        .unwrap();
+    assert_eq!(serde_json::to_value(&one_point).unwrap(), f);
+    let other = paged
+        .console_figures(&auditor, d, d, Some("3299"), today)
+        .unwrap();
+    assert_eq!(other.cases, 0);
+    let bytes = paged
+        .figures_workbook(&auditor, d, d, None, counter_testkit::now())
+        .unwrap();
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let list = book.worksheet_range("办件").unwrap();
+    let rows: Vec<String> = list.rows().map(|r| r[0].to_string()).collect();
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert_eq!(
+        rows[3],
+        "本表列出前 2 件，共 3 件；其余请缩短统计期间或按网点导出"
+    );
+    assert_eq!(rows[5..], cases[..2]);
 }
 both!(the_figures_equal_a_count_by_hand_and_the_workbook_holds_them);

@@ -274,9 +274,8 @@ async fn figures(
     Params(p): Params<Period>,
 ) -> Result<Json<Figures>, ApiFailure> {
     let today = local_now().date();
-    let (f, _) =
-        blocking(move || c.console_figures(&s.who, p.from, p.to, p.point.as_deref(), today))
-            .await?;
+    let f = blocking(move || c.console_figures(&s.who, p.from, p.to, p.point.as_deref(), today))
+        .await?;
     Ok(Json(f))
 }
 
