@@ -319,7 +319,17 @@ fn check_event(
                 e.case_no
             )));
         };
-        return Ok(claims::by_state(&k.life, &e.case_no, change).map(|life| Known { life, ..k }));
+        // The judged copy takes them too: the console shows the paper's way as it went and
+        // counts 满意度 and open 差评 follow-ups from it.
+        return Ok(
+            claims::by_state(&k.life, &e.case_no, change).map(|life| Known {
+                life,
+                case: k.case.map(|mut c| {
+                    c.apply_shared(&e.event);
+                    c
+                }),
+            }),
+        );
     }
     claims::judge_own(t, editions, point, e, known)
 }

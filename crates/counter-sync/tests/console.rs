@@ -365,6 +365,21 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     let cases: Vec<String> = (0..3)
         .map(|_| accepted_case(&mut s, "3211").unwrap())
         .collect();
+    // Two applicants rate at the window: a 差评 (its follow-up open) and 非常满意.
+    let cal = counter_core::bundled::calendar().unwrap();
+    for (no, score) in [(&cases[1], 1), (&cases[2], 5)] {
+        s.update(no, |c| {
+            c.rate(
+                score,
+                counter_core::case::RatingChannel::Counter,
+                None,
+                &cal,
+                "王芳",
+                counter_testkit::now(),
+            )
+        })
+        .unwrap();
+    }
     counter_sync::sync_now(&mut s, quick()).unwrap();
     staff(&r.central, "王审核", StaffRole::Reviewer, None);
     staff(&r.central, "审计员", StaffRole::Auditor, None);
@@ -392,6 +407,23 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert_eq!(f["by_point"][0]["count"], 3, "{f}");
     assert_eq!(f["by_day"].as_array().unwrap().len(), 1, "{f}");
     assert_eq!(f["by_day"][0]["count"], 3, "{f}");
+    assert_eq!(f["follow_ups_open"], 1, "{f}");
+    let ratings: Vec<(String, u64)> = f["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["label"].as_str().unwrap().into(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ratings,
+        [("非常满意".to_string(), 1), ("非常不满意".to_string(), 1)],
+        "{f}"
+    );
     let before = json_of(auditor.get("figures?from=2025-09-01&to=2025-09-25"));
     assert_eq!(before["cases"], 0, "{before}");
     let bad = auditor.get("figures?from=2025-09-30&to=2025-09-01");
@@ -415,6 +447,7 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert_eq!(cell("办件量").as_deref(), Some("3"));
     assert_eq!(cell("办结").as_deref(), Some("1"));
     assert_eq!(cell("超期").as_deref(), Some("3"));
+    assert_eq!(cell("差评待回访").as_deref(), Some("1"));
     let heading: Vec<String> = sheet.rows().take(3).map(|r| r[0].to_string()).collect();
     assert!(
         heading[1].contains("2025-09-26 至 2025-09-26"),
@@ -467,3 +500,31 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert_eq!(rows[5..], cases[..2]);
 }
 both!(the_figures_equal_a_count_by_hand_and_the_workbook_holds_them);
+
+fn the_console_shows_the_way_the_paper_went(backend: Backend) {
+    let r = running(backend);
+    let mut v = store(r.dir.path(), "village");
+    enroll(&mut v, &r.central, &r.server, "E01");
+    r.central.enroll_code("D01", Some("D"), None).unwrap();
+    let no = accepted_case(&mut v, "E01").unwrap();
+    v.hand_over(
+        std::slice::from_ref(&no),
+        "E01",
+        "D01",
+        "村代办员",
+        counter_testkit::now(),
+    )
+    .unwrap();
+    counter_sync::sync_now(&mut v, quick()).unwrap();
+    staff(&r.central, "王审核", StaffRole::Reviewer, None);
+    let c = Console::login(&r.server.url(), "王审核", PASSWORD).unwrap();
+    let case = json_of(c.get(&format!("cases/{no}")));
+    let steps: Vec<(&str, &str)> = case["custody"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["from"].as_str().unwrap(), s["to"].as_str().unwrap()))
+        .collect();
+    assert_eq!(steps.last(), Some(&("E01", "D01")), "{case}");
+}
+both!(the_console_shows_the_way_the_paper_went);
