@@ -89,6 +89,19 @@ async fn decides_in_the_console(backend: Backend) {
         enroll(&mut s, &central, &server, "3211");
         let approved = accepted_case(&mut s, "3211").unwrap();
         let returned = accepted_case(&mut s, "3211").unwrap();
+        // The applicant of the first rates it 非常不满意 at the window: a follow-up is due.
+        let cal = counter_core::bundled::calendar().unwrap();
+        s.update(&approved, |c| {
+            c.rate(
+                1,
+                counter_core::case::RatingChannel::Counter,
+                Some("等候时间太长"),
+                &cal,
+                "王芳",
+                counter_testkit::now(),
+            )
+        })
+        .unwrap();
         counter_sync::sync_now(&mut s, quick()).unwrap();
         for (name, role) in [
             ("王审核", StaffRole::Reviewer),
@@ -190,9 +203,20 @@ async fn decides_in_the_console(backend: Backend) {
     from.send_keys("2025-09-01").await.unwrap();
     click(&client, "#fig-load").await;
     wait_text(&client, "#fig-cases", "2").await;
-    // Nobody rated these cases: the chart says so instead of standing empty.
-    wait_text(&client, "#figures", "本期暂无评价").await;
     screenshot(&client, &shot("console-6-figures.png")).await;
+    let follow_ups = wait_text(&client, "#fig-follow-ups", &approved).await;
+    assert!(
+        follow_ups.contains("非常不满意") && follow_ups.contains("已逾期"),
+        "{follow_ups}"
+    );
+    client
+        .execute(
+            "document.querySelector('#fig-follow-ups').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    screenshot(&client, &shot("console-6b-follow-ups.png")).await;
     // One point's figures: another point has none.
     find(&client, "#fig-point")
         .await
@@ -201,6 +225,8 @@ async fn decides_in_the_console(backend: Backend) {
         .unwrap();
     click(&client, "#fig-load").await;
     wait_text(&client, "#fig-cases", "0").await;
+    // Its charts say they are empty rather than stand bare.
+    wait_text(&client, "#figures", "本期暂无评价").await;
     find(&client, "#fig-point").await.clear().await.unwrap();
     sign_out(&client).await;
 

@@ -31,6 +31,19 @@ pub struct CaseLine {
     pub id_masked: String,
 }
 
+/// A 差评 awaiting its follow-up (回访), with the day it is due by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct FollowUpLine {
+    pub case_no: String,
+    pub item_name: String,
+    pub clerk: String,
+    /// The rating's level, as the applicant chose it (不满意, 非常不满意).
+    pub rating: String,
+    pub due: String,
+    /// Past its due day, unanswered.
+    pub late: bool,
+}
+
 /// The figures of the cases opened from `from` to `to` (both included).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Figures {
@@ -66,6 +79,8 @@ pub struct Figures {
     pub ratings: Vec<Count>,
     /// 差评 (scores 1–2) whose follow-up has no reply yet.
     pub follow_ups_open: u32,
+    /// Those 差评, soonest due first.
+    pub follow_ups: Vec<FollowUpLine>,
     pub overdue_cases: Vec<CaseLine>,
     pub due_soon_cases: Vec<CaseLine>,
 }
@@ -156,6 +171,7 @@ impl Tally {
                 by_day: Vec::new(),
                 ratings: Vec::new(),
                 follow_ups_open: 0,
+                follow_ups: Vec::new(),
                 overdue_cases: Vec::new(),
                 due_soon_cases: Vec::new(),
             },
@@ -199,11 +215,21 @@ impl Tally {
                 level_label(r.score),
             );
         }
-        if c.ratings
+        if let Some(r) = c
+            .ratings
             .last()
-            .is_some_and(|r| r.is_poor() && r.follow_up.as_ref().is_none_or(|f| f.reply.is_none()))
+            .filter(|r| r.is_poor() && r.follow_up.as_ref().is_none_or(|f| f.reply.is_none()))
         {
             f.follow_ups_open += 1;
+            let due = r.follow_up.as_ref().map(|f| f.due);
+            f.follow_ups.push(FollowUpLine {
+                case_no: c.case_no.clone(),
+                item_name: c.item_name.clone(),
+                clerk: c.clerk.clone(),
+                rating: level_label(r.score).into(),
+                due: due.map(|d| d.to_string()).unwrap_or_default(),
+                late: due.is_some_and(|d| d < self.today),
+            });
         }
         let Some(due) = c.due() else { return };
         let finished = c.completed_at.map(|t| t.date());
@@ -258,6 +284,8 @@ impl Tally {
                 })
                 .collect()
         };
+        f.follow_ups
+            .sort_by(|a, b| a.due.cmp(&b.due).then(a.case_no.cmp(&b.case_no)));
         let mut levels = counts(self.by_level);
         levels.sort_by(|a, b| b.key.cmp(&a.key));
         f.ratings = levels;

@@ -112,6 +112,56 @@ pub fn workbook(
     }
     sheet.set_column_width(0, 24)?;
     sheet.set_column_width(1, 30)?;
+
+    // The screen's two lists that are not the period's cases: what is late, and the 差评 due a
+    // follow-up.
+    let overdue: Vec<[String; 5]> = figures
+        .overdue_cases
+        .iter()
+        .map(|c| {
+            let due = c.due.clone().unwrap_or_default();
+            [
+                c.case_no.clone(),
+                c.item_name.clone(),
+                c.clerk.clone(),
+                c.state.clone(),
+                due,
+            ]
+        })
+        .collect();
+    let follow_ups: Vec<[String; 5]> = figures
+        .follow_ups
+        .iter()
+        .map(|c| {
+            let late = if c.late { "（已逾期）" } else { "" };
+            let due = format!("{}{late}", c.due);
+            [
+                c.case_no.clone(),
+                c.item_name.clone(),
+                c.clerk.clone(),
+                c.rating.clone(),
+                due,
+            ]
+        })
+        .collect();
+    for (name, title, last, rows) in [
+        ("超期", "超期办件", ["状态", "办结期限"], overdue),
+        ("差评回访", "差评待回访", ["评价", "回访期限"], follow_ups),
+    ] {
+        let sheet = book.add_worksheet().set_name(name)?;
+        head(sheet, title)?;
+        let header = ["办件编号", "事项", "经办人", last[0], last[1]];
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string_with_format(4, c as u16, *h, &bold)?;
+        }
+        for (i, cells) in rows.iter().enumerate() {
+            for (c, v) in cells.iter().enumerate() {
+                sheet.write_string(5 + i as u32, c as u16, v)?;
+            }
+        }
+        sheet.set_column_width(0, 24)?;
+        sheet.set_column_width(1, 30)?;
+    }
     book.save_to_buffer()
 }
 

@@ -408,6 +408,10 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert_eq!(f["by_day"].as_array().unwrap().len(), 1, "{f}");
     assert_eq!(f["by_day"][0]["count"], 3, "{f}");
     assert_eq!(f["follow_ups_open"], 1, "{f}");
+    assert_eq!(f["follow_ups"][0]["case_no"], cases[1].as_str(), "{f}");
+    assert_eq!(f["follow_ups"][0]["rating"], "非常不满意", "{f}");
+    // Due a few working days after the fixture day of 2025: long past.
+    assert_eq!(f["follow_ups"][0]["late"], true, "{f}");
     let ratings: Vec<(String, u64)> = f["ratings"]
         .as_array()
         .unwrap()
@@ -448,6 +452,18 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     assert_eq!(cell("办结").as_deref(), Some("1"));
     assert_eq!(cell("超期").as_deref(), Some("3"));
     assert_eq!(cell("差评待回访").as_deref(), Some("1"));
+    let follow_ups = book.worksheet_range("差评回访").unwrap();
+    let row: Vec<String> = follow_ups
+        .rows()
+        .nth(5)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(row[0], cases[1]);
+    assert_eq!(row[3], "非常不满意");
+    assert!(row[4].ends_with("（已逾期）"), "{row:?}");
+    assert_eq!(book.worksheet_range("超期").unwrap().rows().count(), 8);
     let heading: Vec<String> = sheet.rows().take(3).map(|r| r[0].to_string()).collect();
     assert!(
         heading[1].contains("2025-09-26 至 2025-09-26"),
