@@ -25,6 +25,7 @@ mod seal;
 mod share;
 mod snapshots;
 mod staff;
+mod upgrade;
 
 pub use audit::AuditEntry;
 pub use changes::Judged;
@@ -137,6 +138,7 @@ impl Central {
             }
         }
         db.transaction(&keys, seal::seal_legacy_rows)?;
+        db.transaction(&keys, upgrade::apply_earlier_shared)?;
         let recorded = db.transaction(&keys, seal::recorded_signing)?;
         // A rotation a stop interrupted: finished if the database took the new key, else
         // dropped.

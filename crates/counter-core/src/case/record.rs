@@ -203,16 +203,20 @@ impl Change {
     /// handed to it) and that every point of the case receives: the paper's way and the
     /// applicant's rating.
     pub fn is_shared(&self) -> bool {
-        matches!(
-            self,
-            Change::HandedOver { .. }
-                | Change::HandOverReceived { .. }
-                | Change::HandOverRecalled { .. }
-                | Change::HandedBack { .. }
-                | Change::Rated { .. }
-                | Change::FollowUpReplied { .. }
-        )
+        Change::SHARED_KINDS.contains(&self.kind())
     }
+
+    /// The kinds, as [`Change::kind`] names them, of the changes any point of a case may
+    /// record: the paper's way and the rating (a stored event's kind can be asked without
+    /// opening it).
+    pub const SHARED_KINDS: [&'static str; 6] = [
+        "handed_over",
+        "handover_received",
+        "handover_recalled",
+        "handed_back",
+        "rated",
+        "follow_up_replied",
+    ];
 
     pub fn kind(&self) -> &'static str {
         match self {
