@@ -287,6 +287,14 @@ fn run(cli: &Cli) -> Result<(), CliError> {
             for c in &f.by_item {
                 println!("  {} {} 件", c.label, c.count);
             }
+            println!("差评待回访 {}", f.follow_ups_open);
+            for c in &f.follow_ups {
+                let late = if c.late { "（已逾期）" } else { "" };
+                println!(
+                    "  {} {} {}，回访期限 {}{late}",
+                    c.case_no, c.item_name, c.rating, c.due
+                );
+            }
             Ok(())
         }
         Command::Reader(ReaderCmd::Read { port, json }) => {

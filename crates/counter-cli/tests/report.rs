@@ -13,19 +13,32 @@ struct Counter {
 }
 
 impl Counter {
-    fn run(&self, now: &str, args: &[&str]) -> Value {
+    fn cli(&self, now: &str) -> Cli {
         let dir = self.dir.path();
         let db = dir.join("counter.db");
-        let mut a = vec!["--db", db.to_str().unwrap()];
-        a.extend(args);
-        a.push("--json");
         Cli::new(env!("CARGO_BIN_EXE_counter"), dir)
             .env("COUNTER_DB", db.to_str().unwrap())
             .env("COUNTER_KEY_FILE", dir.join("store.key").to_str().unwrap())
             .env("COUNTER_POINT", POINT)
             .env("COUNTER_CLERK", CLERK)
             .at(now)
-            .ok(&a)
+    }
+
+    fn run(&self, now: &str, args: &[&str]) -> Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        self.cli(now).ok(&a)
+    }
+
+    /// What the supervisor reads in the terminal.
+    fn text(&self, now: &str, args: &[&str]) -> String {
+        let out = self.cli(now).run(args);
+        assert!(
+            out.status.success(),
+            "{}",
+            counter_testkit::cli::stderr(&out)
+        );
+        counter_testkit::cli::stdout(&out)
     }
 
     fn open(&self, now: &str, item: &str) -> String {
@@ -70,6 +83,8 @@ fn the_figures_of_a_day_are_the_count_by_hand_and_the_workbook_holds_them() {
         c.run(DAY, &["case", "accept", &no]);
         accepted.push(no);
     }
+    // The first applicant rates it 不满意: a follow-up is due.
+    c.run(DAY, &["case", "rate", &accepted[0], "--score", "2"]);
     let notified = c.open(DAY, "002036006002");
     c.tick(DAY, &notified, &["m1"]);
     c.run(DAY, &["case", "notify", &notified]);
@@ -137,6 +152,21 @@ fn the_figures_of_a_day_are_the_count_by_hand_and_the_workbook_holds_them() {
     );
     assert!(f.to_string().contains("1101**********002X"));
     assert!(!f.to_string().contains(ID), "ID numbers masked");
+    assert_eq!(f["follow_ups_open"], 1, "{f}");
+    assert_eq!(f["follow_ups"][0]["case_no"], accepted[0].as_str(), "{f}");
+    let text = c.text(
+        later,
+        &["report", "--from", "2026-11-02", "--to", "2026-11-02"],
+    );
+    assert!(text.contains("差评待回访 1"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains(&accepted[0]))
+        .unwrap_or_default();
+    assert!(
+        line.contains("不满意") && line.ends_with("（已逾期）"),
+        "{text}"
+    );
     let items = &f["by_item"];
     assert_eq!(items[0]["key"], "002036006002");
     assert_eq!(items[0]["count"], 5);
@@ -166,6 +196,7 @@ fn the_figures_of_a_day_are_the_count_by_hand_and_the_workbook_holds_them() {
         ("超期", 2.0),
         ("即将超期", 0.0),
         ("按时办结率", 1.0),
+        ("差评待回访", 1.0),
     ] {
         assert_eq!(value(label), n, "{label}");
     }
