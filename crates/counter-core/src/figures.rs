@@ -31,6 +31,10 @@ pub struct CaseLine {
     pub id_masked: String,
 }
 
+/// Cases each list of the figures names at most (overdue, nearly due, follow-ups); the counts
+/// are of every case. A province's year must not become a page of a million lines.
+pub const LISTED: usize = 1000;
+
 /// A 差评 awaiting its follow-up (回访), with the day it is due by.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct FollowUpLine {
@@ -79,8 +83,9 @@ pub struct Figures {
     pub ratings: Vec<Count>,
     /// 差评 (scores 1–2) whose follow-up has no reply yet.
     pub follow_ups_open: u32,
-    /// Those 差评, soonest due first.
+    /// The first [`LISTED`] of those 差评, soonest due first.
     pub follow_ups: Vec<FollowUpLine>,
+    /// The first [`LISTED`] of the overdue and nearly due cases.
     pub overdue_cases: Vec<CaseLine>,
     pub due_soon_cases: Vec<CaseLine>,
 }
@@ -215,12 +220,14 @@ impl Tally {
                 level_label(r.score),
             );
         }
-        if let Some(r) = c
+        let poor = c
             .ratings
             .last()
-            .filter(|r| r.is_poor() && r.follow_up.as_ref().is_none_or(|f| f.reply.is_none()))
-        {
+            .filter(|r| r.is_poor() && r.follow_up.as_ref().is_none_or(|f| f.reply.is_none()));
+        if poor.is_some() {
             f.follow_ups_open += 1;
+        }
+        if let Some(r) = poor.filter(|_| f.follow_ups.len() < LISTED) {
             let due = r.follow_up.as_ref().map(|f| f.due);
             f.follow_ups.push(FollowUpLine {
                 case_no: c.case_no.clone(),
@@ -244,10 +251,14 @@ impl Tally {
         };
         if late {
             f.overdue += 1;
-            f.overdue_cases.push(line(c));
+            if f.overdue_cases.len() < LISTED {
+                f.overdue_cases.push(line(c));
+            }
         } else if open && due >= self.today && due <= self.soon_limit {
             f.due_soon += 1;
-            f.due_soon_cases.push(line(c));
+            if f.due_soon_cases.len() < LISTED {
+                f.due_soon_cases.push(line(c));
+            }
         }
     }
 
@@ -295,7 +306,51 @@ impl Tally {
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
+    use super::*;
+    use crate::bundled;
+    use crate::case::{Form, OpenCase, RatingChannel};
+    use crate::scope::Scope;
+
+    #[test]
+    fn the_lists_name_at_most_listed_cases_and_the_counts_every_one() {
+        let set = bundled::catalogs().unwrap();
+        let cal = bundled::calendar().unwrap();
+        let nat = set.get("national").unwrap();
+        let day = NaiveDate::from_ymd_opt(2025, 9, 26).unwrap();
+        let at = day.and_hms_opt(9, 0, 0).unwrap();
+        let req = OpenCase::person(
+            "national",
+            "002036006002",
+            "3211",
+            "王芳",
+            "张三",
+            "11010519491231002X",
+        );
+        let (mut case, _) = Case::open(req, nat, at).unwrap();
+        for k in ["m1", "m2", "m3", "m4"] {
+            case.tick(k, Form::Original, 1, None, at).unwrap();
+        }
+        case.accept(nat, &cal, &Scope::Handles, at).unwrap();
+        case.rate(1, RatingChannel::Counter, None, &cal, "王芳", at)
+            .unwrap();
+        // A year later every one is past its due date and its follow-up.
+        let today = NaiveDate::from_ymd_opt(2026, 9, 26).unwrap();
+        let mut t = Tally::new(day, day, today, &cal);
+        for n in 0..LISTED + 5 {
+            let mut c = case.clone();
+            c.case_no = format!("3211-20250926-{n:04}");
+            t.add(&c);
+        }
+        let f = t.finish();
+        let n = (LISTED + 5) as u32;
+        assert_eq!((f.cases, f.overdue, f.follow_ups_open), (n, n, n));
+        assert_eq!(f.overdue_cases.len(), LISTED);
+        assert_eq!(f.follow_ups.len(), LISTED);
+        assert!(f
+            .follow_ups
+            .iter()
+            .all(|l| l.late && l.rating == "非常不满意"));
+    }
 
     #[test]
     fn a_share_reads_with_one_decimal_and_none_reads_as_a_dash() {

@@ -144,12 +144,28 @@ pub fn workbook(
             ]
         })
         .collect();
-    for (name, title, last, rows) in [
-        ("超期", "超期办件", ["状态", "办结期限"], overdue),
-        ("差评回访", "差评待回访", ["评价", "回访期限"], follow_ups),
+    for (name, title, last, rows, count) in [
+        (
+            "超期",
+            "超期办件",
+            ["状态", "办结期限"],
+            overdue,
+            figures.overdue,
+        ),
+        (
+            "差评回访",
+            "差评待回访",
+            ["评价", "回访期限"],
+            follow_ups,
+            figures.follow_ups_open,
+        ),
     ] {
         let sheet = book.add_worksheet().set_name(name)?;
         head(sheet, title)?;
+        if rows.len() < count as usize {
+            let note = format!("本表列出前 {} 件，共 {count} 件", rows.len());
+            sheet.write_string(3, 0, note)?;
+        }
         let header = ["办件编号", "事项", "经办人", last[0], last[1]];
         for (c, h) in header.iter().enumerate() {
             sheet.write_string_with_format(4, c as u16, *h, &bold)?;

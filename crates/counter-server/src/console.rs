@@ -97,22 +97,27 @@ fn judged_cases(
     which: Which,
 ) -> Result<Vec<(String, Case)>, ServerFailure> {
     let mut out = Vec::new();
-    each_judged(t, PAGE, who, which, |point, case| {
+    let mut after = String::new();
+    while let Some(last) = judged_page(t, PAGE, who, &which, &after, |point, case| {
         out.push((point, case));
         Ok(())
-    })?;
+    })? {
+        after = last;
+    }
     Ok(out)
 }
 
-/// Calls `f` with each case as judged that `which` names, of the points `who` covers, in the
-/// order of their numbers, reading a page at a time.
-fn each_judged(
+/// Calls `f` with each of the next `page` cases as judged that `which` names, numbered after
+/// `after` (`""`: from the first), of the points `who` covers, in the order of their numbers.
+/// The last number read when the page was full (more may follow), else `None`.
+fn judged_page(
     t: &mut dyn Exec,
     page: usize,
     who: &StaffMember,
-    which: Which,
+    which: &Which,
+    after: &str,
     mut f: impl FnMut(String, Case) -> Result<(), ServerFailure>,
-) -> Result<(), ServerFailure> {
+) -> Result<Option<String>, ServerFailure> {
     let (from, to) = match which.opened {
         Some((from, to)) => (Some(from.to_string()), Some(to.to_string())),
         None => (None, None),
@@ -121,52 +126,48 @@ fn each_judged(
     let points = crate::db::Rows::texts(who.points.iter().flatten().map(String::as_str));
     let only = who.points.as_ref().map(|_| points.param());
     // A case stored before the opening day was kept (NULL) is read and filtered by its body.
+    // The cursor is always bound, so each page starts where the last ended in the primary key.
     let sql = format!(
         "SELECT case_no, point, state, immediate, body FROM cases
-         WHERE (CAST(?1 AS TEXT) IS NULL OR state = ?1)
+         WHERE case_no > ?7
+           AND (CAST(?1 AS TEXT) IS NULL OR state = ?1)
            AND (CAST(?2 AS TEXT) IS NULL OR case_no = ?2)
            AND (CAST(?3 AS TEXT) IS NULL OR opened_on IS NULL OR opened_on BETWEEN ?3 AND ?4)
            AND (CAST(?5 AS TEXT) IS NULL OR point IN (SELECT v FROM {}))
            AND (CAST(?6 AS TEXT) IS NULL OR point = ?6)
-           AND (CAST(?7 AS TEXT) IS NULL OR case_no > ?7)
          ORDER BY case_no
          LIMIT {page}",
         points.source(t, 5, "x")
     );
-    let mut after: Option<String> = None;
-    loop {
-        let rows = t.rows(
-            &sql,
-            &[
-                which.state.map(CaseState::as_str).into(),
-                which.case_no.into(),
-                from.clone().into(),
-                to.clone().into(),
-                only.clone().into(),
-                which.point.into(),
-                after.clone().into(),
-            ],
-        )?;
-        let full = rows.len() == page;
-        for r in rows {
-            let point = r.get("point").text().unwrap_or_default();
-            let no = r.get("case_no").text().unwrap_or_default();
-            after = Some(no.clone());
-            if !who.covers(&point) {
-                continue;
-            }
-            // A case of an earlier version has no judged copy to show.
-            if let Some(case) =
-                crate::claims::decode(t, &no, r.get("state"), r.get("immediate"), r.get("body"))?
-                    .case
-            {
-                f(point, case)?;
-            }
+    let rows = t.rows(
+        &sql,
+        &[
+            which.state.map(CaseState::as_str).into(),
+            which.case_no.into(),
+            from.into(),
+            to.into(),
+            only.into(),
+            which.point.into(),
+            after.into(),
+        ],
+    )?;
+    let full = rows.len() == page;
+    let mut last = None;
+    for r in rows {
+        let point = r.get("point").text().unwrap_or_default();
+        let no = r.get("case_no").text().unwrap_or_default();
+        last = Some(no.clone());
+        if !who.covers(&point) {
+            continue;
         }
-        if !full {
-            return Ok(());
+        // A case of an earlier version has no judged copy to show.
+        if let Some(case) =
+            crate::claims::decode(t, &no, r.get("state"), r.get("immediate"), r.get("body"))?.case
+        {
+            f(point, case)?;
         }
     }
+    Ok(last.filter(|_| full))
 }
 
 /// The holiday calendar the central office last published, else the built-in one.
@@ -400,23 +401,31 @@ impl Central {
                 "统计期间无效：{from} 晚于 {to}"
             )));
         }
-        self.tx(|t| {
-            let mut tally = Tally::new(from, to, today, &calendar(t)?);
-            let which = Which {
-                opened: Some((from, to)),
-                point,
-                ..Which::default()
-            };
-            let mut kept = Vec::new();
-            each_judged(t, self.console_paging.0, who, which, |_, case| {
-                tally.add(&case);
-                if kept.len() < keep && (from..=to).contains(&case.opened_at.date()) {
-                    kept.push(case);
-                }
-                Ok(())
+        let mut tally = Tally::new(from, to, today, &self.tx(calendar)?);
+        let which = Which {
+            opened: Some((from, to)),
+            point,
+            ..Which::default()
+        };
+        let mut kept = Vec::new();
+        // A page a transaction: a province's period never holds the store (SQLite's one
+        // writer, PostgreSQL's snapshot) for the whole count.
+        let mut after = String::new();
+        loop {
+            let next = self.tx(|t| {
+                judged_page(t, self.console_paging.0, who, &which, &after, |_, case| {
+                    tally.add(&case);
+                    if kept.len() < keep && (from..=to).contains(&case.opened_at.date()) {
+                        kept.push(case);
+                    }
+                    Ok(())
+                })
             })?;
-            Ok((tally.finish(), kept))
-        })
+            match next {
+                Some(last) => after = last,
+                None => return Ok((tally.finish(), kept)),
+            }
+        }
     }
 
     /// The figures as an Excel workbook headed with who exported it, when and for which

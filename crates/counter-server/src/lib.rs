@@ -138,7 +138,7 @@ impl Central {
             }
         }
         db.transaction(&keys, seal::seal_legacy_rows)?;
-        db.transaction(&keys, upgrade::apply_earlier_shared)?;
+        upgrade::apply_earlier_shared(&db, &keys)?;
         let recorded = db.transaction(&keys, seal::recorded_signing)?;
         // A rotation a stop interrupted: finished if the database took the new key, else
         // dropped.

@@ -1,6 +1,6 @@
 //! Pushes: a device's events, stored exactly once, checked by the case rules.
 
-use counter_core::case::Change;
+use counter_core::case::{Case, Change};
 use counter_core::proto::*;
 
 use crate::batch::{reused_by, Batch};
@@ -319,6 +319,10 @@ fn check_event(
                 e.case_no
             )));
         };
+        // A rating as the counters' own rules make one: the console counts it.
+        if let Err(why) = Case::check_rating(&e.event, k.life.state) {
+            return Ok(Err(format!("办件 {} 的评价未被接受：{why}", e.case_no)));
+        }
         // The judged copy takes them too: the console shows the paper's way as it went and
         // counts 满意度 and open 差评 follow-ups from it.
         return Ok(

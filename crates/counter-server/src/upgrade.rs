@@ -1,79 +1,136 @@
 //! Work a new version does once, at its first start over a database an earlier one wrote
 //! (under the start-up lock, so one instance does it).
 
-use counter_core::case::{CaseEvent, Change};
+use counter_core::case::{Case, CaseEvent, Change};
 
 use crate::claims::{self, Known};
-use crate::db::Exec;
-use crate::ServerFailure;
+use crate::db::{Db, Exec};
+use crate::{Keys, ServerFailure};
 
-/// The `meta` key that says the judged copies took the earlier shared events.
+/// The `meta` keys that say the judged copies took the earlier shared events, and up to which
+/// case number they have (the work goes on from there after a stop).
 const DONE: &str = "shared_applied";
+const THROUGH: &str = "shared_applied_through";
+
+/// Cases looked up at a time.
+const PAGE: usize = 500;
+
+fn meta(t: &mut dyn Exec, key: &str) -> Result<Option<String>, ServerFailure> {
+    Ok(
+        t.row("SELECT value FROM meta WHERE key = ?1", &[key.into()])?
+            .and_then(|r| r.get("value").text()),
+    )
+}
+
+fn set_meta(t: &mut dyn Exec, key: &str, value: &str) -> Result<(), ServerFailure> {
+    t.exec(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[key.into(), value.into()],
+    )?;
+    Ok(())
+}
 
 /// Until 2026-12-08 the paper's way and the ratings were checked by the case's state only, and
 /// the judged copy did not take them: the console showed no hand-over and counted no 满意度
-/// for those cases. Their stored events are applied to the copies once. Applying passes over
-/// what a copy already holds (`Case::apply_shared`), so a start stopped half-way is safe to
-/// repeat.
-pub(crate) fn apply_earlier_shared(t: &mut dyn Exec) -> Result<(), ServerFailure> {
-    if t.row("SELECT value FROM meta WHERE key = ?1", &[DONE.into()])?
-        .is_some()
-    {
+/// for those cases. Their stored events are applied to the copies once, each case in a
+/// transaction of its own under the case's lock, with the case number reached kept beside it:
+/// a start stopped half-way goes on where it stopped, and a large database is not held in one
+/// transaction. Every instance must run this version before counters push to it again (an
+/// older one beside it would keep copies without what it is pushed; docs/install.md).
+pub(crate) fn apply_earlier_shared(db: &Db, keys: &Keys) -> Result<(), ServerFailure> {
+    let Some(mut after) = db.transaction(keys, |t| match meta(t, DONE)? {
+        Some(_) => Ok(None),
+        None => Ok(Some(meta(t, THROUGH)?.unwrap_or_default())),
+    })?
+    else {
         return Ok(());
-    }
+    };
     // The kinds are constants of the core, never input.
     let kinds = Change::SHARED_KINDS.map(|k| format!("'{k}'")).join(", ");
-    let cases: Vec<String> = t
-        .rows(
-            &format!(
-                "SELECT DISTINCT case_no FROM events
-                 WHERE rejected IS NULL AND kind IN ({kinds}) ORDER BY case_no"
-            ),
-            &[],
-        )?
-        .iter()
-        .filter_map(|r| r.get("case_no").text())
-        .collect();
-    for case_no in cases {
-        let Some(Known {
-            life,
-            case: Some(mut case),
-        }) = claims::known(t, &case_no)?
-        else {
-            // A case of an earlier version still, with no copy to bring up to date.
-            continue;
+    loop {
+        let cases: Vec<String> = db.transaction(keys, |t| {
+            Ok(t.rows(
+                &format!(
+                    "SELECT DISTINCT case_no FROM events
+                     WHERE case_no > ?1 AND rejected IS NULL AND kind IN ({kinds})
+                     ORDER BY case_no LIMIT {PAGE}"
+                ),
+                &[after.as_str().into()],
+            )?
+            .iter()
+            .filter_map(|r| r.get("case_no").text())
+            .collect())
+        })?;
+        let Some(last) = cases.last().cloned() else {
+            break;
         };
-        let mut events: Vec<CaseEvent> = Vec::new();
-        for r in t.rows(
-            &format!(
-                "SELECT device, seq, body FROM events
-                 WHERE case_no = ?1 AND rejected IS NULL AND kind IN ({kinds})"
-            ),
-            &[case_no.as_str().into()],
-        )? {
-            let device = r.get("device").text().unwrap_or_default();
-            let body = r.get("body").text().unwrap_or_default();
-            events.push(crate::seal::event(t, &device, r.get("seq").int()?, &body)?);
+        for case_no in &cases {
+            db.transaction(keys, |t| {
+                bring_up_to_date(t, case_no, &kinds)?;
+                set_meta(t, THROUGH, case_no)
+            })?;
         }
-        // In the order they happened (a sheet is received after it was sent, whichever device
-        // pushed first).
-        events.sort_by_key(|e| e.at);
-        let mut changed = false;
-        for e in &events {
-            changed |= case.apply_shared(e);
-        }
-        if changed {
-            let next = Known {
-                life,
-                case: Some(case),
-            };
-            claims::store(t, &case_no, &next)?;
+        after = last;
+    }
+    db.transaction(keys, |t| set_meta(t, DONE, "1"))
+}
+
+/// Applies the case's stored shared events (of `kinds`) to its judged copy.
+fn bring_up_to_date(t: &mut dyn Exec, case_no: &str, kinds: &str) -> Result<(), ServerFailure> {
+    crate::db::lock_cases(t, [case_no])?;
+    let Some(Known {
+        life,
+        case: Some(mut case),
+    }) = claims::known(t, case_no)?
+    else {
+        // A case of an earlier version still, with no copy to bring up to date.
+        return Ok(());
+    };
+    let mut events: Vec<CaseEvent> = Vec::new();
+    for r in t.rows(
+        &format!(
+            "SELECT device, seq, body FROM events
+             WHERE case_no = ?1 AND rejected IS NULL AND kind IN ({kinds})
+             ORDER BY device, seq"
+        ),
+        &[case_no.into()],
+    )? {
+        let device = r.get("device").text().unwrap_or_default();
+        let seq = r.get("seq").int()?;
+        match crate::seal::event(t, &device, seq, &r.get("body").text().unwrap_or_default()) {
+            Ok(e) => events.push(e),
+            // One unreadable event leaves its case as it was, not the server stopped.
+            Err(e) => tracing::warn!("升级：跳过办件 {case_no} 的事件 {device}#{seq}：{e}"),
         }
     }
-    t.exec(
-        "INSERT INTO meta (key, value) VALUES (?1, '1')",
-        &[DONE.into()],
-    )?;
+    // In the order they happened, a reply after its rating (a sheet is received after it was
+    // sent, whichever device pushed first); ties stay in each device's order.
+    events.sort_by_key(|e| (e.at, matches!(e.change, Change::FollowUpReplied { .. })));
+    let mut changed = false;
+    let mut replies = Vec::new();
+    for e in events {
+        // What the server refuses today is not taken from before either.
+        if Case::check_rating(&e, life.state).is_err() {
+            continue;
+        }
+        if case.apply_shared(&e) {
+            changed = true;
+        } else if matches!(e.change, Change::FollowUpReplied { .. }) {
+            replies.push(e);
+        }
+    }
+    // A reply that a slow clock put before its rating.
+    for e in &replies {
+        changed |= case.apply_shared(e);
+    }
+    if changed {
+        let next = Known {
+            life,
+            case: Some(case),
+        };
+        claims::store(t, case_no, &next)?;
+    }
     Ok(())
 }
 
@@ -86,7 +143,7 @@ mod tests {
     use counter_core::scope::Scope;
 
     #[test]
-    fn a_copy_an_earlier_version_stored_takes_its_rating_once() {
+    fn a_copy_an_earlier_version_stored_takes_its_rating_and_reply_once() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("central.db");
         let central =
@@ -114,9 +171,16 @@ mod tests {
         case.accept(nat, &cal, &Scope::Handles, at).unwrap();
         // The copy as the earlier version kept it: without the rating that followed.
         let copy = case.clone();
-        let rated = case
+        let mut rated = case
             .rate(1, RatingChannel::Counter, None, &cal, "王芳", at)
             .unwrap();
+        // The supervisor's reply, from a PC whose clock is an hour slow: stamped before the
+        // rating it answers.
+        let mut reply = case
+            .reply_follow_up("已致电申请人说明", "李主任", at)
+            .unwrap();
+        reply[0].at = at - chrono::Duration::hours(1);
+        rated.extend(reply);
         let no = case.case_no.clone();
         central
             .tx(|t| {
@@ -153,27 +217,31 @@ mod tests {
                 t.exec("DELETE FROM meta WHERE key = ?1", &[DONE.into()])
             })
             .unwrap();
-        let ratings = |c: &crate::Central| {
+        let copy = |c: &crate::Central| {
             c.tx(|t| claims::known(t, &no))
                 .unwrap()
                 .unwrap()
                 .case
                 .unwrap()
-                .ratings
-                .len()
         };
+        let ratings = |c: &crate::Central| copy(c).ratings.len();
         assert_eq!(ratings(&central), 0);
-        central.tx(apply_earlier_shared).unwrap();
+        apply_earlier_shared(&central.db, &central.keys).unwrap();
         assert_eq!(ratings(&central), 1);
+        let follow_up = copy(&central).ratings[0].follow_up.clone().unwrap();
+        assert_eq!(follow_up.reply.as_deref(), Some("已致电申请人说明"));
         // Done once: the mark is kept, and doing it again adds nothing.
         let mark = central
             .tx(|t| t.row("SELECT value FROM meta WHERE key = ?1", &[DONE.into()]))
             .unwrap();
         assert!(mark.is_some());
         central
-            .tx(|t| t.exec("DELETE FROM meta WHERE key = ?1", &[DONE.into()]))
+            .tx(|t| {
+                t.exec("DELETE FROM meta WHERE key = ?1", &[DONE.into()])?;
+                t.exec("DELETE FROM meta WHERE key = ?1", &[THROUGH.into()])
+            })
             .unwrap();
-        central.tx(apply_earlier_shared).unwrap();
+        apply_earlier_shared(&central.db, &central.keys).unwrap();
         assert_eq!(ratings(&central), 1);
     }
 }

@@ -3,7 +3,7 @@
 //! HTTPS, on SQLite and PostgreSQL, refused with its reason and leaving every other device's
 //! cases as they were.
 
-use counter_core::case::{Case, CaseEvent, Change, Form, OpenCase, TimeLimitKind};
+use counter_core::case::{Case, CaseEvent, Change, Form, OpenCase, RatingChannel, TimeLimitKind};
 use counter_core::proto::{PushResponse, RemoteStatus, WireEvent};
 use counter_server::Central;
 use counter_store::Store;
@@ -16,7 +16,8 @@ both!(
     a_bare_device_id_never_takes_over_a_live_window,
     a_window_cannot_take_another_windows_numbers,
     a_sealed_value_moved_to_another_row_does_not_open,
-    a_bad_token_never_locks_out_its_hall
+    a_bad_token_never_locks_out_its_hall,
+    a_rating_the_counters_would_not_make_is_refused
 );
 
 const ID: &str = "11010519491231002X";
@@ -440,4 +441,59 @@ fn a_bad_token_never_locks_out_its_hall(backend: Backend) {
     assert!(rep.rejected.is_empty(), "{rep:?}");
     // No credentials at all: 401, never 429.
     assert_eq!(get(None), 401);
+}
+
+fn rated(score: u8, follow_up_due: Option<chrono::NaiveDate>) -> CaseEvent {
+    ev(Change::Rated {
+        score,
+        channel: RatingChannel::Counter,
+        comment: None,
+        follow_up_due,
+    })
+}
+
+/// The console counts 满意度 and open 差评 from the server's copy: a device's rating must be
+/// one the counters' rules would make.
+fn a_rating_the_counters_would_not_make_is_refused(backend: Backend) {
+    let r = running(backend);
+    let (mut raw, _) = Raw::enrolled(r.dir.path(), "hostile", 1, &r);
+    let day = now().date();
+    let soon = day + chrono::Days::new(21);
+
+    // On a draft.
+    let no = "3211-20250926-0001";
+    let (_, opened) = opening(no, "张三丰");
+    let (_, v) = raw.push(no, vec![opened, rated(1, Some(soon))]);
+    let why = reasons(&v);
+    assert!(why[0].contains("草稿"), "{why:?}");
+
+    let no = "3211-20250926-0002";
+    let (mut case, opened) = opening(no, "李四");
+    let mut evs = vec![opened];
+    evs.extend(ticks(&mut case));
+    evs.push(accepted(TimeLimitKind::WorkingDays));
+    evs.extend([
+        rated(0, None),
+        rated(9, None),
+        rated(1, None),
+        rated(5, Some(soon)),
+        rated(2, Some(day + chrono::Days::new(400))),
+        rated(2, Some(day - chrono::Days::new(1))),
+        rated(2, Some(soon)),
+    ]);
+    let (status, v) = raw.push(no, evs);
+    assert_eq!(status, 200, "{v}");
+    let why = reasons(&v);
+    assert_eq!(why.len(), 6, "{why:?}");
+    for (w, words) in why
+        .iter()
+        .zip(["1至5", "1至5", "须有回访期限", "只有差评", "不符", "不符"])
+    {
+        assert!(w.contains(words), "{words}: {why:?}");
+    }
+    // Only the honest one is in the copy the console counts.
+    let copy = r.central.judged(no).unwrap().unwrap().case.unwrap();
+    let scores: Vec<u8> = copy.ratings.iter().map(|x| x.score).collect();
+    assert_eq!(scores, [2]);
+    assert_eq!(copy.follow_up_due(), Some(soon));
 }

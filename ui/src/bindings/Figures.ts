@@ -60,6 +60,10 @@ ratings: Array<Count>,
  */
 follow_ups_open: number, 
 /**
- * Those 差评, soonest due first.
+ * The first [`LISTED`] of those 差评, soonest due first.
  */
-follow_ups: Array<FollowUpLine>, overdue_cases: Array<CaseLine>, due_soon_cases: Array<CaseLine>, };
+follow_ups: Array<FollowUpLine>, 
+/**
+ * The first [`LISTED`] of the overdue and nearly due cases.
+ */
+overdue_cases: Array<CaseLine>, due_soon_cases: Array<CaseLine>, };

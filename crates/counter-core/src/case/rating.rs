@@ -161,6 +161,36 @@ impl Case {
         }
     }
 
+    /// What a point's word for a rating must hold before it is taken (the server's check of a
+    /// pushed one; [`Case::rate`] makes only such): a level of 1 to 5 on a case past its draft,
+    /// a follow-up for a 差评 and for nothing else, due soon after the rating.
+    pub fn check_rating(ev: &CaseEvent, state: Option<CaseState>) -> Result<(), String> {
+        let Change::Rated {
+            score,
+            follow_up_due,
+            ..
+        } = &ev.change
+        else {
+            return Ok(());
+        };
+        if !(1..=5).contains(score) {
+            return Err(format!("评价等级应为1至5，收到 {score}"));
+        }
+        if state == Some(CaseState::Draft) {
+            return Err("办件尚未办理（草稿），不能评价".into());
+        }
+        let poor = *score <= 2;
+        match follow_up_due {
+            None if poor => Err("差评须有回访期限".into()),
+            Some(_) if !poor => Err("只有差评才有回访期限".into()),
+            // FOLLOW_UP_DAYS working days, with the longest holidays in between.
+            Some(due) if *due < ev.at.date() || (*due - ev.at.date()).num_days() > 60 => {
+                Err(format!("回访期限 {due} 与评价时间 {} 不符", ev.at.date()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Applies an event another point recorded on this case (hand-overs, receipts, hand-back,
     /// rating); `false` when it does not apply here or is already applied.
     pub fn apply_shared(&mut self, ev: &CaseEvent) -> bool {
