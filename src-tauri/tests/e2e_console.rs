@@ -131,6 +131,8 @@ async fn decides_in_the_console(backend: Backend) {
     sign_in(&client, "王审核", PASSWORD).await;
     let queue = wait_text(&client, "#queue", &approved).await;
     assert!(queue.contains(&returned), "{queue}");
+    // Every case of the queue is listed: no "共 N 件" beside the count.
+    assert_eq!(text_of(&client, "#q-count").await, "2 件");
     assert!(!queue.contains(ID), "the full ID in the queue: {queue}");
     assert!(
         queue.contains("已超期"),

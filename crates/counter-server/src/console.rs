@@ -85,10 +85,32 @@ struct Which<'a> {
 
 /// The cases a workbook lists at most (the figures count them all): a sheet holds about a
 /// million rows, and a province's year would not fit, nor its cases in memory.
-pub(crate) const WORKBOOK_CASES: usize = 50_000;
+const WORKBOOK_CASES: usize = 50_000;
 
 /// Cases decoded at a time: a province's year is read page by page, never all at once.
-pub(crate) const PAGE: usize = 2000;
+const PAGE: usize = 2000;
+
+/// Cases a queue lists at most, the most urgent: a whole province's accepted cases would not
+/// make a page anyone could work (the answer says how many there are in all).
+const QUEUE_LISTED: usize = 1000;
+
+/// How much the console reads and lists at a time (`Central::paging_console`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Paging {
+    pub page: usize,
+    pub workbook_cases: usize,
+    pub queue: usize,
+}
+
+impl Default for Paging {
+    fn default() -> Paging {
+        Paging {
+            page: PAGE,
+            workbook_cases: WORKBOOK_CASES,
+            queue: QUEUE_LISTED,
+        }
+    }
+}
 
 /// The cases as judged that `which` names, of the points `who` covers, with their point.
 fn judged_cases(
@@ -168,6 +190,15 @@ fn judged_page(
         }
     }
     Ok(last.filter(|_| full))
+}
+
+/// Keeps the `n` most urgent of `list`, soonest due first (no due date last).
+fn most_urgent(list: &mut Vec<QueueCase>, n: usize) {
+    list.sort_by(|a, b| {
+        let due = |q: &QueueCase| q.due.clone().unwrap_or_else(|| "9999".into());
+        due(a).cmp(&due(b)).then(a.case_no.cmp(&b.case_no))
+    });
+    list.truncate(n);
 }
 
 /// The holiday calendar the central office last published, else the built-in one.
@@ -262,33 +293,42 @@ fn history(t: &mut dyn Exec, point: &str, case: &Case) -> Result<Vec<HistoryLine
 }
 
 impl Central {
-    /// The queue of `who`: cases in `state` (every state when `None`), most urgent first.
+    /// The queue of `who`: cases in `state` (every state when `None`), the most urgent first,
+    /// at most so many of them; and how many there are in all.
     pub fn queue(
         &self,
         who: &StaffMember,
         state: Option<CaseState>,
         today: NaiveDate,
-    ) -> Result<Vec<QueueCase>, ServerFailure> {
+    ) -> Result<(Vec<QueueCase>, usize), ServerFailure> {
         require(who, &[StaffRole::Reviewer], "查看审核队列")?;
-        self.tx(|t| {
-            let soon = counter_core::alerts::soon_limit(today, &calendar(t)?);
-            let mut list: Vec<QueueCase> = judged_cases(
-                t,
-                who,
-                Which {
-                    state,
-                    ..Which::default()
-                },
-            )?
-            .iter()
-            .map(|(p, c)| line(p, c, today, soon))
-            .collect();
-            list.sort_by(|a, b| {
-                let due = |q: &QueueCase| q.due.clone().unwrap_or_else(|| "9999".into());
-                due(a).cmp(&due(b)).then(a.case_no.cmp(&b.case_no))
-            });
-            Ok(list)
-        })
+        let soon = counter_core::alerts::soon_limit(today, &self.tx(calendar)?);
+        let which = Which {
+            state,
+            ..Which::default()
+        };
+        let Paging { page, queue, .. } = self.console_paging;
+        let (mut list, mut total) = (Vec::new(), 0);
+        // A page a transaction, the most urgent kept as they come.
+        let mut after = String::new();
+        loop {
+            let next = self.tx(|t| {
+                judged_page(t, page, who, &which, &after, |point, case| {
+                    total += 1;
+                    list.push(line(&point, &case, today, soon));
+                    Ok(())
+                })
+            })?;
+            if list.len() > 2 * queue {
+                most_urgent(&mut list, queue);
+            }
+            match next {
+                Some(last) => after = last,
+                None => break,
+            }
+        }
+        most_urgent(&mut list, queue);
+        Ok((list, total))
     }
 
     /// One case of `who`'s points, its applicant masked, with its history and documents.
@@ -413,13 +453,20 @@ impl Central {
         let mut after = String::new();
         loop {
             let next = self.tx(|t| {
-                judged_page(t, self.console_paging.0, who, &which, &after, |_, case| {
-                    tally.add(&case);
-                    if kept.len() < keep && (from..=to).contains(&case.opened_at.date()) {
-                        kept.push(case);
-                    }
-                    Ok(())
-                })
+                judged_page(
+                    t,
+                    self.console_paging.page,
+                    who,
+                    &which,
+                    &after,
+                    |_, case| {
+                        tally.add(&case);
+                        if kept.len() < keep && (from..=to).contains(&case.opened_at.date()) {
+                            kept.push(case);
+                        }
+                        Ok(())
+                    },
+                )
             })?;
             match next {
                 Some(last) => after = last,
@@ -438,8 +485,14 @@ impl Central {
         point: Option<&str>,
         now: NaiveDateTime,
     ) -> Result<Vec<u8>, ServerFailure> {
-        let (f, cases) =
-            self.figures_and_cases(who, from, to, point, now.date(), self.console_paging.1)?;
+        let (f, cases) = self.figures_and_cases(
+            who,
+            from,
+            to,
+            point,
+            now.date(),
+            self.console_paging.workbook_cases,
+        )?;
         let office = match point {
             Some(p) => format!("网点 {p}"),
             None => "医保中心".to_string(),

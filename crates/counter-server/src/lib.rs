@@ -91,8 +91,8 @@ pub struct Central {
     pub(crate) max_connections: usize,
     /// The trusted balancers' connections begin with a PROXY protocol header.
     pub(crate) proxy_protocol: bool,
-    /// The console reads cases this many at a time, and lists this many in a workbook.
-    pub(crate) console_paging: (usize, usize),
+    /// How much of a period or a queue the console reads and lists at a time.
+    pub(crate) console_paging: console::Paging,
 }
 
 pub(crate) fn hash(key: &str) -> String {
@@ -169,7 +169,7 @@ impl Central {
             proxies: Arc::default(),
             max_connections: MAX_CONNECTIONS,
             proxy_protocol: false,
-            console_paging: (console::PAGE, console::WORKBOOK_CASES),
+            console_paging: console::Paging::default(),
         })
     }
 
@@ -180,10 +180,15 @@ impl Central {
         self
     }
 
-    /// Reads the console's cases `page` at a time and lists at most `workbook_cases` in a
-    /// workbook: small values let a test show on a handful of cases what a province's year does.
-    pub fn paging_console(mut self, page: usize, workbook_cases: usize) -> Central {
-        self.console_paging = (page.max(1), workbook_cases);
+    /// Reads the console's cases `page` at a time, lists at most `workbook_cases` in a workbook
+    /// and `queue` in a queue: small values let a test show on a handful of cases what a
+    /// province does.
+    pub fn paging_console(mut self, page: usize, workbook_cases: usize, queue: usize) -> Central {
+        self.console_paging = console::Paging {
+            page: page.max(1),
+            workbook_cases,
+            queue: queue.max(1),
+        };
         self
     }
 

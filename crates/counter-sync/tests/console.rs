@@ -483,13 +483,8 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
     // figures, and a workbook that says how many it left out.
     let paged = counter_server::Central::open(&r.db.url, r.central.keys().clone())
         .unwrap()
-        .paging_console(2, 2);
-    let auditor = paged
-        .staff_list()
-        .unwrap()
-        .into_iter()
-        .find(|m| m.name == "审计员")
-        .unwrap();
+        .paging_console(2, 2, 1);
+    let auditor = member(&paged, "审计员");
     let d = chrono::NaiveDate::from_ymd_opt(2025, 9, 26).unwrap();
     let today = chrono::Local::now().date_naive();
     let figures = paged.console_figures(&auditor, d, d, None, today).unwrap();
@@ -514,6 +509,16 @@ fn the_figures_equal_a_count_by_hand_and_the_workbook_holds_them(backend: Backen
         "本表列出前 2 件，共 3 件；其余请缩短统计期间或按网点导出"
     );
     assert_eq!(rows[5..], cases[..2]);
+
+    // A queue lists the most urgent and says how many there are in all.
+    let all = reviewer.get("cases?state=accepted");
+    assert_eq!(all.headers()["x-total-count"], "2");
+    assert_eq!(json_of(all).as_array().unwrap().len(), 2);
+    let who = member(&paged, "王审核");
+    let (listed, total) = paged.queue(&who, Some(CaseState::Accepted), today).unwrap();
+    assert_eq!(total, 2);
+    let listed: Vec<&str> = listed.iter().map(|q| q.case_no.as_str()).collect();
+    assert_eq!(listed, [cases[1].as_str()]);
 }
 both!(the_figures_equal_a_count_by_hand_and_the_workbook_holds_them);
 
@@ -544,3 +549,13 @@ fn the_console_shows_the_way_the_paper_went(backend: Backend) {
     assert_eq!(steps.last(), Some(&("E01", "D01")), "{case}");
 }
 both!(the_console_shows_the_way_the_paper_went);
+
+/// The member of staff `name`, as the console's functions take them.
+fn member(central: &counter_server::Central, name: &str) -> counter_server::StaffMember {
+    central
+        .staff_list()
+        .unwrap()
+        .into_iter()
+        .find(|m| m.name == name)
+        .unwrap()
+}

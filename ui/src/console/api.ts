@@ -69,7 +69,7 @@ export const roleLabel: Record<StaffRole, string> = {
  * stopped): the console brings the sign-in back, whichever screen made the call. */
 export const sessionEnded = ref(false);
 
-async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+async function call<T>(method: "GET" | "POST", path: string, body?: unknown, headers?: (h: Headers) => void): Promise<T> {
   let r: Response;
   try {
     r = await fetch(`/console/api/${path}`, {
@@ -94,6 +94,7 @@ async function call<T>(method: "GET" | "POST", path: string, body?: unknown): Pr
     if (r.status === 401 && e.code === "auth" && path !== "login" && path !== "me") sessionEnded.value = true;
     throw { status: r.status, code: e.code ?? "unknown", message: e.message ?? `HTTP ${r.status}` } as ConsoleError;
   }
+  headers?.(r.headers);
   return data as T;
 }
 
@@ -103,7 +104,15 @@ export const consoleApi = {
   login: (name: string, password: string) => call<StaffMember>("POST", "login", { name, password }),
   logout: () => call<void>("POST", "logout", {}),
   me: () => call<StaffMember>("GET", "me"),
-  cases: (state: string) => call<QueueCase[]>("GET", `cases${state ? `?state=${q(state)}` : ""}`),
+  /** The most urgent of the queue (at most 1,000), and how many it holds in all. */
+  async cases(state: string): Promise<{ list: QueueCase[]; total: number }> {
+    let total: number | null = null;
+    const list = await call<QueueCase[]>("GET", `cases${state ? `?state=${q(state)}` : ""}`, undefined, (h) => {
+      const n = Number(h.get("x-total-count"));
+      total = Number.isFinite(n) && h.has("x-total-count") ? n : null;
+    });
+    return { list, total: total ?? list.length };
+  },
   case: (no: string) => call<CaseDetail>("GET", `cases/${q(no)}`),
   unmask: (no: string) => call<{ applicant: Applicant; agent: Person | null }>("POST", `cases/${q(no)}/unmask`, {}),
   approve: (no: string) => call<void>("POST", `cases/${q(no)}/review`, { approve: true }),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{blocking, too_many, ApiFailure, Body, Params, Peer, Segments};
 use crate::audit::AuditEntry;
-use crate::console::{CaseDetail, QueueCase, Verdict};
+use crate::console::{CaseDetail, Verdict};
 use crate::console_admin::{CatalogCheck, EditionRow, FlagRow};
 use crate::enrol::DeviceRow;
 use crate::staff::{SignInFailure, StaffMember, StaffRole};
@@ -184,11 +184,12 @@ struct CaseFilter {
     state: Option<String>,
 }
 
+/// The queue, with the number of cases in all in `X-Total-Count` (it lists the most urgent).
 async fn cases(
     State(c): State<Central>,
     s: Staff,
     Params(f): Params<CaseFilter>,
-) -> Result<Json<Vec<QueueCase>>, ApiFailure> {
+) -> Result<Response, ApiFailure> {
     let state = match f.state.as_deref() {
         None => None,
         Some(x) => Some(CaseState::parse(x).ok_or_else(|| {
@@ -196,7 +197,8 @@ async fn cases(
         })?),
     };
     let today = local_now().date();
-    Ok(Json(blocking(move || c.queue(&s.who, state, today)).await?))
+    let (list, total) = blocking(move || c.queue(&s.who, state, today)).await?;
+    Ok(([("x-total-count", total.to_string())], Json(list)).into_response())
 }
 
 async fn case(
